@@ -1,0 +1,145 @@
+import { AccountEvent } from '../events/event-catalog';
+import { EventEnvelope } from '../events/envelope';
+import { eventIdFor } from '../events/event-identity';
+import { envelope, historyEvent } from '../testing/envelopes';
+import { AccountNotFoundError, AccountRuleError } from './account-errors';
+import { AccountHistory } from './account-history';
+import { decide } from './decide';
+
+const ACCOUNT = 'acme';
+const opened: AccountEvent = { type: 'AccountOpened', data: { name: 'Acme', segment: 'enterprise' } };
+const signed: AccountEvent = {
+  type: 'ContractSigned',
+  data: { contractId: 'c-1', products: ['core'], arr: 1000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-01-01' },
+};
+
+/** given(events).when(fact) → .accepted() | .rejected(code) */
+function given(...events: Array<AccountEvent | EventEnvelope>) {
+  const envelopes = events.map((e) => ('accountId' in e ? e : envelope(ACCOUNT, e)));
+  const history = new AccountHistory(envelopes.map(historyEvent));
+  return {
+    when(event: AccountEvent) {
+      const run = () => decide(history, envelope(ACCOUNT, event));
+      return {
+        accepted: () => expect(run).not.toThrow(),
+        rejected: (code: string) => {
+          expect(run).toThrow(AccountRuleError);
+          try {
+            run();
+          } catch (error) {
+            expect((error as AccountRuleError).code).toBe(code);
+          }
+        },
+        notFound: () => expect(run).toThrow(AccountNotFoundError),
+      };
+    },
+  };
+}
+
+describe('decide', () => {
+  it('refuses every fact but AccountOpened on an unopened account', () => {
+    given().when({ type: 'InteractionLogged', data: { interactionId: 'i', channel: 'call', direction: 'inbound' } }).notFound();
+    given().when(signed).notFound();
+    given().when(opened).accepted();
+    given(opened).when(opened).rejected('account_already_opened');
+  });
+
+  it('amends and terminates only known contracts that have not ended', () => {
+    const amend = (effectiveDate: string, contractId = 'c-1'): AccountEvent => ({
+      type: 'ContractAmended',
+      data: { contractId, arr: 1200, effectiveDate, reason: 'upsell' },
+    });
+    given(opened).when(amend('2026-06-01')).rejected('contract_unknown');
+    given(opened, signed).when(amend('2026-06-01')).accepted();
+    given(opened, signed).when(amend('2027-01-01')).rejected('contract_ended');
+    given(opened, signed).when(amend('2025-12-31')).rejected('before_contract_start');
+    const terminated: AccountEvent = { type: 'ContractTerminated', data: { contractId: 'c-1', effectiveDate: '2026-07-01' } };
+    given(opened, signed).when(terminated).accepted();
+    given(opened, signed, terminated).when(amend('2026-03-01')).rejected('contract_ended');
+    given(opened, signed, terminated).when(terminated).rejected('contract_ended');
+    given(opened).when(terminated).rejected('contract_unknown');
+    given(opened, signed).when(signed).rejected('contract_exists');
+  });
+
+  it('lets a won renewal move the end, so the contract can be amended after its first end date', () => {
+    const renewal: AccountEvent = { type: 'RenewalOpened', data: { renewalId: 'r-1', contractId: 'c-1', dueDate: '2026-12-01' } };
+    const won: AccountEvent = { type: 'RenewalWon', data: { renewalId: 'r-1', contractId: 'c-1', newEndDate: '2028-01-01', arr: 1100 } };
+    given(opened, signed, renewal, won)
+      .when({ type: 'ContractAmended', data: { contractId: 'c-1', arr: 1500, effectiveDate: '2027-06-01', reason: 'upsell' } })
+      .accepted();
+  });
+
+  it('resolves only tickets opened on the account, once', () => {
+    const openTicket: AccountEvent = { type: 'SupportTicketOpened', data: { ticketId: 't-1', severity: 'high' } };
+    const resolve: AccountEvent = { type: 'SupportTicketResolved', data: { ticketId: 't-1' } };
+    given(opened).when(resolve).rejected('ticket_unknown');
+    given(opened, openTicket).when(resolve).accepted();
+    given(opened, openTicket, resolve).when(resolve).rejected('ticket_resolved');
+    given(opened, openTicket).when(openTicket).rejected('ticket_exists');
+  });
+
+  it('wins or loses only open renewals of the right contract', () => {
+    const renewal: AccountEvent = { type: 'RenewalOpened', data: { renewalId: 'r-1', contractId: 'c-1', dueDate: '2026-12-01' } };
+    const won: AccountEvent = { type: 'RenewalWon', data: { renewalId: 'r-1', contractId: 'c-1', newEndDate: '2028-01-01', arr: 1100 } };
+    const lost: AccountEvent = { type: 'RenewalLost', data: { renewalId: 'r-1', contractId: 'c-1', reason: 'price' } };
+    given(opened, signed).when(won).rejected('renewal_unknown');
+    given(opened, signed).when(lost).rejected('renewal_unknown');
+    given(opened, signed).when({ type: 'RenewalOpened', data: { renewalId: 'r-1', contractId: 'c-9', dueDate: '2026-12-01' } }).rejected('contract_unknown');
+    given(opened, signed, renewal).when(won).accepted();
+    given(opened, signed, renewal).when(lost).accepted();
+    given(opened, signed, renewal, won).when(lost).rejected('renewal_closed');
+    given(opened, signed, renewal, lost).when(won).rejected('renewal_closed');
+    given(opened, signed, renewal).when(renewal).rejected('renewal_exists');
+    given(opened, signed, renewal)
+      .when({ type: 'RenewalWon', data: { renewalId: 'r-1', contractId: 'c-1', newEndDate: '2026-12-31', arr: 1 } })
+      .rejected('new_end_not_after_end');
+    given(opened, signed, { type: 'ContractSigned', data: { ...(signed.data as object), contractId: 'c-2' } } as AccountEvent, renewal)
+      .when({ type: 'RenewalLost', data: { renewalId: 'r-1', contractId: 'c-2', reason: 'price' } })
+      .rejected('renewal_contract_mismatch');
+  });
+
+  it('retracts only events of the stream, once, and never a retraction', () => {
+    const openedEnvelope = envelope(ACCOUNT, opened);
+    const signedEnvelope = envelope(ACCOUNT, signed);
+    const signedId = eventIdFor(signedEnvelope.source);
+    const retract = (targetEventId: string): AccountEvent => ({ type: 'EventRetracted', data: { targetEventId, reason: 'typo' } });
+    given(openedEnvelope, signedEnvelope).when(retract(signedId)).accepted();
+    given(openedEnvelope, signedEnvelope).when(retract('00000000-0000-0000-0000-000000000000')).rejected('retraction_target_unknown');
+    const retraction = envelope(ACCOUNT, retract(signedId));
+    given(openedEnvelope, signedEnvelope, retraction).when(retract(signedId)).rejected('already_retracted');
+    given(openedEnvelope, signedEnvelope, retraction).when(retract(eventIdFor(retraction.source))).rejected('retraction_of_retraction');
+  });
+
+  it('folds as if a retracted event never happened', () => {
+    const openedEnvelope = envelope(ACCOUNT, opened);
+    const signedEnvelope = envelope(ACCOUNT, signed);
+    const retraction = envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: eventIdFor(signedEnvelope.source), reason: 'wrong account' } });
+    given(openedEnvelope, signedEnvelope, retraction)
+      .when({ type: 'ContractAmended', data: { contractId: 'c-1', arr: 5, effectiveDate: '2026-02-01', reason: 'downgrade' } })
+      .rejected('contract_unknown');
+    // The contract can be signed again: the retracted signing no longer counts.
+    given(openedEnvelope, signedEnvelope, retraction).when(signed).accepted();
+    const retractOpening = envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: eventIdFor(openedEnvelope.source), reason: 'duplicate account' } });
+    given(openedEnvelope, retractOpening).when(signed).notFound();
+  });
+});
+
+describe('AccountHistory', () => {
+  it('folds contracts through amendment, renewal and termination', () => {
+    const history = new AccountHistory(
+      [
+        opened,
+        signed,
+        { type: 'ContractAmended', data: { contractId: 'c-1', arr: 1500, products: ['core', 'bi'], effectiveDate: '2026-05-01', reason: 'cross_sell' } },
+        { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c-1', dueDate: '2026-11-01' } },
+        { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c-1', newEndDate: '2028-01-01', arr: 1600 } },
+        { type: 'ContractTerminated', data: { contractId: 'c-1', effectiveDate: '2027-03-01' } },
+      ].map((e) => historyEvent(envelope(ACCOUNT, e as AccountEvent))),
+    );
+    expect(history.state.contracts.get('c-1')).toEqual({
+      contractId: 'c-1', currency: 'EUR', arr: 1600, products: ['core', 'bi'], startDate: '2026-01-01', endDate: '2027-03-01', terminated: true,
+    });
+    expect(history.state.renewals.get('r')?.status).toBe('won');
+    expect(history.state.segment).toBe('enterprise');
+  });
+});

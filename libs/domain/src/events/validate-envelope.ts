@@ -1,0 +1,70 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EVENT_DATA_CLASSES, isEventType } from './event-catalog';
+import { EventEnvelope, EventEnvelopeShape } from './envelope';
+
+export interface FieldError {
+  /** Path of the offending field in the envelope, e.g. `data.arr` or `data.products[1]`; empty for the whole envelope. */
+  field: string;
+  message: string;
+}
+
+export type EnvelopeValidation = { ok: true; envelope: EventEnvelope } | { ok: false; errors: FieldError[] };
+
+/** How far in the future `occurredAt` may lie: clocks of source systems drift, business facts are not scheduled. */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true, validationError: { target: false } };
+
+/**
+ * Validates one inbound envelope against events.md: shape, the type's data rules, unknown properties rejected.
+ * `now` bounds `occurredAt` (no clock is read here). Every offending field is reported, not just the first.
+ */
+export function validateEnvelope(input: unknown, now: Date): EnvelopeValidation {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: '', message: 'must be a JSON object (an event envelope)' }] };
+  }
+  const shape = plainToInstance(EventEnvelopeShape, input);
+  const errors = flatten(validateSync(shape, STRICT));
+
+  const raw = input as Record<string, unknown>;
+  if (isEventType(raw.type) && raw.data !== null && typeof raw.data === 'object' && !Array.isArray(raw.data)) {
+    const data = plainToInstance(EVENT_DATA_CLASSES[raw.type] as new () => object, raw.data);
+    errors.push(...flatten(validateSync(data, STRICT), 'data'));
+  }
+  if (typeof raw.occurredAt === 'string' && !errors.some((e) => e.field === 'occurredAt')) {
+    const occurredAt = Date.parse(raw.occurredAt);
+    if (occurredAt - now.getTime() > MAX_FUTURE_MS) {
+      errors.push({ field: 'occurredAt', message: `must not be more than 24 h in the future (server time ${now.toISOString()})` });
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  // Rebuild from the validated input so that nothing but the catalog's properties reaches the store.
+  const envelope = {
+    type: raw.type,
+    accountId: raw.accountId,
+    occurredAt: raw.occurredAt,
+    source: { system: (raw.source as EventEnvelope['source']).system, eventId: (raw.source as EventEnvelope['source']).eventId },
+    ...(raw.actor !== undefined ? { actor: raw.actor } : {}),
+    data: raw.data,
+  } as EventEnvelope;
+  return { ok: true, envelope };
+}
+
+function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const path = joinPath(prefix, error.property);
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      out.push({ field: path, message: constraint === 'whitelistValidation' ? 'is not a known property' : message });
+    }
+    if (error.children?.length) out.push(...flatten(error.children, path));
+  }
+  return out;
+}
+
+function joinPath(prefix: string, property: string): string {
+  if (/^\d+$/.test(property)) return `${prefix}[${property}]`;
+  return prefix ? `${prefix}.${property}` : property;
+}

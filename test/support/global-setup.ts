@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded-postgres-server';
+
+/**
+ * Integration and e2e suites run against a real PostgreSQL: the one DATABASE_URL names (its server is used to
+ * create a database per suite), or else an embedded server started here once for the run.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) return;
+  const server = await startEmbeddedPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), 'rapport-test-pg-')), 'data') });
+  process.env.DATABASE_URL = server.adminUrl;
+  (globalThis as { __rapportEmbeddedPostgres?: { stop(): Promise<void> } }).__rapportEmbeddedPostgres = server;
+}

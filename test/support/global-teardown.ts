@@ -1,0 +1,4 @@
+export default async function globalTeardown(): Promise<void> {
+  const server = (globalThis as { __rapportEmbeddedPostgres?: { stop(): Promise<void> } }).__rapportEmbeddedPostgres;
+  if (server) await server.stop();
+}
