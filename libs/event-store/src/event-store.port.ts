@@ -1,0 +1,89 @@
+/** Expected version of a stream before an append: a version number (0-based), `no_stream`, or `any` (no check). */
+export type ExpectedVersion = number | 'no_stream' | 'any';
+
+export interface NewEvent {
+  /** UUID. Also the idempotency key: an event whose id the store already has is not appended again. */
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  schemaVersion: number;
+}
+
+export interface RecordedEvent extends NewEvent {
+  streamId: string;
+  /** 0-based position in the stream. */
+  version: number;
+  /** Position in the global log, from 1: strictly increasing, and never visible before a lower committed one. */
+  globalPosition: number;
+  /** When the store committed it (transaction time). */
+  recordedAt: Date;
+}
+
+export interface StreamAppend {
+  streamId: string;
+  expectedVersion: ExpectedVersion;
+  events: NewEvent[];
+}
+
+export interface AppendResult {
+  eventId: string;
+  streamId: string;
+  version: number;
+  globalPosition: number;
+  recordedAt: Date;
+  /** True when the store already had an event with this id: nothing was appended, and the fields are the first one's. */
+  duplicate: boolean;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    /** -1 when the stream does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected version ${expected}, but it is at ${actual}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves after `stop()`, rejects with the handler's or the store's error. */
+  readonly done: Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events after this global position (0: from the start). */
+  after: number;
+  /** Most events handed to the handler at once. */
+  batchSize?: number;
+}
+
+/**
+ * The event store port. Adapters: PostgreSQL (the default), KurrentDB, and in-memory for unit tests only.
+ * All of them pass the same contract suite (`describeEventStoreContract`).
+ */
+export interface EventStore {
+  /**
+   * Appends to one or more streams atomically: either every stream's expected version holds and all of it is
+   * appended, or nothing is and `WrongExpectedVersionError` is thrown. Results are per stream, per event, in input order.
+   * Events whose id is already stored are reported as duplicates and not appended; a stream whose events are all
+   * duplicates is not version-checked, so retrying a whole append that already landed is safe.
+   */
+  append(streams: StreamAppend[]): Promise<AppendResult[][]>;
+  /** A stream's events from `fromVersion` (default 0), oldest first. */
+  readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
+  /** The global log after `after`, in global order. */
+  readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]>;
+  /** Stored events with these ids (those the store has). */
+  readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
+  /** Position of the last event in the global log (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Catch up from `after`, then follow live. Batches are delivered one at a time, each awaited. */
+  subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription;
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EventStore');

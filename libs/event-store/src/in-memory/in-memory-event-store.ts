@@ -1,0 +1,73 @@
+import { planAppend } from '../append-planner';
+import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
+import { pollingSubscription } from '../polling-subscription';
+
+/**
+ * The event store in memory, for unit tests only: same contract as the PostgreSQL adapter, nothing kept.
+ * The clock is injectable so that `recordedAt` is predictable in tests.
+ */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly byId = new Map<string, RecordedEvent>();
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  async append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+    const ids = streams.flatMap((s) => s.events.map((e) => e.eventId));
+    const context = {
+      known: new Map([...ids].flatMap((id) => (this.byId.has(id) ? [[id, this.byId.get(id)!] as const] : []))),
+      versions: new Map(streams.map((s) => [s.streamId, (this.streams.get(s.streamId)?.length ?? 0) - 1])),
+      head: this.log.length,
+      recordedAt: this.clock(),
+    };
+    const { results, planned } = planAppend(context, streams);
+    for (const event of planned) {
+      const recorded: RecordedEvent = { ...structuredClone(event), recordedAt: context.recordedAt };
+      this.log.push(recorded);
+      this.byId.set(recorded.eventId, recorded);
+      const stream = this.streams.get(recorded.streamId) ?? [];
+      stream.push(recorded);
+      this.streams.set(recorded.streamId, stream);
+    }
+    if (planned.length > 0) for (const listener of this.listeners) listener();
+    return results;
+  }
+
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    const from = options.fromVersion ?? 0;
+    const events = (this.streams.get(streamId) ?? []).slice(from, options.limit === undefined ? undefined : from + options.limit);
+    return events.map((e) => structuredClone(e));
+  }
+
+  async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
+    return this.log.slice(options.after, options.after + options.limit).map((e) => structuredClone(e));
+  }
+
+  async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    return new Map(eventIds.flatMap((id) => (this.byId.has(id) ? [[id, structuredClone(this.byId.get(id)!)] as const] : [])));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.log.length;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription {
+    return pollingSubscription({
+      after: options.after,
+      batchSize: options.batchSize ?? 500,
+      read: (after, limit) => this.readAll({ after, limit }),
+      onAppended: (wake) => {
+        this.listeners.add(wake);
+        return () => this.listeners.delete(wake);
+      },
+      idleWaitMs: 1000,
+      handler,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

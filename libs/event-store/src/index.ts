@@ -1,0 +1,3 @@
+export * from './event-store.port';
+export * from './in-memory/in-memory-event-store';
+export * from './postgres/postgres-event-store';

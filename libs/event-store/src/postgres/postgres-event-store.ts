@@ -1,0 +1,247 @@
+import { Client, Pool, PoolClient } from 'pg';
+import { migrate } from '@rapport/postgres';
+import { AppendPlanContext, planAppend, PlannedEvent } from '../append-planner';
+import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
+import { pollingSubscription } from '../polling-subscription';
+import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
+import * as sql from './event-store.sql';
+
+export interface PostgresEventStoreOptions {
+  /** Most events written in one coalesced transaction. */
+  maxEventsPerTransaction?: number;
+  /** Subscriptions re-read at least this often, should a notification be lost. */
+  idleWaitMs?: number;
+}
+
+interface PendingAppend {
+  streams: StreamAppend[];
+  eventCount: number;
+  resolve: (results: AppendResult[][]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The event store on PostgreSQL.
+ *
+ * Global order: a position assigned by a sequence becomes visible at commit, so a reader could see 12 before 11
+ * commits and skip 11 forever. Here every append first locks the single `rapport_log_head` row and takes its
+ * positions from it; PostgreSQL releases a transaction's locks only after its commit is visible, so the next writer
+ * starts after the previous one's events are visible, and readers filtering `global_position > n` never skip.
+ * The positions are gapless as a bonus.
+ *
+ * The price of that lock is one writer at a time across all processes. To pay it once for many appends, a process
+ * queues appends that arrive while its transaction is running and writes them together in the next one
+ * (each still atomic and version-checked on its own): under load, more events share each commit.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly queue: PendingAppend[] = [];
+  private writing = false;
+  private listener?: Client;
+  private listenerStarting?: Promise<void>;
+  private readonly wakers = new Set<() => void>();
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+  private readonly maxEventsPerTransaction: number;
+  private readonly idleWaitMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.maxEventsPerTransaction = options.maxEventsPerTransaction ?? 10_000;
+    this.idleWaitMs = options.idleWaitMs ?? 500;
+  }
+
+  /** Creates or upgrades the schema (versioned migrations, once per database whatever the number of processes). */
+  async migrate(): Promise<void> {
+    await migrate(this.pool, 'rapport_event_store', EVENT_STORE_MIGRATIONS);
+  }
+
+  append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+    const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
+    if (eventCount === 0) return Promise.resolve(streams.map(() => []));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streams, eventCount, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group: PendingAppend[] = [this.queue.shift()!];
+        let events = group[0].eventCount;
+        while (this.queue.length > 0 && events + this.queue[0].eventCount <= this.maxEventsPerTransaction) {
+          const next = this.queue.shift()!;
+          events += next.eventCount;
+          group.push(next);
+        }
+        await this.writeGroup(group);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    let client: PoolClient | undefined;
+    const outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }> = [];
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      const head = await client.query<{ position: string; now: Date }>(sql.lockLogHeadSQL);
+      const context = await this.loadPlanContext(client, group, Number(head.rows[0].position), head.rows[0].now);
+      const planned: PlannedEvent[] = [];
+      for (const pending of group) {
+        try {
+          const plan = planAppend(context, pending.streams);
+          planned.push(...plan.planned);
+          outcomes.push({ ok: true, results: plan.results });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      if (planned.length > 0) await client.query(sql.insertEventsSQL, insertParameters(planned, context.head));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      client?.release(error as Error);
+      client = undefined;
+      for (const pending of group) pending.reject(error);
+      return;
+    } finally {
+      client?.release();
+    }
+    group.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) pending.resolve(outcome.results);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  private async loadPlanContext(client: PoolClient, group: PendingAppend[], head: number, recordedAt: Date): Promise<AppendPlanContext> {
+    const ids = new Set<string>();
+    const streamIds = new Set<string>();
+    for (const pending of group) {
+      for (const stream of pending.streams) {
+        streamIds.add(stream.streamId);
+        for (const event of stream.events) ids.add(event.eventId);
+      }
+    }
+    const [existing, versions] = await Promise.all([
+      client.query<sql.EventRow>(sql.selectEventsByIdSQL, [[...ids]]),
+      client.query<{ stream_id: string; version: number | null }>(sql.selectStreamVersionsSQL, [[...streamIds]]),
+    ]);
+    return {
+      known: new Map(existing.rows.map((row) => [row.event_id, toRecorded(row)])),
+      versions: new Map(versions.rows.map((row) => [row.stream_id, row.version ?? -1])),
+      head,
+      recordedAt,
+    };
+  }
+
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<sql.EventRow>(sql.readStreamSQL, [streamId, options.fromVersion ?? 0, options.limit ?? null]);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<sql.EventRow>(sql.readAllSQL, [options.after, options.limit]);
+    return rows.map(toRecorded);
+  }
+
+  async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    if (eventIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<sql.EventRow>(sql.selectEventsByIdSQL, [eventIds]);
+    return new Map(rows.map((row) => [row.event_id, toRecorded(row)]));
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string }>(sql.headPositionSQL);
+    return Number(rows[0].position);
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription {
+    void this.ensureListener();
+    const subscription = pollingSubscription({
+      after: options.after,
+      batchSize: options.batchSize ?? 1000,
+      read: (after, limit) => this.readAll({ after, limit }),
+      onAppended: (wake) => {
+        this.wakers.add(wake);
+        return () => this.wakers.delete(wake);
+      },
+      idleWaitMs: this.idleWaitMs,
+      handler,
+    });
+    this.subscriptions.add(subscription);
+    subscription.done.finally(() => this.subscriptions.delete(subscription)).catch(() => undefined);
+    return subscription;
+  }
+
+  /** One LISTEN connection per store wakes every subscription at each commit; if it drops, polling carries on. */
+  private ensureListener(): Promise<void> {
+    if (this.listener || this.listenerStarting || this.closed) return this.listenerStarting ?? Promise.resolve();
+    this.listenerStarting = (async () => {
+      const client = new Client(this.pool.options);
+      client.on('notification', () => this.wakers.forEach((wake) => wake()));
+      client.on('error', () => {
+        this.listener = undefined;
+        client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void this.ensureListener(), this.idleWaitMs).unref();
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${sql.NOTIFY_CHANNEL}`);
+        this.listener = client;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void this.ensureListener(), this.idleWaitMs).unref();
+      }
+    })().finally(() => {
+      this.listenerStarting = undefined;
+    });
+    return this.listenerStarting;
+  }
+
+  /** Stops subscriptions, waits for queued appends, then closes the LISTEN connection. The pool belongs to the caller. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    while (this.writing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.listenerStarting;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+}
+
+function insertParameters(events: PlannedEvent[], head: number): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const e of events) {
+    columns[0].push(e.globalPosition);
+    columns[1].push(e.eventId);
+    columns[2].push(e.streamId);
+    columns[3].push(e.version);
+    columns[4].push(e.type);
+    columns[5].push(JSON.stringify(e.data));
+    columns[6].push(JSON.stringify(e.metadata));
+    columns[7].push(e.schemaVersion);
+  }
+  return [...columns, head];
+}
+
+function toRecorded(row: sql.EventRow): RecordedEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    schemaVersion: row.schema_version,
+    recordedAt: row.recorded_at,
+  };
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { EventStore, NewEvent, RecordedEvent, WrongExpectedVersionError } from '../event-store.port';
+
+export interface EventStoreFixture {
+  store: EventStore;
+  /** Another writer on the same store, as another process would be (for the PostgreSQL store: its own pool). */
+  otherWriter(): Promise<EventStore>;
+  cleanup(): Promise<void>;
+}
+
+export function newEvent(type = 'Thing', data: unknown = { n: 1 }): NewEvent {
+  return { eventId: randomUUID(), type, data, metadata: { source: 'contract-test' }, schemaVersion: 1 };
+}
+
+/**
+ * The behaviour every EventStore adapter must show. Run it from each adapter's test file with a fixture factory
+ * that gives a fresh, empty store per test.
+ */
+export function describeEventStoreContract(name: string, createFixture: () => Promise<EventStoreFixture>): void {
+  describe(`${name}: event store contract`, () => {
+    let fixture: EventStoreFixture;
+    let store: EventStore;
+    beforeEach(async () => {
+      fixture = await createFixture();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    const stream = () => `account-${randomUUID()}`;
+
+    it('appends to a new stream with versions from 0 and increasing global positions', async () => {
+      const s = stream();
+      const events = [newEvent('A', { x: 1.25, nested: { list: [1, 'two'] } }), newEvent('B')];
+      const [results] = await store.append([{ streamId: s, expectedVersion: 'no_stream', events }]);
+      expect(results.map((r) => [r.eventId, r.streamId, r.version, r.duplicate])).toEqual([
+        [events[0].eventId, s, 0, false],
+        [events[1].eventId, s, 1, false],
+      ]);
+      expect(results[1].globalPosition).toBeGreaterThan(results[0].globalPosition);
+      const read = await store.readStream(s);
+      expect(read).toEqual([
+        expect.objectContaining({ ...events[0], streamId: s, version: 0, globalPosition: results[0].globalPosition }),
+        expect.objectContaining({ ...events[1], streamId: s, version: 1, globalPosition: results[1].globalPosition }),
+      ]);
+      expect(await store.headPosition()).toBe(results[1].globalPosition);
+    });
+
+    it('stamps the events of one append with one recordedAt, the transaction time', async () => {
+      const before = Date.now();
+      const [results] = await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent(), newEvent()] }]);
+      const after = Date.now();
+      expect(results[0].recordedAt.getTime()).toBe(results[1].recordedAt.getTime());
+      expect(results[0].recordedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(results[0].recordedAt.getTime()).toBeLessThanOrEqual(after + 1000);
+    });
+
+    it('checks the expected version and appends nothing when it does not hold', async () => {
+      const s = stream();
+      await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent()] }]);
+      const head = await store.headPosition();
+      await expect(store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent()] }])).rejects.toEqual(
+        expect.objectContaining({ name: 'WrongExpectedVersionError', streamId: s, expected: 'no_stream', actual: 0 }),
+      );
+      await expect(store.append([{ streamId: s, expectedVersion: 5, events: [newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(store.append([{ streamId: stream(), expectedVersion: 0, events: [newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect(await store.headPosition()).toBe(head);
+      const [ok] = await store.append([{ streamId: s, expectedVersion: 0, events: [newEvent()] }]);
+      expect(ok[0].version).toBe(1);
+      const [anyResult] = await store.append([{ streamId: s, expectedVersion: 'any', events: [newEvent()] }]);
+      expect(anyResult[0].version).toBe(2);
+    });
+
+    it('appends to several streams atomically: one failing stream appends nothing', async () => {
+      const [a, b] = [stream(), stream()];
+      await store.append([{ streamId: b, expectedVersion: 'no_stream', events: [newEvent()] }]);
+      const head = await store.headPosition();
+      await expect(
+        store.append([
+          { streamId: a, expectedVersion: 'no_stream', events: [newEvent()] },
+          { streamId: b, expectedVersion: 'no_stream', events: [newEvent()] },
+        ]),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect(await store.readStream(a)).toEqual([]);
+      expect(await store.headPosition()).toBe(head);
+      const results = await store.append([
+        { streamId: a, expectedVersion: 'no_stream', events: [newEvent()] },
+        { streamId: b, expectedVersion: 0, events: [newEvent(), newEvent()] },
+      ]);
+      expect(results.map((r) => r.map((e) => e.version))).toEqual([[0], [1, 2]]);
+    });
+
+    it('appends an event id once: a redelivery returns the first result, marked duplicate, wherever it is sent', async () => {
+      const [s, other] = [stream(), stream()];
+      const event = newEvent();
+      const [[first]] = await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [event] }]);
+      const head = await store.headPosition();
+      // All duplicates: no version check, so retrying a whole append that landed is harmless.
+      const [[again]] = await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [event] }]);
+      const [[elsewhere]] = await store.append([{ streamId: other, expectedVersion: 'any', events: [{ ...event, data: { changed: true } }] }]);
+      expect(again).toEqual({ ...first, duplicate: true });
+      expect(elsewhere).toEqual({ ...first, duplicate: true });
+      expect(await store.headPosition()).toBe(head);
+      expect(await store.readStream(other)).toEqual([]);
+    });
+
+    it('skips duplicates inside one append and version-checks the rest', async () => {
+      const s = stream();
+      const old = newEvent();
+      await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [old] }]);
+      const fresh = newEvent();
+      const [results] = await store.append([{ streamId: s, expectedVersion: 0, events: [old, fresh, fresh] }]);
+      expect(results.map((r) => [r.eventId, r.version, r.duplicate])).toEqual([
+        [old.eventId, 0, true],
+        [fresh.eventId, 1, false],
+        [fresh.eventId, 1, true],
+      ]);
+      await expect(store.append([{ streamId: s, expectedVersion: 0, events: [old, newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await store.readStream(s)).map((e) => e.eventId)).toEqual([old.eventId, fresh.eventId]);
+    });
+
+    it('reads streams from a version, the global log from a position, and events by id', async () => {
+      const [a, b] = [stream(), stream()];
+      const start = await store.headPosition();
+      await store.append([{ streamId: a, expectedVersion: 'any', events: [newEvent('A0'), newEvent('A1'), newEvent('A2')] }]);
+      await store.append([{ streamId: b, expectedVersion: 'any', events: [newEvent('B0')] }]);
+      expect((await store.readStream(a, { fromVersion: 1 })).map((e) => e.type)).toEqual(['A1', 'A2']);
+      expect((await store.readStream(a, { fromVersion: 1, limit: 1 })).map((e) => e.type)).toEqual(['A1']);
+      const all = await store.readAll({ after: start, limit: 10 });
+      expect(all.map((e) => e.type)).toEqual(['A0', 'A1', 'A2', 'B0']);
+      expect((await store.readAll({ after: all[1].globalPosition, limit: 2 })).map((e) => e.type)).toEqual(['A2', 'B0']);
+      const byId = await store.readEvents([all[3].eventId, randomUUID()]);
+      expect([...byId.values()]).toEqual([all[3]]);
+    });
+
+    it('delivers the log to a subscriber: catch-up from a position, then live, in order', async () => {
+      const s = stream();
+      await store.append([{ streamId: s, expectedVersion: 'any', events: [newEvent('old-1'), newEvent('old-2')] }]);
+      const [firstOld] = await store.readStream(s);
+      const seen: string[] = [];
+      let resolveAll!: () => void;
+      const allSeen = new Promise<void>((resolve) => (resolveAll = resolve));
+      const subscription = store.subscribeToAll({ after: firstOld.globalPosition, batchSize: 2 }, async (events) => {
+        seen.push(...events.map((e) => e.type));
+        if (seen.length === 3) resolveAll();
+      });
+      await store.append([{ streamId: s, expectedVersion: 'any', events: [newEvent('live-1')] }]);
+      await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent('live-2')] }]);
+      await allSeen;
+      await subscription.stop();
+      await subscription.done;
+      expect(seen).toEqual(['old-2', 'live-1', 'live-2']);
+    });
+
+    it('ends a subscription with the handler\'s error', async () => {
+      await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent()] }]);
+      const subscription = store.subscribeToAll({ after: 0 }, async () => {
+        throw new Error('projection failed');
+      });
+      await expect(subscription.done).rejects.toThrow('projection failed');
+    });
+
+    it('never lets a reader skip an event: concurrent writers, concurrent readers see the whole log exactly once, in order', async () => {
+      const writers = [store, ...(await Promise.all([fixture.otherWriter(), fixture.otherWriter(), fixture.otherWriter()]))];
+      const start = await store.headPosition();
+      const polled: RecordedEvent[] = [];
+      const subscribed: RecordedEvent[] = [];
+      let writing = true;
+      const subscription = store.subscribeToAll({ after: start, batchSize: 7 }, async (events) => {
+        subscribed.push(...events);
+      });
+      const reader = (async () => {
+        let position = start;
+        while (writing || (await store.headPosition()) > position) {
+          const events = await store.readAll({ after: position, limit: 13 });
+          polled.push(...events);
+          if (events.length > 0) position = events[events.length - 1].globalPosition;
+        }
+      })();
+      const WRITERS_PER_STORE = 6;
+      const APPENDS_PER_WRITER = 25;
+      let expectedCount = 0;
+      await Promise.all(
+        writers.flatMap((writer) =>
+          Array.from({ length: WRITERS_PER_STORE }, async () => {
+            for (let i = 0; i < APPENDS_PER_WRITER; i++) {
+              const size = 1 + (i % 3);
+              expectedCount += size;
+              await writer.append([{ streamId: stream(), expectedVersion: 'no_stream', events: Array.from({ length: size }, () => newEvent()) }]);
+            }
+          }),
+        ),
+      );
+      writing = false;
+      await reader;
+      while (subscribed.length < expectedCount) await new Promise((resolve) => setTimeout(resolve, 10));
+      await subscription.stop();
+
+      const log = await store.readAll({ after: start, limit: expectedCount + 1 });
+      expect(log).toHaveLength(expectedCount);
+      const ids = (events: RecordedEvent[]) => events.map((e) => e.eventId);
+      expect(ids(polled)).toEqual(ids(log));
+      expect(ids(subscribed)).toEqual(ids(log));
+      const positions = log.map((e) => e.globalPosition);
+      expect(positions.every((p, i) => i === 0 || p > positions[i - 1])).toBe(true);
+    }, 60_000);
+
+    it('never loses an append to one stream under concurrency: conflicts are reported, retries land, versions have no gaps', async () => {
+      const s = stream();
+      const writers = [store, await fixture.otherWriter()];
+      const APPENDS = 40;
+      let conflicts = 0;
+      await Promise.all(
+        Array.from({ length: APPENDS }, async (_, i) => {
+          const event = newEvent('Concurrent', { i });
+          for (;;) {
+            const current = await store.readStream(s);
+            const expected = current.length === 0 ? 'no_stream' : current[current.length - 1].version;
+            try {
+              await writers[i % 2].append([{ streamId: s, expectedVersion: expected, events: [event] }]);
+              return;
+            } catch (error) {
+              if (!(error instanceof WrongExpectedVersionError)) throw error;
+              conflicts += 1;
+            }
+          }
+        }),
+      );
+      const events = await store.readStream(s);
+      expect(events.map((e) => e.version)).toEqual(Array.from({ length: APPENDS }, (_, i) => i));
+      expect(new Set(events.map((e) => (e.data as { i: number }).i)).size).toBe(APPENDS);
+      expect(conflicts).toBeGreaterThan(0);
+    }, 60_000);
+  });
+}
