@@ -121,6 +121,13 @@ describe('validateEnvelope', () => {
     expect(fields(base('EventRetracted', { targetEventId: 'x', reason: '' }))).toEqual(['data.reason']);
   });
 
+  it('refuses the NUL character anywhere, which PostgreSQL cannot store', () => {
+    expect(errorsOf({ ...base('InteractionLogged', { ...VALID.InteractionLogged, summary: 'a\u0000b' }), actor: 'x\u0000' })).toEqual([
+      { field: 'data.summary', message: 'must not contain the NUL character (U+0000)' },
+      { field: 'actor', message: 'must not contain the NUL character (U+0000)' },
+    ]);
+  });
+
   it('keeps only the catalog properties in the accepted envelope', () => {
     const result = validateEnvelope(base('ReferralGiven', {}), NOW);
     expect(result.ok && Object.keys(result.envelope).sort()).toEqual(['accountId', 'data', 'occurredAt', 'source', 'type']);

@@ -38,6 +38,7 @@ export function validateEnvelope(input: unknown, now: Date): EnvelopeValidation 
       errors.push({ field: 'occurredAt', message: `must not be more than 24 h in the future (server time ${now.toISOString()})` });
     }
   }
+  errors.push(...nulCharacters(input));
   if (errors.length > 0) return { ok: false, errors };
 
   // Rebuild from the validated input so that nothing but the catalog's properties reaches the store.
@@ -50,6 +51,17 @@ export function validateEnvelope(input: unknown, now: Date): EnvelopeValidation 
     data: raw.data,
   } as EventEnvelope;
   return { ok: true, envelope };
+}
+
+/** PostgreSQL's jsonb cannot hold U+0000, and no business text needs it: refuse it anywhere, keys included. */
+function nulCharacters(value: unknown, path = ''): FieldError[] {
+  const message = 'must not contain the NUL character (U+0000)';
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path, message }] : [];
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => nulCharacters(item, `${path}[${index}]`));
+  return Object.entries(value).flatMap(([key, item]) =>
+    key.includes('\u0000') ? [{ field: joinPath(path, key.replace(/\u0000/g, '\\u0000')), message }] : nulCharacters(item, joinPath(path, key)),
+  );
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {

@@ -1,15 +1,29 @@
 const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at';
 
-/** Takes the global write lock: the head row stays locked until the appending transaction ends. */
-export const lockLogHeadSQL = 'SELECT position, transaction_timestamp() AS now FROM rapport_log_head FOR UPDATE';
+/**
+ * Opens the append transaction and takes the global write lock: the head row stays locked until it ends.
+ * Sent as one simple query (two statements, one round trip).
+ */
+export const beginAndLockLogHeadSQL = 'BEGIN; SELECT position, transaction_timestamp() AS now FROM rapport_log_head FOR UPDATE';
 
 export const selectEventsByIdSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
 
-// One index probe per stream (backwards on the (stream_id, version) key), whatever the streams' lengths.
-export const selectStreamVersionsSQL = `
-  SELECT s.stream_id,
-         (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1) AS version
-  FROM unnest($1::text[]) AS s(stream_id)`;
+/**
+ * What an append must know, in one round trip: the stored events among its ids (duplicates), and each stream's
+ * current version, by one backwards index probe per stream whatever its length. Stream rows have a null event_id.
+ */
+export const selectAppendContextSQL = `
+  SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])
+  UNION ALL
+  SELECT NULL, NULL, s.stream_id,
+         (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1),
+         NULL, NULL, NULL, NULL, NULL
+  FROM unnest($2::text[]) AS s(stream_id)`;
+
+/** Bulk path for large appends: COPY in text format, columns in this order. */
+export const copyEventsSQL = `COPY rapport_events (${COLUMNS}) FROM STDIN`;
+
+export const advanceLogHeadSQL = `UPDATE rapport_log_head SET position = $1::bigint RETURNING pg_notify('rapport_events', $1::bigint::text)`;
 
 export const insertEventsSQL = `
   WITH inserted AS (

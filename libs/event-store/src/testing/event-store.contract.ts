@@ -47,6 +47,17 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       expect(await store.headPosition()).toBe(results[1].globalPosition);
     });
 
+    it('keeps any JSON, type and stream name to the letter, in small and in bulk appends', async () => {
+      const awkward = { text: 'tab\there, newline\nthere, back\\slash, quote " and unicode: é 漢字 🙂', n: -0.5, big: 12345678.91, list: [null, true, { deep: '\\\\' }] };
+      for (const size of [1, 300]) {
+        const s = `account-${randomUUID()}\\with\ttab`;
+        const events = Array.from({ length: size }, (_, i) => ({ ...newEvent(`Type\\${i}`, { ...awkward, i }), metadata: { note: 'line\nbreak\\' } }));
+        await store.append([{ streamId: s, expectedVersion: 'no_stream', events }]);
+        const read = await store.readStream(s);
+        expect(read.map((e) => [e.type, e.data, e.metadata])).toEqual(events.map((e) => [e.type, e.data, e.metadata]));
+      }
+    });
+
     it('stamps the events of one append with one recordedAt, the transaction time', async () => {
       const before = Date.now();
       const [results] = await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent(), newEvent()] }]);

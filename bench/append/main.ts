@@ -1,0 +1,217 @@
+/**
+ * bench/append: append throughput of Rapport's PostgreSQL event store against Emmett's, on the same server and
+ * database in the same run, then HTTP ingest under load with autocannon. Run on demand: `npm run bench:append`.
+ * Options: --quick (shorter runs), --skip-http.
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Pool } from 'pg';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import { eventIdFor } from '@rapport/domain';
+import { NewEvent, PostgresEventStore } from '@rapport/event-store';
+import { findFreePort } from '@rapport/postgres';
+import { benchServer } from '../support/bench-database';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } } });
+const SECONDS = args.quick ? 3 : 10;
+
+/** A realistic InteractionLogged as ingest stores it: envelope metadata plus data, ~400 bytes of JSON. */
+function interaction(accountId: string, n: number) {
+  const source = { system: 'bench', eventId: randomUUID() };
+  return {
+    eventId: eventIdFor(source),
+    type: 'InteractionLogged',
+    data: { interactionId: `i-${n}`, channel: 'meeting', direction: 'outbound', sentiment: 0.35, durationMinutes: 45, contactCount: 3, executiveInvolved: false, summary: 'Quarterly review of adoption and renewal plans' },
+    metadata: { accountId, occurredAt: new Date(Date.UTC(2026, 0, 1, 0, n % 1440)).toISOString(), source, actor: 'am@vendor.example' },
+    schemaVersion: 1,
+  } satisfies NewEvent;
+}
+
+interface Appender {
+  name: string;
+  /** Appends `count` events to `stream`, whose current version the caller tracks (-1: new stream). */
+  append(stream: string, version: number, count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function rapportAppender(url: string): Promise<Appender> {
+  const pool = new Pool({ connectionString: url, max: 20 });
+  const store = new PostgresEventStore(pool);
+  await store.migrate();
+  let n = 0;
+  return {
+    name: 'Rapport',
+    async append(stream, version, count) {
+      const events = Array.from({ length: count }, () => interaction(stream, n++));
+      await store.append([{ streamId: stream, expectedVersion: version < 0 ? 'no_stream' : version, events }]);
+    },
+    async close() {
+      await store.close();
+      await pool.end();
+    },
+  };
+}
+
+async function emmettAppender(url: string): Promise<Appender> {
+  const store = getPostgreSQLEventStore(url, { schema: { autoMigration: 'CreateOrUpdate' }, connectionOptions: undefined });
+  await store.schema.migrate();
+  let n = 0;
+  return {
+    name: 'Emmett',
+    async append(stream, version, count) {
+      const events = Array.from({ length: count }, () => {
+        const e = interaction(stream, n++);
+        return { type: e.type, data: e.data, metadata: { ...e.metadata, eventId: e.eventId } };
+      });
+      // Emmett's versions count from 1 (0n: no stream yet).
+      await store.appendToStream(stream, events, { expectedStreamVersion: BigInt(version + 1) });
+    },
+    close: () => store.close(),
+  };
+}
+
+interface Scenario {
+  name: string;
+  concurrency: number;
+  eventsPerAppend: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'single event, concurrency 1', concurrency: 1, eventsPerAppend: 1 },
+  { name: 'single event, concurrency 16', concurrency: 16, eventsPerAppend: 1 },
+  { name: 'batch of 100, concurrency 1', concurrency: 1, eventsPerAppend: 100 },
+  { name: 'batch of 1,000, concurrency 1', concurrency: 1, eventsPerAppend: 1000 },
+  { name: 'batch of 1,000, concurrency 4 (import)', concurrency: 4, eventsPerAppend: 1000 },
+];
+
+/** Each worker appends to its own stream (one account) with its expected version, as ingest does, for SECONDS. */
+async function run(appender: Appender, scenario: Scenario): Promise<number> {
+  const deadline = Date.now() + SECONDS * 1000;
+  let events = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: scenario.concurrency }, async () => {
+      const stream = `account-bench-${randomUUID()}`;
+      let version = -1;
+      while (Date.now() < deadline) {
+        await appender.append(stream, version, scenario.eventsPerAppend);
+        version += scenario.eventsPerAppend;
+        events += scenario.eventsPerAppend;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return events / seconds;
+}
+
+async function httpIngest(databaseUrl: string): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, ['dist/apps/ingest/src/main.js'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
+      if (ok) break;
+      if (i > 100) throw new Error('the ingest service did not start (run `npm run build` first)');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const ACCOUNTS = 1000;
+    const envelope = (type: string, accountId: string, data: object) => ({
+      type,
+      accountId,
+      occurredAt: '2026-03-02T10:00:00Z',
+      source: { system: 'bench', eventId: randomUUID() },
+      data,
+    });
+    const opening = Array.from({ length: ACCOUNTS }, (_, i) => envelope('AccountOpened', `http-${i}`, { name: `Account ${i}`, segment: 'enterprise' }));
+    const opened = await fetch(`${base}/v1/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(opening) });
+    if (opened.status !== 201) throw new Error(`could not open the bench accounts: ${opened.status} ${await opened.text()}`);
+    const interactionData = { interactionId: 'i', channel: 'call', direction: 'outbound', sentiment: 0.2, summary: 'Follow-up call about onboarding' };
+    const randomAccount = () => `http-${Math.floor(Math.random() * ACCOUNTS)}`;
+
+    const results = [];
+    for (const [route, connections, perRequest] of [
+      ['/v1/events', 16, 1],
+      ['/v1/events/batch', 4, 100],
+    ] as const) {
+      const result = await autocannon({
+        url: `${base}${route}`,
+        method: 'POST',
+        connections,
+        duration: SECONDS,
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest: (request) => {
+              const body =
+                perRequest === 1
+                  ? envelope('InteractionLogged', randomAccount(), interactionData)
+                  : Array.from({ length: perRequest }, () => envelope('InteractionLogged', randomAccount(), interactionData));
+              return { ...request, body: JSON.stringify(body) };
+            },
+          },
+        ],
+      });
+      const ok = result['2xx'];
+      results.push({
+        route,
+        connections,
+        eventsPerSecond: (ok * perRequest) / (result.duration || SECONDS),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.non2xx + result.errors,
+      });
+    }
+    return results;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await benchServer();
+  const url = await server.newDatabase('rapport_bench_append');
+  console.log(`bench/append: ${SECONDS} s per run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
+  try {
+    const rapport = await rapportAppender(url);
+    const emmett = await emmettAppender(url);
+    console.log(`database: ${server.description}\n`);
+    const rows: string[][] = [];
+    for (const scenario of SCENARIOS) {
+      const ours = await run(rapport, scenario);
+      const theirs = await run(emmett, scenario);
+      const row = [scenario.name, fmt(ours), fmt(theirs), `${(ours / theirs).toFixed(2)}×`];
+      rows.push(row);
+      console.log(row.join(' | '));
+    }
+    await rapport.close();
+    await emmett.close();
+    console.log('\n| run | Rapport events/s | Emmett events/s | ratio |\n|---|---:|---:|---:|');
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+
+    if (!args['skip-http']) {
+      const http = await httpIngest(url);
+      console.log('\n| HTTP route | connections | events/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
+      for (const r of http) console.log(`| POST ${r.route} | ${r.connections} | ${fmt(r.eventsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
