@@ -1,5 +1,25 @@
 import { AppendResult, ExpectedVersion, NewEvent, StreamAppend, WrongExpectedVersionError } from './event-store.port';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What every adapter refuses before touching its storage: a programming error of the caller, not a conflict. */
+export function assertValidAppend(streams: StreamAppend[]): void {
+  for (const stream of streams) {
+    if (typeof stream.streamId !== 'string' || stream.streamId.length === 0) throw new TypeError('streamId must be a non-empty string');
+    const expected = stream.expectedVersion;
+    if (expected !== 'any' && expected !== 'no_stream' && !(Number.isInteger(expected) && expected >= 0)) {
+      throw new TypeError(`expectedVersion of ${stream.streamId} must be a version ≥ 0, 'no_stream' or 'any'`);
+    }
+    for (const event of stream.events) {
+      if (!UUID.test(event.eventId)) throw new TypeError(`eventId must be a UUID, got ${JSON.stringify(event.eventId)}`);
+      if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('event type must be a non-empty string');
+      if (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 0 || event.schemaVersion > 32767) {
+        throw new TypeError('schemaVersion must be an integer from 0 to 32767');
+      }
+    }
+  }
+}
+
 /** An event the planner decided to append, with its place in its stream and in the global log. */
 export interface PlannedEvent extends NewEvent {
   streamId: string;

@@ -71,10 +71,13 @@ export interface EventStore {
    * appended, or nothing is and `WrongExpectedVersionError` is thrown. Results are per stream, per event, in input order.
    * Events whose id is already stored are reported as duplicates and not appended; a stream whose events are all
    * duplicates is not version-checked, so retrying a whole append that already landed is safe.
+   * Malformed input (an event id that is not a UUID, a bad expected version) throws a TypeError at once.
    */
   append(streams: StreamAppend[]): Promise<AppendResult[][]>;
   /** A stream's events from `fromVersion` (default 0), oldest first. */
   readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
+  /** Several whole streams in one read (an empty list for a stream that does not exist). */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
   /** The global log after `after`, in global order. */
   readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]>;
   /** Stored events with these ids (those the store has). */

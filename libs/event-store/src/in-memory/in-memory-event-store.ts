@@ -1,4 +1,4 @@
-import { planAppend } from '../append-planner';
+import { assertValidAppend, planAppend } from '../append-planner';
 import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
 
@@ -14,7 +14,12 @@ export class InMemoryEventStore implements EventStore {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
-  async append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+  append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+    assertValidAppend(streams);
+    return this.appendValid(streams);
+  }
+
+  private async appendValid(streams: StreamAppend[]): Promise<AppendResult[][]> {
     const ids = streams.flatMap((s) => s.events.map((e) => e.eventId));
     const context = {
       known: new Map([...ids].flatMap((id) => (this.byId.has(id) ? [[id, this.byId.get(id)!] as const] : []))),
@@ -39,6 +44,10 @@ export class InMemoryEventStore implements EventStore {
     const from = options.fromVersion ?? 0;
     const events = (this.streams.get(streamId) ?? []).slice(from, options.limit === undefined ? undefined : from + options.limit);
     return events.map((e) => structuredClone(e));
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    return new Map(await Promise.all(streamIds.map(async (id) => [id, await this.readStream(id)] as const)));
   }
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {

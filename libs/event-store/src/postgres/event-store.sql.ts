@@ -1,44 +1,61 @@
+import { escapeLiteral } from 'pg';
+
 const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at';
 
 /**
- * Opens the append transaction and takes the global write lock: the head row stays locked until it ends.
- * Sent as one simple query (two statements, one round trip).
+ * The append transaction is sent as two simple queries (several statements each, one round trip each) instead of
+ * five parameterised ones: the write lock is held for fewer network waits. Simple queries take no parameters, so
+ * values are literals: ids and numbers are checked before (`assertValidAppend`), text goes through pg's
+ * `escapeLiteral`, the library's escaping for exactly this.
  */
-export const beginAndLockLogHeadSQL = 'BEGIN; SELECT position, transaction_timestamp() AS now FROM rapport_log_head FOR UPDATE';
+export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
+  return `BEGIN;
+    SELECT position, transaction_timestamp() AS now FROM rapport_log_head FOR UPDATE;
+    SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY(ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]::uuid[])
+    UNION ALL
+    SELECT NULL, NULL, s.stream_id,
+           (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1),
+           NULL, NULL, NULL, NULL, NULL
+    FROM unnest(ARRAY[${streamIds.map(escapeLiteral).join(',')}]::text[]) AS s(stream_id)`;
+}
 
-export const selectEventsByIdSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
+export interface EventRowValues {
+  globalPosition: number;
+  eventId: string;
+  streamId: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  schemaVersion: number;
+}
 
-/**
- * What an append must know, in one round trip: the stored events among its ids (duplicates), and each stream's
- * current version, by one backwards index probe per stream whatever its length. Stream rows have a null event_id.
- */
-export const selectAppendContextSQL = `
-  SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])
-  UNION ALL
-  SELECT NULL, NULL, s.stream_id,
-         (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1),
-         NULL, NULL, NULL, NULL, NULL
-  FROM unnest($2::text[]) AS s(stream_id)`;
+/** Small writes: the rows, the new head (with the wake-up of subscribers) and the commit, in one round trip. */
+export function insertAndCommitSQL(events: readonly EventRowValues[], head: number): string {
+  const rows = events.map(
+    (e) =>
+      `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
+      `${escapeLiteral(JSON.stringify(e.data))}::jsonb, ${escapeLiteral(JSON.stringify(e.metadata))}::jsonb, ${e.schemaVersion}, transaction_timestamp())`,
+  );
+  return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;
+}
 
-/** Bulk path for large appends: COPY in text format, columns in this order. */
+/** After a COPY, or alone: the new head, the wake-up of subscribers (delivered at commit), the commit. */
+export function advanceHeadAndCommitSQL(head: number): string {
+  return `UPDATE rapport_log_head SET position = ${head} RETURNING pg_notify('${NOTIFY_CHANNEL}', '${head}');\nCOMMIT`;
+}
+
+/** Bulk path for large writes: COPY in text format, columns in this order. */
 export const copyEventsSQL = `COPY rapport_events (${COLUMNS}) FROM STDIN`;
-
-export const advanceLogHeadSQL = `UPDATE rapport_log_head SET position = $1::bigint RETURNING pg_notify('rapport_events', $1::bigint::text)`;
-
-export const insertEventsSQL = `
-  WITH inserted AS (
-    INSERT INTO rapport_events (${COLUMNS})
-    SELECT g, e, s, v, t, d, m, sv, transaction_timestamp()
-    FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::jsonb[], $7::jsonb[], $8::smallint[])
-      AS u(g, e, s, v, t, d, m, sv)
-    RETURNING 1
-  )
-  UPDATE rapport_log_head SET position = $9::bigint
-  RETURNING (SELECT count(*) FROM inserted) AS inserted, pg_notify('rapport_events', $9::bigint::text)`;
 
 export const NOTIFY_CHANNEL = 'rapport_events';
 
+export const selectEventsByIdSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
+
 export const readStreamSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
+
+/** Several whole streams at once, each in version order. */
+export const readStreamsSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`;
 
 export const readAllSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`;
 

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Client, Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '@rapport/postgres';
-import { AppendPlanContext, planAppend, PlannedEvent } from '../append-planner';
+import { AppendPlanContext, assertValidAppend, planAppend, PlannedEvent } from '../append-planner';
 import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
@@ -37,8 +37,8 @@ interface PendingAppend {
  * The price of that lock is one writer at a time across all processes. To pay it once for many appends, a process
  * queues appends that arrive while its transaction is running and writes them together in the next one
  * (each still atomic and version-checked on its own): under load, more events share each commit.
- * The lock is held for four round trips: begin+lock, read ids and versions, write, commit. Large writes go
- * through COPY, which PostgreSQL parses several times faster than array parameters.
+ * The lock is held for two round trips (begin, lock and read duplicates and versions; write and commit), three
+ * for large writes, which go through COPY: PostgreSQL parses it several times faster than array parameters.
  */
 export class PostgresEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
@@ -67,6 +67,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+    assertValidAppend(streams);
     const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
     if (eventCount === 0) return Promise.resolve(streams.map(() => []));
     return new Promise((resolve, reject) => {
@@ -99,8 +100,7 @@ export class PostgresEventStore implements EventStore {
     const outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }> = [];
     try {
       client = await this.pool.connect();
-      const [, head] = (await client.query(sql.beginAndLockLogHeadSQL)) as unknown as [QueryResult, QueryResult<{ position: string; now: Date }>];
-      const context = await this.loadPlanContext(client, group, Number(head.rows[0].position), head.rows[0].now);
+      const context = await this.beginAppend(client, group);
       const planned: PlannedEvent[] = [];
       for (const pending of group) {
         try {
@@ -113,11 +113,12 @@ export class PostgresEventStore implements EventStore {
       }
       if (planned.length >= this.copyThreshold) {
         await pipeline(Readable.from([copyRows(planned, context.recordedAt)]), client.query(copyFrom(sql.copyEventsSQL)));
-        await client.query(sql.advanceLogHeadSQL, [context.head]);
+        await client.query(sql.advanceHeadAndCommitSQL(context.head));
       } else if (planned.length > 0) {
-        await client.query(sql.insertEventsSQL, insertParameters(planned, context.head));
+        await client.query(sql.insertAndCommitSQL(planned, context.head));
+      } else {
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
     } catch (error) {
       await client?.query('ROLLBACK').catch(() => undefined);
       client?.release(error as Error);
@@ -134,7 +135,8 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  private async loadPlanContext(client: PoolClient, group: PendingAppend[], head: number, recordedAt: Date): Promise<AppendPlanContext> {
+  /** Opens the transaction, takes the write lock, and reads the group's stored duplicates and stream versions. */
+  private async beginAppend(client: PoolClient, group: PendingAppend[]): Promise<AppendPlanContext> {
     const ids = new Set<string>();
     const streamIds = new Set<string>();
     for (const pending of group) {
@@ -143,14 +145,23 @@ export class PostgresEventStore implements EventStore {
         for (const event of stream.events) ids.add(event.eventId);
       }
     }
-    const { rows } = await client.query<sql.EventRow>(sql.selectAppendContextSQL, [[...ids], [...streamIds]]);
+    const results = (await client.query(sql.beginAppendSQL([...ids], [...streamIds]))) as unknown as QueryResult[];
+    const head = results[1].rows[0] as { position: string; now: Date };
     const known = new Map<string, RecordedEvent>();
     const versions = new Map<string, number>();
-    for (const row of rows) {
+    for (const row of results[2].rows as sql.EventRow[]) {
       if (row.event_id === null) versions.set(row.stream_id, row.version ?? -1);
       else known.set(row.event_id, toRecorded(row));
     }
-    return { known, versions, head, recordedAt };
+    return { known, versions, head: Number(head.position), recordedAt: head.now };
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
+    if (streamIds.length === 0) return streams;
+    const { rows } = await this.pool.query<sql.EventRow>(sql.readStreamsSQL, [streamIds]);
+    for (const row of rows) streams.get(row.stream_id)!.push(toRecorded(row));
+    return streams;
   }
 
   async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
@@ -226,21 +237,6 @@ export class PostgresEventStore implements EventStore {
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
   }
-}
-
-function insertParameters(events: PlannedEvent[], head: number): unknown[] {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-  for (const e of events) {
-    columns[0].push(e.globalPosition);
-    columns[1].push(e.eventId);
-    columns[2].push(e.streamId);
-    columns[3].push(e.version);
-    columns[4].push(e.type);
-    columns[5].push(JSON.stringify(e.data));
-    columns[6].push(JSON.stringify(e.metadata));
-    columns[7].push(e.schemaVersion);
-  }
-  return [...columns, head];
 }
 
 /**

@@ -58,6 +58,15 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       }
     });
 
+    it('refuses malformed appends before storing anything', async () => {
+      const head = await store.headPosition();
+      expect(() => store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), eventId: "x'); DROP TABLE x; --" }] }])).toThrow(TypeError);
+      expect(() => store.append([{ streamId: '', expectedVersion: 'any', events: [newEvent()] }])).toThrow(TypeError);
+      expect(() => store.append([{ streamId: stream(), expectedVersion: -3, events: [newEvent()] }])).toThrow(TypeError);
+      expect(() => store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), schemaVersion: 1.5 }] }])).toThrow(TypeError);
+      expect(await store.headPosition()).toBe(head);
+    });
+
     it('stamps the events of one append with one recordedAt, the transaction time', async () => {
       const before = Date.now();
       const [results] = await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent(), newEvent()] }]);
@@ -141,6 +150,8 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       const all = await store.readAll({ after: start, limit: 10 });
       expect(all.map((e) => e.type)).toEqual(['A0', 'A1', 'A2', 'B0']);
       expect((await store.readAll({ after: all[1].globalPosition, limit: 2 })).map((e) => e.type)).toEqual(['A2', 'B0']);
+      const streams = await store.readStreams([b, a, stream()]);
+      expect([...streams.values()].map((events) => events.map((e) => e.type))).toEqual([['B0'], ['A0', 'A1', 'A2'], []]);
       const byId = await store.readEvents([all[3].eventId, randomUUID()]);
       expect([...byId.values()]).toEqual([all[3]]);
     });

@@ -126,15 +126,18 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     });
   }
 
+  /** Every touched account's stream in one read, folded. */
   private async loadHistories(accountIds: Set<string>): Promise<Map<string, { history: AccountHistory; version: number }>> {
-    const loaded = await Promise.all(
-      [...accountIds].map(async (accountId) => {
-        const events = await this.store.readStream(accountStreamId(accountId));
-        const history = new AccountHistory(events.map(toHistoryEvent));
-        return [accountId, { history, version: events.length === 0 ? -1 : events[events.length - 1].version }] as const;
-      }),
-    );
-    return new Map(loaded);
+    const streams = await this.store.readStreams([...accountIds].map(accountStreamId));
+    const histories = new Map<string, { history: AccountHistory; version: number }>();
+    for (const accountId of accountIds) {
+      const events = streams.get(accountStreamId(accountId)) ?? [];
+      histories.set(accountId, {
+        history: new AccountHistory(events.map(toHistoryEvent)),
+        version: events.length === 0 ? -1 : events[events.length - 1].version,
+      });
+    }
+    return histories;
   }
 }
 
