@@ -173,6 +173,28 @@ describe('POST /v1/events/batch', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('finishes the command in hand, even when its client has gone, before closing the pool', async () => {
+    const other = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    await other.app.listen(0, '127.0.0.1');
+    const { port } = other.server.address() as { port: number };
+    const items = Array.from({ length: 500 }, (_, i) => [opened(`shut-${i}`), signed(`shut-${i}`), interaction(`shut-${i}`)]).flat();
+    const before = await eventCount();
+    const client = new AbortController();
+    const inFlight = fetch(`http://127.0.0.1:${port}/v1/events/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(items),
+      signal: client.signal,
+    }).catch((error: Error) => error.name);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.abort();
+    expect(await inFlight).toBe('AbortError');
+    await other.close();
+    expect(await eventCount()).toBe(before + 1500);
+  }, 30_000);
+});
+
 describe('GET /v1/events/:eventId', () => {
   it('answers 400 for what is not a UUID and 404 for an unknown event', async () => {
     await request(app.server).get('/v1/events/not-a-uuid').expect(400);

@@ -38,6 +38,7 @@ export const problemTypes = {
   unsupportedMediaType: 'https://rapport.dev/problems/unsupported-media-type',
   conflict: 'https://rapport.dev/problems/concurrency-conflict',
   internal: 'https://rapport.dev/problems/internal',
+  unavailable: 'https://rapport.dev/problems/unavailable',
   http: 'about:blank',
 } as const;
 

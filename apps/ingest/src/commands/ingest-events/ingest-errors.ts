@@ -37,3 +37,7 @@ export function tooManyConflicts(attempts: number): ProblemException {
     `the accounts kept changing under this request through ${attempts} attempts; nothing was appended, retry it`,
   );
 }
+
+export function shuttingDown(): ProblemException {
+  return problem(HttpStatus.SERVICE_UNAVAILABLE, problemTypes.unavailable, 'Shutting down', 'this instance is stopping; nothing was appended, retry');
+}

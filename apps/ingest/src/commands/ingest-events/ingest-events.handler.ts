@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   accountStreamId,
@@ -15,7 +15,7 @@ import {
 import { AppendResult, EVENT_STORE, EventStore, NewEvent, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '@rapport/event-store';
 import { CLOCK, Clock, ProblemFieldError } from '@rapport/platform';
 import { KeyedLock } from '../../keyed-lock';
-import { brokenRules, invalidEvents, tooManyConflicts } from './ingest-errors';
+import { brokenRules, invalidEvents, shuttingDown, tooManyConflicts } from './ingest-errors';
 import { IngestEventsCommand, IngestResult } from './ingest-events.command';
 
 /** Attempts against other processes' writes to the same accounts before giving up with 409. */
@@ -36,15 +36,34 @@ interface Item {
  * between: read again and decide again.
  */
 @CommandHandler(IngestEventsCommand)
-export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand, IngestResult[]> {
+export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand, IngestResult[]>, BeforeApplicationShutdown {
   private readonly locks = new KeyedLock();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(command: IngestEventsCommand): Promise<IngestResult[]> {
+  execute(command: IngestEventsCommand): Promise<IngestResult[]> {
+    if (this.closing) return Promise.reject(shuttingDown());
+    const running = this.run(command);
+    this.inFlight.add(running);
+    void running.catch(() => undefined).finally(() => this.inFlight.delete(running));
+    return running;
+  }
+
+  /**
+   * Shutdown finishes the commands in hand (their client may be gone, the work is not) before the pool closes,
+   * and refuses new ones with 503 so that a caller retries elsewhere.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(command: IngestEventsCommand): Promise<IngestResult[]> {
     const single = command.items.length === 1;
     const items = this.validate(command.items, single);
     const accounts = new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.envelope.accountId));
