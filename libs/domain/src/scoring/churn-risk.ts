@@ -1,0 +1,101 @@
+import { AccountFacts, addDays, contractArrOn, DAY_MS, roundCents, utcDay } from './account-facts';
+import { Health, latestUsageByProduct } from './health';
+import { ChurnDriverName, ScoringConfig } from './scoring-config';
+
+export interface ChurnDriver {
+  name: ChurnDriverName;
+  points: number;
+  explanation: string;
+}
+
+export interface ChurnRisk {
+  /** 0–100: 100 − health (50 when health has no data), plus the drivers' points, capped at 100. */
+  score: number;
+  base: number;
+  drivers: ChurnDriver[];
+}
+
+/** Churn risk at T: a transparent rule model whose every point is named (scoring.md). */
+export function churnRisk(facts: AccountFacts, health: Health, at: Date, config: ScoringConfig): ChurnRisk {
+  const t = at.getTime();
+  const today = utcDay(at);
+  const drivers: ChurnDriver[] = [];
+  const add = (name: ChurnDriverName, explanation: string) => drivers.push({ name, points: config.churnPoints[name], explanation });
+
+  const due = termsEndingWithin(facts, today, 90);
+  if (due.length > 0) add('renewal_due', `${due.map((d) => `${d.contractId} ends ${d.endDate}`).join(', ')} without a renewal won`);
+
+  const nps = facts.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
+  if (nps && nps.score <= 6) add('nps_detractor', `latest NPS is ${nps.score} (a detractor)`);
+
+  const drops = seatDrops(facts, t);
+  if (drops.length > 0) add('seat_drop', drops.join('; '));
+
+  const aged = [...facts.tickets.entries()].filter(([, k]) => k.severity === 'urgent' && k.openedAt <= t && (k.resolvedAt === undefined || k.resolvedAt > t) && t - k.openedAt > 7 * DAY_MS);
+  if (aged.length > 0) add('urgent_ticket_aged', `urgent ticket(s) ${aged.map(([id]) => id).join(', ')} open for more than 7 days`);
+
+  const last = facts.interactions.filter((i) => i.at <= t).reduce((max, i) => Math.max(max, i.at), -Infinity);
+  if (t - last > 60 * DAY_MS) add('no_recent_interaction', Number.isFinite(last) ? `last interaction ${Math.floor((t - last) / DAY_MS)} days ago` : 'no interaction ever logged');
+
+  const since = addDays(today, -180);
+  const downgrades = [...facts.contracts.values()].flatMap((c) => c.changes.filter((ch) => ch.reason === 'downgrade' && ch.from > since && ch.from <= today && ch.at <= t).map(() => c.contractId));
+  if (downgrades.length > 0) add('contraction', `downgrade of ${[...new Set(downgrades)].join(', ')} in the last 180 days`);
+
+  const base = health.score === null ? 50 : Math.round((100 - health.score) * 100) / 100;
+  const score = Math.min(100, Math.round((base + drivers.reduce((sum, d) => sum + d.points, 0)) * 100) / 100);
+  return { score, base, drivers };
+}
+
+/** Utilisation of a product fell ≥ 20 % (relative) between its two latest reports. */
+function seatDrops(facts: AccountFacts, t: number): string[] {
+  const byProduct = new Map<string, Array<{ at: number; u: number }>>();
+  for (const report of facts.usage) {
+    if (report.at > t) continue;
+    byProduct.set(report.product, [...(byProduct.get(report.product) ?? []), { at: report.at, u: report.active / report.licensed }]);
+  }
+  const drops: string[] = [];
+  for (const [product, reports] of byProduct) {
+    if (reports.length < 2) continue;
+    const [previous, latest] = reports.sort((a, b) => a.at - b.at).slice(-2);
+    if (previous.u > 0 && (previous.u - latest.u) / previous.u >= 0.2) {
+      drops.push(`${product} utilisation fell from ${Math.round(previous.u * 100)} % to ${Math.round(latest.u * 100)} %`);
+    }
+  }
+  return drops;
+}
+
+export interface TermAtRisk {
+  contractId: string;
+  currency: string;
+  arr: number;
+  endDate: string;
+  /** Due date of the open renewal, when one is open. */
+  renewalDue?: string;
+}
+
+/**
+ * Contract terms in force on `today` whose end, or whose open renewal's due date, falls within the next `horizonDays`
+ * and that have no RenewalWon for that term yet (a won renewal has already moved the end past it).
+ */
+export function termsEndingWithin(facts: AccountFacts, today: string, horizonDays: number): TermAtRisk[] {
+  const horizon = addDays(today, horizonDays);
+  const terms: TermAtRisk[] = [];
+  for (const contract of facts.contracts.values()) {
+    const arr = contractArrOn(contract, today);
+    if (arr === 0) continue;
+    const openRenewal = [...facts.renewals.values()].find((r) => r.contractId === contract.contractId && !r.outcome);
+    const endsSoon = contract.endDate <= horizon;
+    const dueSoon = openRenewal !== undefined && openRenewal.dueDate <= horizon;
+    if (endsSoon || dueSoon) {
+      terms.push({ contractId: contract.contractId, currency: contract.currency, arr, endDate: contract.endDate, ...(openRenewal ? { renewalDue: openRenewal.dueDate } : {}) });
+    }
+  }
+  return terms;
+}
+
+/** ARR at risk within the horizon (default 90 days), per currency (scoring.md). */
+export function arrAtRisk(facts: AccountFacts, at: Date, horizonDays = 90): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const term of termsEndingWithin(facts, utcDay(at), horizonDays)) total.set(term.currency, roundCents((total.get(term.currency) ?? 0) + term.arr));
+  return total;
+}

@@ -1,0 +1,104 @@
+import { AccountFacts, arrOn, roundCents } from './account-facts';
+
+export interface CurrencyMetrics {
+  currency: string;
+  cohortSize: number;
+  startingArr: number;
+  endingArr: number;
+  grr: number;
+  nrr: number;
+  churnedArr: number;
+  contractionArr: number;
+  expansionArr: number;
+  logoChurnRate: number;
+  churnedAccounts: number;
+}
+
+export interface PortfolioMetrics {
+  from: string;
+  to: string;
+  currencies: CurrencyMetrics[];
+  renewals: { won: number; lost: number; rate: number | null };
+  nps: { responses: number; promoters: number; detractors: number; score: number | null };
+}
+
+const ratio = (value: number) => Math.round(value * 10_000) / 10_000;
+
+/**
+ * scoring.md's portfolio metrics over the days [from, to): the cohort of each currency is the accounts with ARR in it
+ * on `from`; the end state is the ARR in force on `to`, the first day after the period. Ratios have 4 decimals.
+ */
+export function portfolioMetrics(accounts: readonly AccountFacts[], from: string, to: string): PortfolioMetrics {
+  const sums = new Map<string, CurrencySums>();
+  for (const account of accounts) {
+    const end = arrOn(account, to);
+    for (const [currency, was] of arrOn(account, from)) {
+      const now = end.get(currency) ?? 0;
+      const m = sums.get(currency) ?? { cohort: 0, starting: 0, ending: 0, retained: 0, churned: 0, churnedAccounts: 0, contraction: 0, expansion: 0 };
+      m.cohort += 1;
+      m.starting = roundCents(m.starting + was);
+      m.ending = roundCents(m.ending + now);
+      m.retained = roundCents(m.retained + Math.min(was, now));
+      if (now === 0) {
+        m.churned = roundCents(m.churned + was);
+        m.churnedAccounts += 1;
+      } else if (now < was) m.contraction = roundCents(m.contraction + was - now);
+      else if (now > was) m.expansion = roundCents(m.expansion + now - was);
+      sums.set(currency, m);
+    }
+  }
+  const currencies = [...sums.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, m]) => ({
+      currency,
+      cohortSize: m.cohort,
+      startingArr: m.starting,
+      endingArr: m.ending,
+      grr: ratio(m.retained / m.starting),
+      nrr: ratio(m.ending / m.starting),
+      churnedArr: m.churned,
+      contractionArr: m.contraction,
+      expansionArr: m.expansion,
+      logoChurnRate: ratio(m.churnedAccounts / m.cohort),
+      churnedAccounts: m.churnedAccounts,
+    }));
+
+  const fromMs = Date.parse(`${from}T00:00:00Z`);
+  const toMs = Date.parse(`${to}T00:00:00Z`);
+  const inPeriod = (at: number) => at >= fromMs && at < toMs;
+  let won = 0;
+  let lost = 0;
+  let promoters = 0;
+  let detractors = 0;
+  let responses = 0;
+  for (const account of accounts) {
+    for (const renewal of account.renewals.values()) {
+      if (renewal.outcome && inPeriod(renewal.outcome.at)) renewal.outcome.kind === 'won' ? won++ : lost++;
+    }
+    const latest = account.surveys.filter((s) => s.kind === 'nps' && inPeriod(s.at)).sort((a, b) => a.at - b.at).pop();
+    if (latest) {
+      responses += 1;
+      if (latest.score >= 9) promoters += 1;
+      else if (latest.score <= 6) detractors += 1;
+    }
+  }
+  return {
+    from,
+    to,
+    currencies,
+    renewals: { won, lost, rate: won + lost > 0 ? ratio(won / (won + lost)) : null },
+    nps: { responses, promoters, detractors, score: responses > 0 ? Math.round(((promoters - detractors) / responses) * 10_000) / 100 : null },
+  };
+}
+
+/** A currency appears only with a cohort account, whose ARR on `from` is > 0: the ratios' denominators are never 0. */
+interface CurrencySums {
+  cohort: number;
+  starting: number;
+  ending: number;
+  retained: number;
+  churned: number;
+  churnedAccounts: number;
+  contraction: number;
+  expansion: number;
+}
