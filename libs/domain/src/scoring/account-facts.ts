@@ -192,3 +192,31 @@ export function arrOn(facts: AccountFacts, day: string): Map<string, number> {
 export function roundCents(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+export interface ArrSegment {
+  contractId: string;
+  currency: string;
+  /** First day (inclusive). */
+  from: string;
+  /** End day (exclusive). */
+  to: string;
+  arr: number;
+}
+
+/** A contract's ARR as intervals of constant value: the ARR on day D is the segment's with from ≤ D < to. */
+export function arrSegments(facts: AccountFacts): ArrSegment[] {
+  const segments: ArrSegment[] = [];
+  for (const contract of facts.contracts.values()) {
+    const days = [...new Set([contract.startDate, ...contract.changes.map((c) => c.from)])]
+      .filter((d) => d >= contract.startDate && d < contract.endDate)
+      .sort();
+    days.forEach((from, i) => {
+      const to = days[i + 1] ?? contract.endDate;
+      const arr = contractArrOn(contract, from);
+      const last = segments[segments.length - 1];
+      if (last && last.contractId === contract.contractId && last.to === from && last.arr === arr) last.to = to;
+      else if (arr > 0) segments.push({ contractId: contract.contractId, currency: contract.currency, from, to, arr });
+    });
+  }
+  return segments;
+}

@@ -23,6 +23,32 @@ export const CROSS_SELL_POTENTIAL = 0.5;
 /** Share of the account's ARR estimated for an advocate (references, referrals, wider roll-out). */
 export const ADVOCATE_POTENTIAL = 0.1;
 
+export interface RealisedExpansion {
+  contractId: string;
+  currency: string;
+  /** Day the higher ARR applies from. */
+  date: string;
+  amount: number;
+}
+
+/**
+ * Each increase of a contract's ARR over its previous value on the timeline, by an upsell, cross-sell or
+ * price-change amendment, or by a renewal won. Decreases and increases by other means do not count.
+ */
+export function realisedExpansion(facts: AccountFacts): RealisedExpansion[] {
+  const out: RealisedExpansion[] = [];
+  for (const contract of facts.contracts.values()) {
+    const ordered = contract.changes.map((change, index) => ({ change, index })).sort((a, b) => a.change.from.localeCompare(b.change.from) || a.index - b.index);
+    for (let i = 1; i < ordered.length; i++) {
+      const { change } = ordered[i];
+      const previous = ordered[i - 1].change.arr;
+      const counts = change.kind === 'renewed' || ['upsell', 'cross_sell', 'price_change'].includes(change.reason ?? '');
+      if (counts && change.arr > previous) out.push({ contractId: contract.contractId, currency: contract.currency, date: change.from, amount: roundCents(change.arr - previous) });
+    }
+  }
+  return out;
+}
+
 /**
  * Expansion at T. Realised expansion is counted from each ARR change dated in [from, to): a change up from the
  * contract's previous ARR by an upsell, cross-sell or price-change amendment, or by a renewal won.
@@ -31,16 +57,8 @@ export const ADVOCATE_POTENTIAL = 0.1;
 export function expansion(facts: AccountFacts, health: Health, at: Date, catalogue: ReadonlySet<string>, period: { from: string; to: string }): Expansion {
   const t = at.getTime();
   const realised = new Map<string, number>();
-  for (const contract of facts.contracts.values()) {
-    const ordered = contract.changes.filter((c) => c.at <= t).map((change, index) => ({ change, index })).sort((a, b) => a.change.from.localeCompare(b.change.from) || a.index - b.index);
-    for (let i = 1; i < ordered.length; i++) {
-      const { change } = ordered[i];
-      const previous = ordered[i - 1].change.arr;
-      const counts = change.kind === 'renewed' || ['upsell', 'cross_sell', 'price_change'].includes(change.reason ?? '');
-      if (counts && change.arr > previous && change.from >= period.from && change.from < period.to) {
-        realised.set(contract.currency, roundCents((realised.get(contract.currency) ?? 0) + change.arr - previous));
-      }
-    }
+  for (const change of realisedExpansion(facts)) {
+    if (change.date >= period.from && change.date < period.to) realised.set(change.currency, roundCents((realised.get(change.currency) ?? 0) + change.amount));
   }
 
   const today = utcDay(at);

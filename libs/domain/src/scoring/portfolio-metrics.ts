@@ -29,10 +29,38 @@ const ratio = (value: number) => Math.round(value * 10_000) / 10_000;
  * on `from`; the end state is the ARR in force on `to`, the first day after the period. Ratios have 4 decimals.
  */
 export function portfolioMetrics(accounts: readonly AccountFacts[], from: string, to: string): PortfolioMetrics {
-  const sums = new Map<string, CurrencySums>();
+  const fromMs = Date.parse(`${from}T00:00:00Z`);
+  const toMs = Date.parse(`${to}T00:00:00Z`);
+  const inPeriod = (at: number) => at >= fromMs && at < toMs;
+  const outcomes: Array<'won' | 'lost'> = [];
+  const latestNps: number[] = [];
   for (const account of accounts) {
-    const end = arrOn(account, to);
-    for (const [currency, was] of arrOn(account, from)) {
+    for (const renewal of account.renewals.values()) if (renewal.outcome && inPeriod(renewal.outcome.at)) outcomes.push(renewal.outcome.kind);
+    const latest = account.surveys.filter((s) => s.kind === 'nps' && inPeriod(s.at)).sort((a, b) => a.at - b.at).pop();
+    if (latest) latestNps.push(latest.score);
+  }
+  return metricsFrom({ from, to, arr: accounts.map((a) => ({ from: arrOn(a, from), to: arrOn(a, to) })), renewalOutcomes: outcomes, latestNps });
+}
+
+export interface MetricsInput {
+  from: string;
+  to: string;
+  /** Per account: its ARR per currency on `from` and on `to`. */
+  arr: ReadonlyArray<{ from: ReadonlyMap<string, number>; to: ReadonlyMap<string, number> }>;
+  /** Outcomes of the renewals closed with occurredAt in [from, to). */
+  renewalOutcomes: ReadonlyArray<'won' | 'lost'>;
+  /** The latest NPS score of each account that answered in [from, to). */
+  latestNps: readonly number[];
+}
+
+/** The formulas, on figures gathered elsewhere (from facts, or from a read model's tables). */
+export function metricsFrom(input: MetricsInput): PortfolioMetrics {
+  const { from, to } = input;
+  const sums = new Map<string, CurrencySums>();
+  for (const account of input.arr) {
+    const end = account.to;
+    for (const [currency, was] of account.from) {
+      if (was <= 0) continue;
       const now = end.get(currency) ?? 0;
       const m = sums.get(currency) ?? { cohort: 0, starting: 0, ending: 0, retained: 0, churned: 0, churnedAccounts: 0, contraction: 0, expansion: 0 };
       m.cohort += 1;
@@ -63,25 +91,11 @@ export function portfolioMetrics(accounts: readonly AccountFacts[], from: string
       churnedAccounts: m.churnedAccounts,
     }));
 
-  const fromMs = Date.parse(`${from}T00:00:00Z`);
-  const toMs = Date.parse(`${to}T00:00:00Z`);
-  const inPeriod = (at: number) => at >= fromMs && at < toMs;
-  let won = 0;
-  let lost = 0;
-  let promoters = 0;
-  let detractors = 0;
-  let responses = 0;
-  for (const account of accounts) {
-    for (const renewal of account.renewals.values()) {
-      if (renewal.outcome && inPeriod(renewal.outcome.at)) renewal.outcome.kind === 'won' ? won++ : lost++;
-    }
-    const latest = account.surveys.filter((s) => s.kind === 'nps' && inPeriod(s.at)).sort((a, b) => a.at - b.at).pop();
-    if (latest) {
-      responses += 1;
-      if (latest.score >= 9) promoters += 1;
-      else if (latest.score <= 6) detractors += 1;
-    }
-  }
+  const won = input.renewalOutcomes.filter((o) => o === 'won').length;
+  const lost = input.renewalOutcomes.length - won;
+  const responses = input.latestNps.length;
+  const promoters = input.latestNps.filter((score) => score >= 9).length;
+  const detractors = input.latestNps.filter((score) => score <= 6).length;
   return {
     from,
     to,

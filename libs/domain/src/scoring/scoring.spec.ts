@@ -1,5 +1,5 @@
 import { AccountEvent } from '../events/event-catalog';
-import { accountFactsAt, arrOn, TimedAccountEvent } from './account-facts';
+import { accountFactsAt, addDays, arrOn, arrSegments, TimedAccountEvent } from './account-facts';
 import { arrAtRisk, churnRisk } from './churn-risk';
 import { expansion } from './expansion';
 import { accountHealth } from './health';
@@ -37,6 +37,21 @@ describe('ARR of an account at a day', () => {
     ['2027-06-01', undefined],
   ])('on %s is %s', (day, expected) => {
     expect(arrOn(facts(history), day).get('EUR')).toBe(expected);
+  });
+
+  it('cuts into segments that give the same ARR on every day', () => {
+    const events = [...history, signed('d', 250, '2026-03-01', '2026-09-01', 'USD'), amended('d', 300, '2026-05-01', 'price_change')];
+    const segments = arrSegments(facts(events));
+    for (let day = '2025-12-01'; day < '2027-07-01'; day = addDays(day, 1)) {
+      const fromSegments = new Map<string, number>();
+      for (const s of segments.filter((s) => s.from <= day && day < s.to)) fromSegments.set(s.currency, (fromSegments.get(s.currency) ?? 0) + s.arr);
+      expect([day, fromSegments]).toEqual([day, arrOn(facts(events), day)]);
+    }
+    expect(segments.filter((s) => s.contractId === 'c')).toEqual([
+      { contractId: 'c', currency: 'EUR', from: '2026-01-01', to: '2026-06-01', arr: 1000 },
+      { contractId: 'c', currency: 'EUR', from: '2026-06-01', to: '2027-01-01', arr: 1500 },
+      { contractId: 'c', currency: 'EUR', from: '2027-01-01', to: '2027-06-01', arr: 1600 },
+    ]);
   });
 
   it('knows only the events that occurred by the evaluation time', () => {
