@@ -77,11 +77,8 @@ export function expansion(facts: AccountFacts, health: Health, at: Date, catalog
   }
 
   const held = new Set(inForce.flatMap((c) => c.products));
-  const missing = [...catalogue].filter((p) => !held.has(p)).sort();
-  if (health.band === 'green' && held.size > 0 && missing.length > 0) {
-    const potential = Object.fromEntries([...arr].map(([currency, value]) => [currency, roundCents((value / held.size) * missing.length * CROSS_SELL_POTENTIAL)]));
-    signals.push({ name: 'cross_sell', reason: `healthy account holding ${held.size} of ${catalogue.size} products; not yet: ${missing.join(', ')}`, potential });
-  }
+  const crossSell = crossSellSignal(health.band, held, arr, catalogue);
+  if (crossSell) signals.push(crossSell);
 
   const nps = facts.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
   const referral = facts.referrals.some((r) => r <= t && t - r < 180 * DAY_MS);
@@ -90,4 +87,21 @@ export function expansion(facts: AccountFacts, health: Health, at: Date, catalog
     signals.push({ name: 'advocate', reason: reasons.join('; '), potential: Object.fromEntries([...arr].map(([c, v]) => [c, roundCents(v * ADVOCATE_POTENTIAL)])) });
   }
   return { realised: Object.fromEntries(realised), signals };
+}
+
+/**
+ * Cross-sell: a green account holding fewer products than the catalogue seen across the portfolio. Potential: the
+ * account's ARR per product held × products missing × CROSS_SELL_POTENTIAL. Apart from the account's own signals
+ * because it depends on the rest of the portfolio.
+ */
+export function crossSellSignal(
+  band: Health['band'],
+  held: ReadonlySet<string>,
+  arr: ReadonlyMap<string, number>,
+  catalogue: ReadonlySet<string>,
+): ExpansionSignal | undefined {
+  const missing = [...catalogue].filter((p) => !held.has(p)).sort();
+  if (band !== 'green' || held.size === 0 || missing.length === 0) return undefined;
+  const potential = Object.fromEntries([...arr].map(([currency, value]) => [currency, roundCents((value / held.size) * missing.length * CROSS_SELL_POTENTIAL)]));
+  return { name: 'cross_sell', reason: `healthy account holding ${held.size} of ${catalogue.size} products; not yet: ${missing.join(', ')}`, potential };
 }

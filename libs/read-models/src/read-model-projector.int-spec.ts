@@ -1,0 +1,147 @@
+import { Pool } from 'pg';
+import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
+import { PostgresEventStore } from '@rapport/event-store';
+import { appendFacts, aYearOf } from '../../../test/support/account-events';
+import { dumpReadModel } from '../../../test/support/read-model-dump';
+import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
+import { evaluationTime, projectAccount } from './account-projection';
+import { timedEvent, ReadModelProjector } from './read-model-projector';
+import { ensureActiveReadModel } from './read-model-schemas';
+
+const silent = { info: () => undefined, error: () => undefined };
+let now = new Date('2026-11-22T10:00:00Z');
+const clock = () => now;
+
+async function setUp(label: string) {
+  const database = await createTestDatabase(label);
+  const pool = new Pool({ connectionString: database.url, max: 6 });
+  pool.on('error', () => undefined);
+  const store = new PostgresEventStore(pool, { idleWaitMs: 100 });
+  await store.migrate();
+  return { database, pool, store };
+}
+
+async function untilCaughtUp(projector: ReadModelProjector, store: PostgresEventStore): Promise<void> {
+  const head = await store.headPosition();
+  for (let i = 0; projector.checkpoint < head; i++) {
+    if (i > 3000) throw new Error(`projector stuck at ${projector.checkpoint} of ${head}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('ReadModelProjector', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  beforeAll(async () => {
+    env = await setUp('projector');
+    for (let seed = 1; seed <= 12; seed++) await appendFacts(env.store, `acct-${seed}`, aYearOf(seed));
+  });
+  afterAll(async () => {
+    await env.store.close();
+    await env.pool.end();
+    await env.database.drop();
+  });
+
+  it('stores for each account exactly the domain\'s figures at the end of the day', async () => {
+    const projector = new ReadModelProjector(env.pool, env.store, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 37 });
+    projector.start();
+    await untilCaughtUp(projector, env.store);
+    await projector.stop();
+    const { schema } = await ensureActiveReadModel(env.pool);
+    const { rows } = await env.pool.query(`SELECT * FROM ${schema}.rm_accounts ORDER BY account_id`);
+    expect(rows).toHaveLength(12);
+    const stream = await env.store.readStream('account-acct-7');
+    const expected = projectAccount('acct-7', stream.map(timedEvent), stream[stream.length - 1].globalPosition, evaluationTime(now), DEFAULT_SCORING_CONFIG);
+    const row = rows.find((r) => r.account_id === 'acct-7');
+    expect(row).toMatchObject({
+      health_score: expected.health.score,
+      health_band: expected.health.band,
+      churn_score: expected.churn.score,
+      arr: expected.arr,
+      last_position: String(expected.lastPosition),
+      evaluated_at: new Date('2026-11-22T23:59:59.999Z'),
+    });
+    expect(row.health).toEqual(JSON.parse(JSON.stringify(expected.health)));
+  });
+
+  it('gives the same read model when its transactions fail at random statements as when nothing fails', async () => {
+    const target = await setUp('projector_faults');
+    try {
+      for (let seed = 1; seed <= 8; seed++) await appendFacts(target.store, `acct-${seed}`, aYearOf(seed));
+      let failures = 0;
+      const random = mulberry32(42);
+      // A failure at any statement of a batch, the COMMIT included, is what a crash looks like to PostgreSQL.
+      const faultyPool = new Pool({ connectionString: target.database.url, max: 6 });
+      faultyPool.on('error', () => undefined);
+      faultyPool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
+          if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
+            failures += 1;
+            return Promise.reject(new Error('injected failure'));
+          }
+          return query(...args);
+        };
+      });
+      const faultyStore = new PostgresEventStore(faultyPool, { idleWaitMs: 100 });
+      const crashing = new ReadModelProjector(faultyPool, faultyStore, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 20, retryDelayMs: 1 });
+      crashing.start();
+      await untilCaughtUp(crashing, target.store);
+      await crashing.stop();
+      await faultyStore.close();
+      await faultyPool.end();
+      expect(failures).toBeGreaterThan(3);
+      const crashed = await dumpReadModel(target.pool, (await ensureActiveReadModel(target.pool)).schema);
+
+      // The same log into a fresh schema, without failures.
+      await target.pool.query('DELETE FROM rapport_read_model_active');
+      const clean = new ReadModelProjector(target.pool, target.store, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 20 });
+      clean.start();
+      await untilCaughtUp(clean, target.store);
+      await clean.stop();
+      const uninterrupted = await dumpReadModel(target.pool, (await ensureActiveReadModel(target.pool)).schema);
+      expect(crashed.rm_accounts).toHaveLength(8);
+      expect(crashed).toEqual(uninterrupted);
+    } finally {
+      await target.store.close();
+      await target.pool.end();
+      await target.database.drop();
+    }
+  }, 120_000);
+
+  it('leaves a retracted event out and re-evaluates every account on a new day', async () => {
+    const projector = new ReadModelProjector(env.pool, env.store, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 50 });
+    projector.start();
+    const [signed] = await appendFacts(env.store, 'retract-me', [
+      ['2026-01-01T00:00:00Z', { type: 'AccountOpened', data: { name: 'R' } }],
+    ]).then(async () => appendFacts(env.store, 'retract-me', [
+      ['2026-01-02T00:00:00Z', { type: 'ContractSigned', data: { contractId: 'x', products: ['core'], arr: 5000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-06-01' } }],
+    ]));
+    await untilCaughtUp(projector, env.store);
+    const { schema } = await ensureActiveReadModel(env.pool);
+    const arrOf = async () => (await env.pool.query(`SELECT arr FROM ${schema}.rm_accounts WHERE account_id = 'retract-me'`)).rows[0].arr;
+    expect(await arrOf()).toEqual({ EUR: 5000 });
+    await appendFacts(env.store, 'retract-me', [['2026-02-01T00:00:00Z', { type: 'EventRetracted', data: { targetEventId: signed.eventId, reason: 'wrong account' } }]]);
+    await untilCaughtUp(projector, env.store);
+    expect(await arrOf()).toEqual({});
+
+    const before = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`)).rows[0];
+    now = new Date('2027-02-10T00:00:05Z');
+    await projector.reevaluateAll();
+    const after = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`)).rows[0];
+    expect(after.evaluated_at).toEqual(new Date('2027-02-10T23:59:59.999Z'));
+    expect(after.health_score).not.toBe(before.health_score);
+    await projector.stop();
+  }, 60_000);
+});
+
+/** Small seeded PRNG, so a failing run can be replayed. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
