@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment } from '@rapport/platform';
+import { ClockModule, DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
 import { IngestModule } from './ingest.module';
 
 /** The ingest service on its own (services mode). */
@@ -8,7 +8,7 @@ export class IngestAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: IngestAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, DatabaseModule, HealthModule, IngestModule],
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, ScoringConfigModule, HealthModule, IngestModule],
     };
   }
 }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { CLOCK, systemClock } from '@rapport/platform';
 import { IngestEventsController } from './commands/ingest-events/ingest-events.controller';
 import { IngestEventsHandler } from './commands/ingest-events/ingest-events.handler';
 import { GetEventController } from './queries/get-event/get-event.controller';
@@ -10,6 +9,6 @@ import { GetEventHandler } from './queries/get-event/get-event.query';
 @Module({
   imports: [CqrsModule],
   controllers: [IngestEventsController, GetEventController],
-  providers: [IngestEventsHandler, GetEventHandler, { provide: CLOCK, useValue: systemClock }],
+  providers: [IngestEventsHandler, GetEventHandler],
 })
 export class IngestModule {}

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { configureHttpApp, ConfigurationError } from '@rapport/platform';
+import { configureHttpApp, ConfigurationError, setupOpenApi } from '@rapport/platform';
 import { IngestAppModule } from './ingest-app.module';
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(IngestAppModule.forRoot(), { bufferLogs: true, bodyParser: false });
   configureHttpApp(app);
+  setupOpenApi(app, 'Rapport ingest API');
   await app.listen(Number(process.env.PORT ?? 3001));
 }
 

@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment } from '@rapport/platform';
+import { ClockModule, DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
 
 /** The query service on its own (services mode). */
+import { QueryModule } from './query.module';
+
 @Module({})
 export class QueryAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: QueryAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, DatabaseModule, HealthModule],
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, ScoringConfigModule, HealthModule, QueryModule],
     };
   }
 }

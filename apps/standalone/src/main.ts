@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, configureHttpApp, validateEnvironment } from '@rapport/platform';
+import { ConfigurationError, configureHttpApp, setupOpenApi, validateEnvironment } from '@rapport/platform';
 import { EmbeddedPostgresServer, startEmbeddedPostgres } from '@rapport/postgres';
 import { StandaloneAppModule } from './standalone-app.module';
 
@@ -32,8 +32,9 @@ async function main(): Promise<void> {
     }
     const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), { bufferLogs: true, bodyParser: false });
     configureHttpApp(app, { shutdownHooks: false });
+    setupOpenApi(app, 'Rapport API');
     await app.listen(port);
-    console.log(`Rapport is running at http://localhost:${port} (Ctrl-C to stop)`);
+    console.log(`Rapport is running at http://localhost:${port} (API description at /docs; Ctrl-C to stop)`);
 
     let stopping = false;
     const stop = async (signal: string) => {

@@ -1,14 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { IngestModule } from '@rapport/ingest/ingest.module';
-import { DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment } from '@rapport/platform';
+import { ClockModule, DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
 
 /** Ingest, projector and query in one process, on one port (api.md, standalone mode). */
+import { ProjectorModule } from '@rapport/projector/projector.module';
+import { QueryModule } from '@rapport/query/query.module';
+
 @Module({})
 export class StandaloneAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: StandaloneAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, DatabaseModule, HealthModule, IngestModule],
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, ScoringConfigModule, HealthModule, IngestModule, ProjectorModule, QueryModule],
     };
   }
 }

@@ -7,3 +7,7 @@ export * from './http/problem-details.filter';
 export * from './http/configure-http-app';
 export * from './logging/logging.module';
 export * from './health/health.module';
+export * from './scoring-config.module';
+export * from './http/validation';
+export * from './clock.module';
+export * from './http/open-api';

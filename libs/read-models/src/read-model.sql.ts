@@ -52,7 +52,7 @@ export function createReadModelSQL(schema: string): string {
       evaluated_at    timestamptz NOT NULL,
       last_position   bigint NOT NULL
     );
-    CREATE INDEX ON ${s}.rm_accounts (health_score NULLS FIRST, account_id);
+    CREATE INDEX ON ${s}.rm_accounts (health_score NULLS LAST, account_id);
     CREATE INDEX ON ${s}.rm_accounts (churn_score DESC, account_id);
     CREATE TABLE ${s}.rm_arr_segments (
       account_id text, contract_id text, currency text, valid_from date, valid_to date, arr numeric(16, 2) NOT NULL,

@@ -23,6 +23,11 @@ export class RapportEnvironment {
   @IsString()
   RAPPORT_DATA_DIR?: string;
 
+  /** Scoring weights, targets and churn points overriding the defaults, as JSON (README, Scoring). */
+  @IsOptional()
+  @IsString()
+  RAPPORT_SCORING?: string;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { problemValidationPipe } from './validation';
 
 /** Largest request body: a batch of 10,000 envelopes with long summaries fits. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -13,6 +14,7 @@ export function configureHttpApp(app: INestApplication, options: { shutdownHooks
   express.useBodyParser('json', { limit: MAX_BODY_BYTES });
   express.useBodyParser('text', { type: 'application/x-ndjson', limit: MAX_BODY_BYTES });
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(problemValidationPipe());
   // The standalone launcher handles signals itself: it must stop its embedded PostgreSQL after the app.
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
 }

@@ -30,6 +30,7 @@ export class ProblemException extends HttpException {
 
 export const problemTypes = {
   invalid: 'https://rapport.dev/problems/invalid-event',
+  invalidRequest: 'https://rapport.dev/problems/invalid-request',
   malformed: 'https://rapport.dev/problems/malformed-body',
   notFound: 'https://rapport.dev/problems/not-found',
   accountNotFound: 'https://rapport.dev/problems/account-not-found',

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AccountQueries } from './accounts/account-queries';
+import { AccountsController } from './accounts/accounts.controller';
+import { PortfolioController } from './portfolio/portfolio.controller';
+import { ReadModelReader } from './read-model-reader';
+
+/** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
+@Module({
+  controllers: [AccountsController, PortfolioController],
+  providers: [ReadModelReader, AccountQueries],
+  exports: [ReadModelReader],
+})
+export class QueryModule {}
