@@ -1,6 +1,6 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { configureHttpApp, RapportEnvironment } from '@rapport/platform';
+import { Test } from '@nestjs/testing';
+import { CLOCK, Clock, configureHttpApp, RapportEnvironment } from '@rapport/platform';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -11,13 +11,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts an app module (e.g. `IngestAppModule.forRoot`) on a database of its own, as the real main does. */
+/** Starts an app module (e.g. `IngestAppModule.forRoot`) on a database of its own, as the real main does; `clock` replaces the system clock. */
 export async function startTestApp(
   moduleFor: (config: Partial<RapportEnvironment>) => DynamicModule,
-  options: { label: string; database?: TestDatabase },
+  options: { label: string; database?: TestDatabase; clock?: Clock },
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(options.label));
-  const app = await NestFactory.create(moduleFor({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), { bodyParser: false, logger: false });
+  let builder = Test.createTestingModule({ imports: [moduleFor({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' })] });
+  if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
   configureHttpApp(app, { shutdownHooks: false });
   await app.init();
   return {
