@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { ConfigurationError, configureHttpApp, setupOpenApi, validateEnvironment } from '@rapport/platform';
-import { EmbeddedPostgresServer, startEmbeddedPostgres } from '@rapport/postgres';
+import { EmbeddedPostgresServer, forgetRunningServer, recordRunningServer, startEmbeddedPostgres } from '@rapport/postgres';
 import { StandaloneAppModule } from './standalone-app.module';
 
 const DEFAULT_PORT = 3000;
@@ -18,9 +18,9 @@ async function main(): Promise<void> {
   const port = env.PORT ?? DEFAULT_PORT;
   let embedded: EmbeddedPostgresServer | undefined;
   let databaseUrl = env.DATABASE_URL;
+  const dataDir = resolve(env.RAPPORT_DATA_DIR ?? DEFAULT_DATA_DIR);
   try {
     if (!databaseUrl) {
-      const dataDir = resolve(env.RAPPORT_DATA_DIR ?? DEFAULT_DATA_DIR);
       console.log(`Starting the embedded PostgreSQL, data in ${dataDir}`);
       embedded = await startEmbeddedPostgres({
         dataDir,
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       });
       await embedded.ensureDatabase(EMBEDDED_DATABASE);
       databaseUrl = embedded.databaseUrl(EMBEDDED_DATABASE);
+      recordRunningServer(dataDir, databaseUrl);
     }
     const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), { bufferLogs: true, bodyParser: false });
     configureHttpApp(app, { shutdownHooks: false });
@@ -42,13 +43,19 @@ async function main(): Promise<void> {
       stopping = true;
       console.log(`${signal}: stopping Rapport`);
       await app.close();
-      await embedded?.stop();
+      if (embedded) {
+        forgetRunningServer(dataDir);
+        await embedded.stop();
+      }
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   } catch (error) {
-    await embedded?.stop().catch(() => undefined);
+    if (embedded) {
+      forgetRunningServer(dataDir);
+      await embedded.stop().catch(() => undefined);
+    }
     throw error;
   }
 }

@@ -1,3 +1,4 @@
 export * from './embedded-postgres-server';
 export * from './free-port';
 export * from './migrator';
+export * from './embedded-server-file';

@@ -3,3 +3,4 @@ export * from './read-model.sql';
 export * from './read-model-schemas';
 export * from './read-model-writer';
 export * from './read-model-projector';
+export * from './read-model-rebuild';
