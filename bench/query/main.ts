@@ -1,0 +1,119 @@
+/**
+ * bench/query: latency and throughput of the query service (a separate process, as deployed) under autocannon,
+ * the time of /v1/portfolio/metrics over the whole portfolio, and freshness: from an append's commit to the
+ * projector's checkpoint covering it. Run on demand: `npm run bench:query`. Options: --accounts N (default
+ * 10,000), --events-per-account N (default 40), --seconds N (default 10).
+ */
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Pool } from 'pg';
+import { accountStreamId, DEFAULT_SCORING_CONFIG, eventIdFor } from '@rapport/domain';
+import { PostgresEventStore } from '@rapport/event-store';
+import { findFreePort } from '@rapport/postgres';
+import { ensureActiveReadModel, rebuildReadModels } from '@rapport/read-models';
+import { benchServer } from '../support/bench-database';
+import { generatePortfolio } from '../support/generate-portfolio';
+
+const { values: args } = parseArgs({
+  options: { accounts: { type: 'string', default: '10000' }, 'events-per-account': { type: 'string', default: '40' }, seconds: { type: 'string', default: '10' } },
+});
+const ACCOUNTS = Number(args.accounts);
+const SECONDS = Number(args.seconds);
+
+async function startApp(entry: string, databaseUrl: string): Promise<{ base: string; process: ChildProcess }> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
+    if (i > 150) throw new Error(`${entry} did not start (run \`npm run build\` first)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { base, process: child };
+}
+
+async function stopApp(app: { process: ChildProcess }): Promise<void> {
+  app.process.kill('SIGTERM');
+  await new Promise((resolve) => app.process.once('exit', resolve));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const server = await benchServer();
+  const url = await server.newDatabase('rapport_bench_query');
+  const pool = new Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => undefined);
+  const store = new PostgresEventStore(pool);
+  try {
+    await store.migrate();
+    console.log(`bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
+    console.log(`database: ${server.description}`);
+    const events = await generatePortfolio(store, ACCOUNTS, Number(args['events-per-account']));
+    await ensureActiveReadModel(pool);
+    await rebuildReadModels(pool, store, () => new Date(), DEFAULT_SCORING_CONFIG);
+    console.log(`${events.toLocaleString('en-US')} events generated and projected\n`);
+
+    const query = await startApp('dist/apps/query/src/main.js', url);
+    const rows: string[] = [];
+    try {
+      for (const [name, path] of [
+        ['GET /v1/accounts/{id}/health', () => `/v1/accounts/bench-${1 + Math.floor(Math.random() * ACCOUNTS)}/health`],
+        ['GET /v1/portfolio/health?limit=50', () => '/v1/portfolio/health?limit=50'],
+      ] as const) {
+        const result = await autocannon({ url: query.base, connections: 100, duration: SECONDS, requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }] });
+        rows.push(`| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`);
+      }
+      const timings: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const started = performance.now();
+        const response = await fetch(`${query.base}/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01`);
+        if (!response.ok) throw new Error(`metrics answered ${response.status}`);
+        await response.json();
+        timings.push(performance.now() - started);
+      }
+      timings.sort((a, b) => a - b);
+      console.log('| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
+      rows.forEach((row) => console.log(row));
+      console.log(`\n/v1/portfolio/metrics over ${ACCOUNTS.toLocaleString('en-US')} accounts: median ${timings[5].toFixed(0)} ms, slowest of 10 ${timings[9].toFixed(0)} ms`);
+    } finally {
+      await stopApp(query);
+    }
+
+    const projector = await startApp('dist/apps/projector/src/main.js', url);
+    try {
+      const { schema } = await ensureActiveReadModel(pool);
+      const latencies: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const accountId = `bench-${1 + (i % ACCOUNTS)}`;
+        const source = { system: 'bench-fresh', eventId: randomUUID() };
+        const event = { eventId: eventIdFor(source), type: 'InteractionLogged', data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' }, metadata: { accountId, occurredAt: new Date().toISOString(), source }, schemaVersion: 1 };
+        const [[appended]] = await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events: [event] }]);
+        const committed = performance.now();
+        while (Number((await pool.query(`SELECT position FROM ${schema}.rm_checkpoint`)).rows[0].position) < appended.globalPosition) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        latencies.push(performance.now() - committed);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      latencies.sort((a, b) => a - b);
+      console.log(`freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+    } finally {
+      await stopApp(projector);
+    }
+  } finally {
+    await store.close();
+    await pool.end();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { accountStreamId, AccountEvent, eventIdFor, SCHEMA_VERSION } from '@rapport/domain';
+import { EventStore, NewEvent, StreamAppend } from '@rapport/event-store';
+import { aYearOf } from '../../test/support/account-events';
+
+/** About `eventsPerAccount` realistic facts for one account: a year of business, then more interactions and usage. */
+export function accountFacts(seed: number, eventsPerAccount: number): Array<[string, AccountEvent]> {
+  const facts = aYearOf(seed);
+  for (let i = 0; facts.length < eventsPerAccount; i++) {
+    const at = new Date(Date.UTC(2025, 10, 2) + ((i * 7919 + seed * 13) % 380) * 86_400_000).toISOString();
+    facts.push(
+      i % 4 === 0
+        ? [at, { type: 'UsageReported', data: { product: 'core', activeUsers: 30 + ((seed + i) % 70), licensedUsers: 100 } }]
+        : [at, { type: 'InteractionLogged', data: { interactionId: `x-${i}`, channel: 'email', direction: i % 2 ? 'inbound' : 'outbound', sentiment: ((seed + i) % 21) / 10 - 1 } }],
+    );
+  }
+  return facts.sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Appends `accounts` accounts of about `eventsPerAccount` events, many accounts per atomic append. */
+export async function generatePortfolio(store: EventStore, accounts: number, eventsPerAccount: number, onProgress?: (events: number) => void): Promise<number> {
+  let total = 0;
+  let pending: StreamAppend[] = [];
+  let pendingEvents = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    await store.append(pending);
+    total += pendingEvents;
+    onProgress?.(total);
+    pending = [];
+    pendingEvents = 0;
+  };
+  for (let seed = 1; seed <= accounts; seed++) {
+    const accountId = `bench-${seed}`;
+    const events: NewEvent[] = accountFacts(seed, eventsPerAccount).map(([occurredAt, fact]) => {
+      const source = { system: 'bench', eventId: randomUUID() };
+      return { eventId: eventIdFor(source), type: fact.type, data: fact.data, metadata: { accountId, occurredAt, source }, schemaVersion: SCHEMA_VERSION };
+    });
+    pending.push({ streamId: accountStreamId(accountId), expectedVersion: 'no_stream', events });
+    pendingEvents += events.length;
+    if (pendingEvents >= 5_000) await flush();
+  }
+  await flush();
+  return total;
+}
