@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# A real Apache Kafka broker for tests and local runs, with no Docker: one combined broker/controller node in KRaft
+# mode on 127.0.0.1, assembled from Maven Central with the JDK and Maven.
+#   scripts/kafka-broker.sh start   prints the bootstrap address (127.0.0.1:9092 unless KAFKA_PORT is set)
+#   scripts/kafka-broker.sh stop
+# State lives under .kafka/ (KAFKA_HOME to move it); `start` on a running broker just prints its address.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+home="${KAFKA_HOME:-$root/.kafka}"
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
+lib="$home/lib"
+pidfile="$home/broker.pid"
+
+die() { echo "kafka-broker: $*" >&2; exit 1; }
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+assemble() {
+  command -v java >/dev/null || die "java is not installed: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless), or point the tests at another broker with KAFKA_BROKERS=host:port"
+  command -v mvn >/dev/null || die "mvn is not installed: install Maven (Debian: apt-get install maven), or point the tests at another broker with KAFKA_BROKERS=host:port"
+  if [ ! -f "$lib/.complete" ]; then
+    mkdir -p "$lib"
+    echo "kafka-broker: fetching Apache Kafka's jars from Maven Central into $lib" >&2
+    mvn -q -f "$root/scripts/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$lib" >&2 \
+      || die "could not fetch Kafka from Maven Central (see the Maven output above)"
+    touch "$lib/.complete"
+  fi
+}
+
+start() {
+  if running; then echo "127.0.0.1:$port"; return; fi
+  assemble
+  mkdir -p "$home/data"
+  cat > "$home/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$home/data
+num.partitions=4
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+PROPS
+  local java_opts=(-Xms256m -Xmx768m -Dlog4j.configuration="file:$root/scripts/kafka/log4j.properties")
+  if [ ! -f "$home/data/meta.properties" ]; then
+    local cluster_id
+    cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+    java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$home/server.properties" >/dev/null \
+      || die "could not format the KRaft storage in $home/data"
+  fi
+  nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$home/server.properties" >"$home/broker.log" 2>&1 &
+  echo $! > "$pidfile"
+  for _ in $(seq 1 120); do
+    if grep -q "Kafka Server started\|KafkaRaftServer.*started" "$home/broker.log" 2>/dev/null; then echo "127.0.0.1:$port"; return; fi
+    running || { tail -n 30 "$home/broker.log" >&2; die "the broker exited while starting (log: $home/broker.log)"; }
+    sleep 0.5
+  done
+  tail -n 30 "$home/broker.log" >&2
+  die "the broker did not start within 60 s (log: $home/broker.log)"
+}
+
+stop() {
+  running || { rm -f "$pidfile"; return; }
+  local pid
+  pid="$(cat "$pidfile")"
+  kill "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return; }; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
