@@ -14,10 +14,12 @@ export interface TestApp {
 /** Starts an app module (e.g. `IngestAppModule.forRoot`) on a database of its own, as the real main does; `clock` replaces the system clock. */
 export async function startTestApp(
   moduleFor: (config: Partial<RapportEnvironment>) => DynamicModule,
-  options: { label: string; database?: TestDatabase; clock?: Clock },
+  options: { label: string; database?: TestDatabase; clock?: Clock; config?: Partial<RapportEnvironment> },
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(options.label));
-  let builder = Test.createTestingModule({ imports: [moduleFor({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' })] });
+  // Kafka stays off unless a suite asks for it (with a topic prefix of its own: suites share one broker).
+  const config = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' as const, KAFKA_BROKERS: '', ...options.config };
+  let builder = Test.createTestingModule({ imports: [moduleFor(config)] });
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });

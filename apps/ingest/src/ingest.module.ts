@@ -4,11 +4,12 @@ import { IngestEventsController } from './commands/ingest-events/ingest-events.c
 import { IngestEventsHandler } from './commands/ingest-events/ingest-events.handler';
 import { GetEventController } from './queries/get-event/get-event.controller';
 import { GetEventHandler } from './queries/get-event/get-event.query';
+import { KafkaIngestConsumer } from './kafka/kafka-ingest.consumer';
 
-/** The command side: HTTP routes of api.md's Ingest table. Needs the DatabaseModule's event store. */
+/** The command side: api.md's Ingest routes, and Kafka in when KAFKA_BROKERS is set. Needs the Database and Messaging modules. */
 @Module({
   imports: [CqrsModule],
   controllers: [IngestEventsController, GetEventController],
-  providers: [IngestEventsHandler, GetEventHandler],
+  providers: [IngestEventsHandler, GetEventHandler, KafkaIngestConsumer],
 })
 export class IngestModule {}

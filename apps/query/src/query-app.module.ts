@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@rapport/messaging';
 import { ClockModule, DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
 
 /** The query service on its own (services mode). */
@@ -9,7 +10,7 @@ export class QueryAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: QueryAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, ScoringConfigModule, HealthModule, QueryModule],
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, MessagingModule, ScoringConfigModule, HealthModule, QueryModule],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@rapport/messaging';
 import { IngestModule } from '@rapport/ingest/ingest.module';
 import { ClockModule, DatabaseModule, HealthModule, LoggingModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
 
@@ -11,7 +12,7 @@ export class StandaloneAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: StandaloneAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, ScoringConfigModule, HealthModule, IngestModule, ProjectorModule, QueryModule],
+      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, MessagingModule, ScoringConfigModule, HealthModule, IngestModule, ProjectorModule, QueryModule],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -22,6 +22,16 @@ export class RapportEnvironment {
   @IsOptional()
   @IsString()
   RAPPORT_DATA_DIR?: string;
+
+  /** Kafka bootstrap servers, host:port[,host:port]: Kafka in (rapport.ingest.v1) and out (rapport.account-health.v1). */
+  @IsOptional()
+  @Matches(/^([^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*)?$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…] (empty: Kafka off)' })
+  KAFKA_BROKERS?: string;
+
+  /** Prefix of every topic name (default none): several deployments, or test suites, on one cluster. */
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9._-]{0,100}$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dot, dash and underscore' })
+  KAFKA_TOPIC_PREFIX?: string;
 
   /** Scoring weights, targets and churn points overriding the defaults, as JSON (README, Scoring). */
   @IsOptional()

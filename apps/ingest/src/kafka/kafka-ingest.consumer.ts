@@ -1,0 +1,84 @@
+import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { IncomingMessage, MESSAGE_BUS, MessageBus, MessageProducer, RunningConsumer, TOPIC_NAMES, TOPIC_PARTITIONS, TopicNames } from '@rapport/messaging';
+import { ProblemDetails, ProblemException, problemTypes } from '@rapport/platform';
+import { IngestEventsCommand } from '../commands/ingest-events/ingest-events.command';
+
+export const INGEST_CONSUMER_GROUP = 'rapport-ingest';
+
+/**
+ * Kafka in: each message of rapport.ingest.v1 is one envelope, ingested like POST /v1/events (same validation,
+ * same idempotency). A message that can never be ingested (bad JSON, invalid, unknown account, broken rule) goes to
+ * the dead-letter topic with the problem in its headers, and the consumer moves on. Anything else (the database is
+ * down) fails the batch: nothing is committed and it comes again. Offsets are committed after the append.
+ */
+@Injectable()
+export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('kafka-ingest');
+  private consumer?: RunningConsumer;
+  private deadLetters?: MessageProducer;
+
+  constructor(
+    @Optional() @Inject(MESSAGE_BUS) private readonly bus: MessageBus | null,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.bus) return;
+    await this.bus.ensureTopics([
+      { name: this.topics.ingest, partitions: TOPIC_PARTITIONS },
+      { name: this.topics.ingestDeadLetters, partitions: TOPIC_PARTITIONS },
+    ]);
+    this.deadLetters = await this.bus.producer();
+    this.consumer = await this.bus.consume({ groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest }, (messages) => this.handle(messages));
+    this.logger.log(`consuming ${this.topics.ingest}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.deadLetters?.disconnect();
+  }
+
+  private async handle(messages: IncomingMessage[]): Promise<void> {
+    for (const message of messages) {
+      let envelope: unknown;
+      try {
+        envelope = JSON.parse(message.value ?? '');
+      } catch (error) {
+        await this.deadLetter(message, { type: problemTypes.malformed, title: 'Malformed JSON', status: HttpStatus.BAD_REQUEST, detail: (error as Error).message });
+        continue;
+      }
+      try {
+        await this.commands.execute(new IngestEventsCommand([envelope]));
+      } catch (error) {
+        if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
+        await this.deadLetter(message, error.problem);
+      }
+    }
+  }
+
+  private async deadLetter(message: IncomingMessage, problem: ProblemDetails): Promise<void> {
+    await this.deadLetters!.send(this.topics.ingestDeadLetters, [
+      {
+        key: message.key ?? '',
+        value: message.value ?? '',
+        headers: {
+          ...message.headers,
+          'rapport-error-status': String(problem.status),
+          'rapport-error-title': problem.title,
+          'rapport-error-detail': problem.detail ?? '',
+          'rapport-error-errors': JSON.stringify(problem.errors ?? []),
+          'rapport-source-topic': message.topic,
+          'rapport-source-partition': String(message.partition),
+          'rapport-source-offset': message.offset,
+        },
+      },
+    ]);
+  }
+}
+
+/** Retrying cannot help a 4xx; but a conflict that outlasted the retries, or a shutdown, is worth another delivery. */
+function isPermanent(problem: ProblemDetails): boolean {
+  return problem.status >= 400 && problem.status < 500 && problem.type !== problemTypes.conflict;
+}

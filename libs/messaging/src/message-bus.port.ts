@@ -1,0 +1,44 @@
+/** What Rapport needs from a message broker, and nothing more: kafkajs (unmaintained since 2023) stays behind it. */
+export interface OutgoingMessage {
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export interface MessageProducer {
+  /** Sends in order; resolves when the broker has them (all replicas in sync). */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface RunningConsumer {
+  /** Finishes the batch in hand, commits it, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topic: string;
+  fromBeginning?: boolean;
+}
+
+export interface MessageBus {
+  ensureTopics(topics: Array<{ name: string; partitions: number }>): Promise<void>;
+  /** An idempotent producer: a retried send is written once, in order per partition. */
+  producer(): Promise<MessageProducer>;
+  /**
+   * Runs a consumer group member. Each batch is handed over and the offsets are committed only after `handle`
+   * resolves; if it throws, nothing is committed and the batch comes again.
+   */
+  consume(options: ConsumeOptions, handle: (messages: IncomingMessage[]) => Promise<void>): Promise<RunningConsumer>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { KafkajsMessageBus } from './kafkajs-message-bus';
+import { MessageBus } from './message-bus.port';
+import { TOPICS } from './topics';
+
+export const MESSAGE_BUS = Symbol('MessageBus');
+export const TOPIC_NAMES = Symbol('TopicNames');
+export type TopicNames = { -readonly [K in keyof typeof TOPICS]: string };
+
+@Injectable()
+class MessageBusLifecycle implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(MESSAGE_BUS) private readonly bus: MessageBus | null) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus?.close();
+  }
+}
+
+/** The message bus when KAFKA_BROKERS is set (null otherwise: Kafka in and out are then off), and the topic names. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: MESSAGE_BUS,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService): MessageBus | null => {
+        const brokers = config.get<string>('KAFKA_BROKERS');
+        return brokers ? new KafkajsMessageBus({ brokers, clientId: 'rapport' }) : null;
+      },
+    },
+    {
+      provide: TOPIC_NAMES,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService): TopicNames => {
+        const prefix = config.get<string>('KAFKA_TOPIC_PREFIX') ?? '';
+        return { ingest: prefix + TOPICS.ingest, ingestDeadLetters: prefix + TOPICS.ingestDeadLetters, accountHealth: prefix + TOPICS.accountHealth };
+      },
+    },
+    MessageBusLifecycle,
+  ],
+  exports: [MESSAGE_BUS, TOPIC_NAMES],
+})
+export class MessagingModule {}

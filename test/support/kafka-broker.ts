@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SCRIPT = join(ROOT, 'scripts', 'kafka-broker.sh');
+
+function brokerRunning(): boolean {
+  const pidfile = join(process.env.KAFKA_HOME ?? join(ROOT, '.kafka'), 'broker.pid');
+  if (!existsSync(pidfile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidfile, 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts scripts/kafka-broker.sh's broker unless one runs; returns its address and whether this call started it. */
+export function startKafkaBroker(): { brokers: string; startedHere: boolean } {
+  const already = brokerRunning();
+  const result = spawnSync('bash', [SCRIPT, 'start'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (result.status !== 0) {
+    throw new Error(
+      `The Kafka tests need a broker and scripts/kafka-broker.sh could not start one:\n${result.stderr || result.error?.message}\n` +
+        'Install a JDK (17) and Maven so that the script can assemble Apache Kafka from Maven Central, ' +
+        'or point the tests at a running broker with KAFKA_BROKERS=host:port.',
+    );
+  }
+  return { brokers: result.stdout.trim().split('\n').pop()!, startedHere: !already };
+}
+
+export function stopKafkaBroker(): void {
+  spawnSync('bash', [SCRIPT, 'stop'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+}
