@@ -1,29 +1,46 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Module, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { MESSAGE_BUS, MessageBus, OutboxRelay, TOPIC_NAMES, TOPIC_PARTITIONS, TopicNames } from '@rapport/messaging';
 import { Pool } from 'pg';
 import { ScoringConfig } from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { CLOCK, Clock, PG_POOL, SCORING_CONFIG } from '@rapport/platform';
-import { ReadModelProjector } from '@rapport/read-models';
+import { migrateOutbox, ReadModelProjector } from '@rapport/read-models';
 
-/** Runs the projector for the life of the app; at shutdown it finishes the batch in hand before the pool closes. */
+/**
+ * Runs the projector, and with KAFKA_BROKERS the outbox relay to rapport.account-health.v1, for the life of the app;
+ * at shutdown each finishes the batch in hand before the pool closes.
+ */
 @Injectable()
 export class ProjectorRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly projector: ReadModelProjector;
+  private relay?: OutboxRelay;
   private readonly logger = new Logger('projector');
 
-  constructor(@Inject(PG_POOL) pool: Pool, @Inject(EVENT_STORE) store: EventStore, @Inject(CLOCK) clock: Clock, @Inject(SCORING_CONFIG) config: ScoringConfig) {
-    this.projector = new ReadModelProjector(pool, store, clock, config, {
-      info: (message) => this.logger.log(message),
-      error: (message, error) => this.logger.error({ err: error }, message),
-    });
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(SCORING_CONFIG) config: ScoringConfig,
+    @Optional() @Inject(MESSAGE_BUS) private readonly bus: MessageBus | null,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+  ) {
+    const log = { info: (message: string) => this.logger.log(message), error: (message: string, error?: unknown) => this.logger.error({ err: error }, message) };
+    this.projector = new ReadModelProjector(pool, store, clock, config, log);
+    if (bus) this.relay = new OutboxRelay(pool, bus, topics.accountHealth, log);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await migrateOutbox(this.pool);
     this.projector.start();
+    if (this.relay && this.bus) {
+      await this.bus.ensureTopics([{ name: this.topics.accountHealth, partitions: TOPIC_PARTITIONS }]);
+      this.relay.start();
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.projector.stop();
+    await this.relay?.stop();
   }
 }
 

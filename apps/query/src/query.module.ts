@@ -3,10 +3,11 @@ import { AccountQueries } from './accounts/account-queries';
 import { AccountsController } from './accounts/accounts.controller';
 import { PortfolioController } from './portfolio/portfolio.controller';
 import { ReadModelReader } from './read-model-reader';
+import { HealthStreamController } from './stream/health-stream.controller';
 
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
-  controllers: [AccountsController, PortfolioController],
+  controllers: [AccountsController, PortfolioController, HealthStreamController],
   providers: [ReadModelReader, AccountQueries],
   exports: [ReadModelReader],
 })

@@ -2,6 +2,8 @@ import { Pool, PoolClient } from 'pg';
 import { accountIdOfStream, ScoringConfig, TimedAccountEvent, utcDay } from '@rapport/domain';
 import { EventStore, RecordedEvent, Subscription } from '@rapport/event-store';
 import { AccountProjection, evaluationTime, projectAccount } from './account-projection';
+import { OutboundEvent, outboundEvents, PreviousFigures } from './outbound-events';
+import { migrateOutbox, writeOutbox } from './outbox';
 import { ensureActiveReadModel, readActiveReadModel } from './read-model-schemas';
 import { readCheckpoint, writeAccountProjections, writeCheckpoint } from './read-model-writer';
 import { schemaName } from './read-model.sql';
@@ -114,6 +116,7 @@ export class ReadModelProjector {
 
   /** Reads which schema is active and its checkpoint; re-evaluates every account if a day was missed. */
   private async load(): Promise<void> {
+    await migrateOutbox(this.pool);
     const active = await ensureActiveReadModel(this.pool);
     this.schema = active.schema;
     this.cache.clear();
@@ -148,7 +151,13 @@ export class ReadModelProjector {
       const histories = await this.histories(touched, upTo);
       const at = evaluationTime(this.clock());
       const projections = [...histories].map(([accountId, history]) => this.projectOne(accountId, history, at));
+      const previous = await this.previousFigures(client, projections.map((p) => p.accountId));
+      const outbound = projections.flatMap((p) => {
+        const cause = touched.get(p.accountId)!.at(-1)!;
+        return outboundEvents(previous.get(p.accountId), p, { eventId: cause.eventId, globalPosition: cause.globalPosition }, String(cause.metadata.occurredAt));
+      });
       await writeAccountProjections(client, this.schema, projections);
+      await writeOutbox(client, outbound);
       await writeCheckpoint(client, this.schema, upTo, checkpoint.evaluationDay ?? utcDay(at));
       return upTo;
     });
@@ -209,7 +218,11 @@ export class ReadModelProjector {
         const projections = ids.map((id) =>
           this.projectOne(id, accountEvents((streams.get(`account-${id}`) ?? []).filter((e) => e.globalPosition <= checkpoint.position)), at),
         );
+        const previous = await this.previousFigures(client, ids);
+        const cause = { reevaluation: utcDay(at), globalPosition: checkpoint.position };
+        const outbound: OutboundEvent[] = projections.flatMap((p) => outboundEvents(previous.get(p.accountId), p, cause, at.toISOString()));
         await writeAccountProjections(client, this.schema, projections);
+        await writeOutbox(client, outbound);
       }
       await writeCheckpoint(client, this.schema, checkpoint.position, utcDay(at));
       await client.query('COMMIT');
@@ -218,6 +231,15 @@ export class ReadModelProjector {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** The stored figures that outbound events compare against. */
+  private async previousFigures(client: PoolClient, accountIds: string[]): Promise<Map<string, PreviousFigures>> {
+    const { rows } = await client.query<{ account_id: string; health_score: number | null; health_band: string | null; churn_score: number; signals: Array<{ name: string }> }>(
+      `SELECT account_id, health_score, health_band, churn_score, signals FROM ${schemaName(this.schema)}.rm_accounts WHERE account_id = ANY($1::text[])`,
+      [accountIds],
+    );
+    return new Map(rows.map((r) => [r.account_id, { healthScore: r.health_score, healthBand: r.health_band, churnScore: r.churn_score, signals: r.signals }]));
   }
 
   private scheduleMidnight(): void {

@@ -1,0 +1,106 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { findFreePort } from '@rapport/postgres';
+import { migrateOutbox } from '@rapport/read-models';
+import { privateKafkaBroker } from '../../../test/support/kafka-broker';
+import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
+import { KafkajsMessageBus } from './kafkajs-message-bus';
+import { IncomingMessage } from './message-bus.port';
+import { OutboxRelay } from './outbox-relay';
+
+const silent = { info: () => undefined, error: () => undefined };
+
+describe('OutboxRelay', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let broker: ReturnType<typeof privateKafkaBroker>;
+  let seq = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('outbox_relay');
+    pool = new Pool({ connectionString: database.url, max: 4 });
+    pool.on('error', () => undefined);
+    await migrateOutbox(pool);
+    broker = privateKafkaBroker(mkdtempSync(join(tmpdir(), 'rapport-kafka-')), await findFreePort());
+    broker.start();
+  }, 120_000);
+  afterAll(async () => {
+    broker.stop();
+    await pool.end();
+    await database.drop();
+  }, 60_000);
+
+  async function addEvents(count: number): Promise<string[]> {
+    const events = Array.from({ length: count }, () => {
+      seq += 1;
+      return { eventId: randomUUID(), type: 'AccountHealthChanged', accountId: `acct-${seq % 3}`, n: seq };
+    });
+    await pool.query(
+      `INSERT INTO rapport_outbox (event_id, account_id, type, payload) SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) e`,
+      [JSON.stringify(events)],
+    );
+    return events.map((e) => e.eventId);
+  }
+
+  it('delivers every event, in order per account, through a relay crash between send and mark and a broker outage; repeats keep their eventId', async () => {
+    const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
+    const topic = `health-${randomUUID().slice(0, 8)}`;
+    await bus.ensureTopics([{ name: topic, partitions: 3 }]);
+    const received: IncomingMessage[] = [];
+    const consumer = await bus.consume({ groupId: `reader-${randomUUID()}`, topic }, async (messages) => {
+      received.push(...messages);
+    });
+
+    // A relay whose marking fails twice: it has sent the batch, then "crashes" before recording it.
+    let markFailures = 0;
+    const faulty = new Pool({ connectionString: database.url, max: 2 });
+    faulty.on('error', () => undefined);
+    faulty.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+        if (typeof args[0] === 'string' && args[0].startsWith('UPDATE rapport_outbox') && markFailures < 2) {
+          markFailures += 1;
+          return Promise.reject(new Error('relay killed before marking'));
+        }
+        return query(...args);
+      };
+    });
+    const relay = new OutboxRelay(faulty, bus, topic, silent, { idleWaitMs: 100, retryDelayMs: 50 });
+    const ids = await addEvents(30);
+    relay.start();
+    const until = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 600 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!done()) throw new Error(`timed out waiting for ${what}`);
+    };
+    const distinct = () => new Set(received.map((m) => m.headers['rapport-event-id']));
+    await until(() => distinct().size >= 30, 'the first 30 events');
+
+    broker.stop();
+    ids.push(...(await addEvents(20)));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    broker.start();
+    await until(() => distinct().size >= 50, 'all 50 events after the outage');
+    await relay.stop();
+    await consumer.stop();
+    await bus.close();
+    await faulty.end();
+
+    expect(markFailures).toBe(2);
+    expect([...distinct()].sort()).toEqual([...ids].sort());
+    expect(received.length).toBeGreaterThan(50);
+    for (const message of received) expect(JSON.parse(message.value!).eventId).toBe(message.headers['rapport-event-id']);
+    // Per account, the first delivery of each event comes in outbox order.
+    const firstSeen = new Map<string, number>();
+    received.forEach((m, i) => firstSeen.has(m.headers['rapport-event-id']) || firstSeen.set(m.headers['rapport-event-id'], i));
+    for (const account of ['acct-0', 'acct-1', 'acct-2']) {
+      const order = received.filter((m) => m.key === account && firstSeen.get(m.headers['rapport-event-id']) === received.indexOf(m)).map((m) => JSON.parse(m.value!).n);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(order.length).toBeGreaterThan(10);
+    }
+    const { rows } = await pool.query('SELECT count(*)::int AS unsent FROM rapport_outbox WHERE sent_at IS NULL');
+    expect(rows[0].unsent).toBe(0);
+  }, 180_000);
+});
