@@ -161,6 +161,18 @@ describe('the standalone app: post events, then read their effect', () => {
     expect(behind.body.title).toBe('Read model behind');
   }, 15_000);
 
+  it('is ready with its projector caught up, and exposes Prometheus metrics', async () => {
+    const ready = await get('/health/ready').expect(200);
+    expect(ready.body.info).toMatchObject({ postgres: { status: 'up' }, projector: { status: 'up' } });
+    const metrics = await get('/metrics').expect(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    const value = (pattern: RegExp) => Number(pattern.exec(metrics.text)?.[1]);
+    expect(value(/^rapport_events_appended_total\{via="http"\} (\d+)$/m)).toBeGreaterThanOrEqual(portfolio.length);
+    expect(value(/^rapport_projection_lag_events (\d+)$/m)).toBe(0);
+    expect(value(/^rapport_outbox_backlog (\d+)$/m)).toBeGreaterThan(0); // no Kafka here: nothing relays them
+    expect(metrics.text).toMatch(/rapport_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/v1\/accounts\/:id\/health",status="200"\} \d+/);
+  });
+
   it('serves its OpenAPI description', async () => {
     const { openApiDocument } = await import('@rapport/platform');
     const doc = openApiDocument(app.app, 'Rapport API');

@@ -3,8 +3,11 @@ import { MESSAGE_BUS, MessageBus, OutboxRelay, TOPIC_NAMES, TOPIC_PARTITIONS, To
 import { Pool } from 'pg';
 import { ScoringConfig } from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
-import { CLOCK, Clock, PG_POOL, SCORING_CONFIG } from '@rapport/platform';
+import { CLOCK, Clock, Metrics, PG_POOL, Readiness, SCORING_CONFIG } from '@rapport/platform';
 import { migrateOutbox, ReadModelProjector } from '@rapport/read-models';
+
+/** The projector counts as ready while at most this many events behind the log. */
+export const MAX_READY_LAG = 10_000;
 
 /**
  * Runs the projector, and with KAFKA_BROKERS the outbox relay to rapport.account-health.v1, for the life of the app;
@@ -23,10 +26,21 @@ export class ProjectorRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(SCORING_CONFIG) config: ScoringConfig,
     @Optional() @Inject(MESSAGE_BUS) private readonly bus: MessageBus | null,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    metrics: Metrics,
+    readiness: Readiness,
   ) {
     const log = { info: (message: string) => this.logger.log(message), error: (message: string, error?: unknown) => this.logger.error({ err: error }, message) };
     this.projector = new ReadModelProjector(pool, store, clock, config, log);
     if (bus) this.relay = new OutboxRelay(pool, bus, topics.accountHealth, log);
+    const lag = async () => Math.max(0, (await store.headPosition()) - this.projector.checkpoint);
+    metrics.gauge('rapport_projection_lag_events', 'Events in the log not yet in the read models', lag);
+    metrics.gauge('rapport_outbox_backlog', 'Outbound events not yet relayed to Kafka', async () =>
+      Number((await pool.query("SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL")).rows[0].n),
+    );
+    readiness.register('projector', async () => {
+      const behind = await lag();
+      return behind <= MAX_READY_LAG ? true : `${behind} events behind the log (ready within ${MAX_READY_LAG})`;
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -11,3 +11,4 @@ export * from './scoring-config.module';
 export * from './http/validation';
 export * from './clock.module';
 export * from './http/open-api';
+export * from './metrics/metrics.module';

@@ -50,7 +50,7 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
         continue;
       }
       try {
-        await this.commands.execute(new IngestEventsCommand([envelope]));
+        await this.commands.execute(new IngestEventsCommand([envelope], 'kafka'));
       } catch (error) {
         if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
         await this.deadLetter(message, error.problem);

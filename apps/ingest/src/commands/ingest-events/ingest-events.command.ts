@@ -1,6 +1,10 @@
 /** Record facts from source systems: raw envelopes, validated and decided as one all-or-nothing command. */
 export class IngestEventsCommand {
-  constructor(readonly items: readonly unknown[]) {}
+  constructor(
+    readonly items: readonly unknown[],
+    /** The channel, for metrics. */
+    readonly via: 'http' | 'kafka' = 'http',
+  ) {}
 }
 
 export interface IngestResult {

@@ -13,7 +13,7 @@ import {
   validateEnvelope,
 } from '@rapport/domain';
 import { AppendResult, EVENT_STORE, EventStore, NewEvent, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '@rapport/event-store';
-import { CLOCK, Clock, ProblemFieldError } from '@rapport/platform';
+import { CLOCK, Clock, Metrics, ProblemFieldError } from '@rapport/platform';
 import { KeyedLock } from '../../keyed-lock';
 import { brokenRules, invalidEvents, shuttingDown, tooManyConflicts } from './ingest-errors';
 import { IngestEventsCommand, IngestResult } from './ingest-events.command';
@@ -44,11 +44,17 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   execute(command: IngestEventsCommand): Promise<IngestResult[]> {
     if (this.closing) return Promise.reject(shuttingDown());
-    const running = this.run(command);
+    const running = this.run(command).then((results) => {
+      const duplicates = results.filter((r) => r.duplicate).length;
+      this.metrics.eventsAppended.inc({ via: command.via }, results.length - duplicates);
+      this.metrics.duplicates.inc({ via: command.via }, duplicates);
+      return results;
+    });
     this.inFlight.add(running);
     void running.catch(() => undefined).finally(() => this.inFlight.delete(running));
     return running;

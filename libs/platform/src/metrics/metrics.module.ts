@@ -1,0 +1,69 @@
+import { Controller, Get, Global, Header, Injectable, MiddlewareConsumer, Module, NestMiddleware, NestModule } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The process's Prometheus registry and the metrics every app shares. Apps add theirs (gauges read when scraped). */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'rapport_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly eventsAppended = new Counter({ name: 'rapport_events_appended_total', help: 'Events appended by ingest', labelNames: ['via'], registers: [this.registry] });
+  readonly duplicates = new Counter({ name: 'rapport_events_duplicate_total', help: 'Deliveries whose idempotency key was seen before', labelNames: ['via'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'rapport_' });
+  }
+
+  /** A gauge computed when scraped. */
+  gauge(name: string, help: string, read: () => Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
+}
+
+@Controller()
+class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
+
+@Injectable()
+class HttpLatency implements NestMiddleware {
+  constructor(private readonly metrics: Metrics) {}
+
+  use(request: Request, response: Response, next: NextFunction): void {
+    const stop = this.metrics.httpDuration.startTimer();
+    response.on('finish', () => {
+      // The matched route pattern, not the path: one series per route, whatever the ids in it.
+      const route = (request.route?.path as string | undefined) ?? 'unmatched';
+      stop({ method: request.method, route, status: String(response.statusCode) });
+    });
+    next();
+  }
+}
+
+/** GET /metrics in Prometheus text format, HTTP latency per route, and the shared counters. */
+@Global()
+@Module({ controllers: [MetricsController], providers: [Metrics, HttpLatency], exports: [Metrics] })
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpLatency).forRoutes('*path');
+  }
+}
