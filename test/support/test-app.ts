@@ -23,7 +23,7 @@ export async function startTestApp(
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
-  configureHttpApp(app, { shutdownHooks: false });
+  configureHttpApp(app);
   await app.init();
   return {
     app,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { configureHttpApp, ConfigurationError, setupOpenApi } from '@rapport/platform';
+import { configureHttpApp, ConfigurationError, runUntilSignal, setupOpenApi } from '@rapport/platform';
 import { QueryAppModule } from './query-app.module';
 
 async function main(): Promise<void> {
@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   configureHttpApp(app);
   setupOpenApi(app, 'Rapport query API');
   await app.listen(Number(process.env.PORT ?? 3002));
+  runUntilSignal(app);
 }
 
 main().catch((error) => {

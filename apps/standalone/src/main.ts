@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, configureHttpApp, setupOpenApi, validateEnvironment } from '@rapport/platform';
+import { ConfigurationError, configureHttpApp, runUntilSignal, setupOpenApi, validateEnvironment } from '@rapport/platform';
 import { EmbeddedPostgresServer, forgetRunningServer, recordRunningServer, startEmbeddedPostgres } from '@rapport/postgres';
 import { StandaloneAppModule } from './standalone-app.module';
 
@@ -32,25 +32,16 @@ async function main(): Promise<void> {
       recordRunningServer(dataDir, databaseUrl);
     }
     const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), { bufferLogs: true, bodyParser: false });
-    configureHttpApp(app, { shutdownHooks: false });
+    configureHttpApp(app);
     setupOpenApi(app, 'Rapport API');
     await app.listen(port);
     console.log(`Rapport is running at http://localhost:${port} (API description at /docs; Ctrl-C to stop)`);
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`${signal}: stopping Rapport`);
-      await app.close();
-      if (embedded) {
-        forgetRunningServer(dataDir);
-        await embedded.stop();
-      }
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    runUntilSignal(app, async () => {
+      if (!embedded) return;
+      forgetRunningServer(dataDir);
+      await embedded.stop();
+    });
   } catch (error) {
     if (embedded) {
       forgetRunningServer(dataDir);

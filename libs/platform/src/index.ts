@@ -12,3 +12,4 @@ export * from './http/validation';
 export * from './clock.module';
 export * from './http/open-api';
 export * from './metrics/metrics.module';
+export * from './run-until-signal';

@@ -7,14 +7,12 @@ import { problemValidationPipe } from './validation';
 /** Largest request body: a batch of 10,000 envelopes with long summaries fits. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, pino logs, clean shutdown. */
-export function configureHttpApp(app: INestApplication, options: { shutdownHooks?: boolean } = {}): void {
+/** What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, validated parameters, pino logs. Signals: `runUntilSignal`. */
+export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
   express.useBodyParser('json', { limit: MAX_BODY_BYTES });
   express.useBodyParser('text', { type: 'application/x-ndjson', limit: MAX_BODY_BYTES });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(problemValidationPipe());
-  // The standalone launcher handles signals itself: it must stop its embedded PostgreSQL after the app.
-  if (options.shutdownHooks !== false) app.enableShutdownHooks();
 }

@@ -1,0 +1,102 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { findFreePort } from '@rapport/postgres';
+import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const ROOT = resolve(__dirname, '..', '..');
+const prefix = `s${randomUUID().slice(0, 8)}.`;
+
+interface Service {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+function run(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
+  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk) => output.push(String(chunk)));
+  child.stderr!.on('data', (chunk) => output.push(String(chunk)));
+  return { child, output };
+}
+
+async function start(name: string, env: Record<string, string>): Promise<Service> {
+  const port = await findFreePort();
+  const { child, output } = run(name, { ...env, PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
+    if (i > 200 || child.exitCode !== null) throw new Error(`${name} did not become ready:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name, base, child, output };
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+let database: TestDatabase;
+let env: Record<string, string>;
+const services: Service[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase('services');
+  env = { DATABASE_URL: database.url, KAFKA_BROKERS: process.env.KAFKA_BROKERS!, KAFKA_TOPIC_PREFIX: prefix };
+  for (const name of ['ingest', 'projector', 'query']) services.push(await start(name, env));
+}, 120_000);
+
+afterAll(async () => {
+  for (const service of services) if (service.child.exitCode === null) service.child.kill('SIGKILL');
+  await database.drop();
+});
+
+describe('the services mode: ingest, projector and query as separate processes', () => {
+  it('follows one event from Kafka in to Kafka out, and reads it back from the query service', async () => {
+    const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'services-test' });
+    const producer = await bus.producer();
+    const accountId = `svc-${randomUUID().slice(0, 6)}`;
+    await producer.send(prefix + TOPICS.ingest, [
+      { key: accountId, value: JSON.stringify({ type: 'AccountOpened', accountId, occurredAt: '2026-01-01T00:00:00Z', source: { system: 'svc', eventId: `${accountId}-1` }, data: { name: 'Svc' } }) },
+      {
+        key: accountId,
+        value: JSON.stringify({
+          type: 'InteractionLogged', accountId, occurredAt: new Date(Date.now() - 86_400_000).toISOString(), source: { system: 'svc', eventId: `${accountId}-2` },
+          data: { interactionId: 'i', channel: 'meeting', direction: 'outbound', sentiment: 0.8, executiveInvolved: true },
+        }),
+      },
+    ]);
+    await producer.disconnect();
+    const received: IncomingMessage[] = [];
+    const consumer = await bus.consume({ groupId: `svc-${randomUUID()}`, topic: prefix + TOPICS.accountHealth }, async (messages) => {
+      received.push(...messages.filter((m) => m.key === accountId));
+    });
+    const healthChanged = () => received.find((m) => m.headers['rapport-event-type'] === 'AccountHealthChanged');
+    for (let i = 0; i < 300 && !healthChanged(); i++) await new Promise((r) => setTimeout(r, 100));
+    await consumer.stop();
+    await bus.close();
+
+    const out = JSON.parse(healthChanged()!.value!);
+    expect(out).toMatchObject({ accountId, figures: { band: expect.any(String) } });
+    const account = await fetch(`${services[2].base}/v1/accounts/${accountId}?minPosition=${out.causedBy.globalPosition}`).then((r) => r.json());
+    expect(account).toMatchObject({ accountId, name: 'Svc' });
+    const metrics = await fetch(`${services[0].base}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^rapport_events_appended_total\{via="kafka"\} [1-9]/m);
+  }, 60_000);
+
+  it('stops each service cleanly on SIGTERM', async () => {
+    for (const service of services) {
+      service.child.kill('SIGTERM');
+      expect([service.name, await exitCode(service.child)]).toEqual([service.name, 0]);
+    }
+  }, 60_000);
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    const { child, output } = run('ingest', { ...env, DATABASE_URL: 'mysql://nope', PORT: '70000' });
+    expect(await exitCode(child)).not.toBe(0);
+    expect(output.join('')).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(output.join('')).toMatch(/PORT must be an integer/);
+  }, 30_000);
+});
