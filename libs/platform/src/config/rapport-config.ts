@@ -23,6 +23,11 @@ export class RapportEnvironment {
   @IsString()
   RAPPORT_DATA_DIR?: string;
 
+  /** KurrentDB / EventStoreDB for the event store instead of PostgreSQL (read models stay on DATABASE_URL). */
+  @IsOptional()
+  @Matches(/^(kurrentdb|kurrentdb\+discover|esdb|esdb\+discover|kdb|kdb\+discover):\/\/\S+$/, { message: 'EVENTSTORE_URL must be a kurrentdb:// (or esdb://) connection string' })
+  EVENTSTORE_URL?: string;
+
   /** Kafka bootstrap servers, host:port[,host:port]: Kafka in (rapport.ingest.v1) and out (rapport.account-health.v1). */
   @IsOptional()
   @Matches(/^([^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*)?$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…] (empty: Kafka off)' })

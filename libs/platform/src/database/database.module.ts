@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Pool } from 'pg';
-import { EVENT_STORE, EventStore, PostgresEventStore } from '@rapport/event-store';
+import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@rapport/event-store';
 
 export const PG_POOL = Symbol('PgPool');
 
@@ -19,7 +19,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The PostgreSQL pool (DATABASE_URL) and the event store on it, migrated before the app serves anything. */
+/** The PostgreSQL pool (DATABASE_URL, read models) and the event store: KurrentDB with EVENTSTORE_URL, else PostgreSQL, migrated before the app serves. */
 @Global()
 @Module({
   providers: [
@@ -38,8 +38,10 @@ class DatabaseLifecycle implements OnApplicationShutdown {
     },
     {
       provide: EVENT_STORE,
-      inject: [PG_POOL],
-      useFactory: async (pool: Pool) => {
+      inject: [PG_POOL, ConfigService],
+      useFactory: async (pool: Pool, config: ConfigService): Promise<EventStore> => {
+        const eventStoreUrl = config.get<string>('EVENTSTORE_URL');
+        if (eventStoreUrl) return new KurrentDbEventStore(eventStoreUrl);
         const store = new PostgresEventStore(pool);
         await store.migrate();
         return store;
