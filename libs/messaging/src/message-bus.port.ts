@@ -29,6 +29,8 @@ export interface ConsumeOptions {
   groupId: string;
   topic: string;
   fromBeginning?: boolean;
+  /** Batches of different partitions handled at once (order is kept within a partition). Default 1. */
+  partitionsConcurrently?: number;
 }
 
 export interface MessageBus {

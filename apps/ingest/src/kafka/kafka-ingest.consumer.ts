@@ -31,7 +31,10 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
       { name: this.topics.ingestDeadLetters, partitions: TOPIC_PARTITIONS },
     ]);
     this.deadLetters = await this.bus.producer();
-    this.consumer = await this.bus.consume({ groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest }, (messages) => this.handle(messages));
+    // Messages are keyed by account, so partitions can go in parallel: order is needed within an account only.
+    this.consumer = await this.bus.consume({ groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest, partitionsConcurrently: TOPIC_PARTITIONS }, (messages) =>
+      this.handle(messages),
+    );
     this.logger.log(`consuming ${this.topics.ingest}`);
   }
 
@@ -40,17 +43,30 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     await this.deadLetters?.disconnect();
   }
 
+  /**
+   * A batch is ingested as one command (one transaction: items apply in order, so per-account order holds).
+   * If any message cannot be ingested, the batch is taken message by message, and only those go to the DLQ.
+   */
   private async handle(messages: IncomingMessage[]): Promise<void> {
-    for (const message of messages) {
-      let envelope: unknown;
-      try {
-        envelope = JSON.parse(message.value ?? '');
-      } catch (error) {
-        await this.deadLetter(message, { type: problemTypes.malformed, title: 'Malformed JSON', status: HttpStatus.BAD_REQUEST, detail: (error as Error).message });
+    const parsed = messages.map((message) => ({ message, envelope: parse(message.value) }));
+    const readable = parsed.filter((p) => p.envelope.ok);
+    try {
+      if (readable.length > 0) await this.commands.execute(new IngestEventsCommand(readable.map((p) => (p.envelope as { value: unknown }).value), 'kafka'));
+    } catch (error) {
+      if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
+      return this.handleOneByOne(parsed);
+    }
+    for (const { message, envelope } of parsed) if (!envelope.ok) await this.deadLetter(message, envelope.problem);
+  }
+
+  private async handleOneByOne(parsed: Array<{ message: IncomingMessage; envelope: Parsed }>): Promise<void> {
+    for (const { message, envelope } of parsed) {
+      if (!envelope.ok) {
+        await this.deadLetter(message, envelope.problem);
         continue;
       }
       try {
-        await this.commands.execute(new IngestEventsCommand([envelope], 'kafka'));
+        await this.commands.execute(new IngestEventsCommand([envelope.value], 'kafka'));
       } catch (error) {
         if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
         await this.deadLetter(message, error.problem);
@@ -75,6 +91,16 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
         },
       },
     ]);
+  }
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false; problem: ProblemDetails };
+
+function parse(value: string | null): Parsed {
+  try {
+    return { ok: true, value: JSON.parse(value ?? '') };
+  } catch (error) {
+    return { ok: false, problem: { type: problemTypes.malformed, title: 'Malformed JSON', status: HttpStatus.BAD_REQUEST, detail: (error as Error).message } };
   }
 }
 
