@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
 import request from 'supertest';
+import schema from '../../docs/schemas/rapport.account-health.v1.schema.json';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -71,6 +73,12 @@ describe('Kafka out and SSE: rapport.account-health.v1', () => {
     const types = () => received.map((m) => `${m.key}:${m.headers['rapport-event-type']}`);
     await until(() => ['lost:AccountChurned', 'lost:ChurnRiskRaised', 'busy:ExpansionSignalDetected', 'busy:AccountHealthChanged'].every((t) => types().includes(t)), 'the outbound events');
     await consumer.stop();
+
+    // Every message matches the JSON Schema documented for consumers.
+    const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema);
+    for (const message of received) {
+      expect([message.headers['rapport-event-type'], validate(JSON.parse(message.value!)), validate.errors ?? []]).toEqual([message.headers['rapport-event-type'], true, []]);
+    }
 
     const churned = received.find((m) => m.headers['rapport-event-type'] === 'AccountChurned')!;
     const body = JSON.parse(churned.value!);
