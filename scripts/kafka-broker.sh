@@ -20,12 +20,16 @@ running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 assemble() {
   command -v java >/dev/null || die "java is not installed: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless), or point the tests at another broker with KAFKA_BROKERS=host:port"
   command -v mvn >/dev/null || die "mvn is not installed: install Maven (Debian: apt-get install maven), or point the tests at another broker with KAFKA_BROKERS=host:port"
-  if [ ! -f "$lib/.complete" ]; then
+  # The jar set follows the pom: a changed pom fetches again.
+  local marker
+  marker="$lib/.complete-$(sha1sum "$root/scripts/kafka/pom.xml" | cut -c1-12)"
+  if [ ! -f "$marker" ]; then
+    rm -rf "$lib"
     mkdir -p "$lib"
     echo "kafka-broker: fetching Apache Kafka's jars from Maven Central into $lib" >&2
     mvn -q -f "$root/scripts/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$lib" >&2 \
       || die "could not fetch Kafka from Maven Central (see the Maven output above)"
-    touch "$lib/.complete"
+    touch "$marker"
   fi
 }
 
