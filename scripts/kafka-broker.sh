@@ -33,8 +33,13 @@ assemble() {
   fi
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start() {
-  if running; then echo "127.0.0.1:$port"; return; fi
+  if running; then echo "127.0.0.1:$(cat "$home/broker.port")"; return; fi
+  for p in "$port" "$controller_port"; do
+    port_taken "$p" && die "port $p on 127.0.0.1 is in use by another program: set KAFKA_PORT (and KAFKA_CONTROLLER_PORT) to free ports, or point the tests at a running broker with KAFKA_BROKERS=host:port"
+  done
   assemble
   mkdir -p "$home/data"
   cat > "$home/server.properties" <<PROPS
@@ -64,6 +69,7 @@ PROPS
   fi
   nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$home/server.properties" >"$home/broker.log" 2>&1 &
   echo $! > "$pidfile"
+  echo "$port" > "$home/broker.port"
   for _ in $(seq 1 120); do
     if grep -q "Kafka Server started\|KafkaRaftServer.*started" "$home/broker.log" 2>/dev/null; then echo "127.0.0.1:$port"; return; fi
     running || { tail -n 30 "$home/broker.log" >&2; die "the broker exited while starting (log: $home/broker.log)"; }
