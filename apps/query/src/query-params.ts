@@ -3,12 +3,17 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { IsCalendarDate, IsInstantWithZone } from '@rapport/domain';
 
+/** A whole-number query parameter in [min, max], converted from its text. */
+function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer from ${min} to ${max}`) {
+  const message = `must be ${what}`;
+  return (target: object, key: string) => {
+    for (const decorate of [IsOptional(), Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]) decorate(target, key);
+  };
+}
+
 export class ReadOptions {
   @ApiPropertyOptional({ description: 'Wait (up to 5 s, then 503) until the read model holds this global position: read-your-writes.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer ≥ 0' })
-  @Min(0, { message: 'must be an integer ≥ 0' })
+  @IntParam(0, Number.MAX_SAFE_INTEGER, 'an integer ≥ 0')
   minPosition?: number;
 }
 
@@ -33,28 +38,17 @@ export class PeriodQuery extends ReadOptions {
 
 export class TimelineQuery extends ReadOptions {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer from 1 to 1000' })
-  @Min(1, { message: 'must be an integer from 1 to 1000' })
-  @Max(1000, { message: 'must be an integer from 1 to 1000' })
+  @IntParam(1, 1000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Cursor: the version of the last event of the previous page.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an event version (integer ≥ 0)' })
-  @Min(0, { message: 'must be an event version (integer ≥ 0)' })
+  @IntParam(0, Number.MAX_SAFE_INTEGER, 'an event version (integer ≥ 0)')
   after?: number;
 }
 
 export class PageQuery extends ReadOptions {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer from 1 to 500' })
-  @Min(1, { message: 'must be an integer from 1 to 500' })
-  @Max(500, { message: 'must be an integer from 1 to 500' })
+  @IntParam(1, 500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s nextCursor.' })
@@ -85,20 +79,12 @@ export class PortfolioHealthQuery extends PageQuery {
 
 export class ChurnRiskQuery extends PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 730, default: 90, description: 'ARR at risk counts terms ending (or renewals due) within this many days.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer from 1 to 730' })
-  @Min(1, { message: 'must be an integer from 1 to 730' })
-  @Max(730, { message: 'must be an integer from 1 to 730' })
+  @IntParam(1, 730)
   horizonDays?: number;
 }
 
 export class ExpansionQuery extends PeriodQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be an integer from 1 to 500' })
-  @Min(1, { message: 'must be an integer from 1 to 500' })
-  @Max(500, { message: 'must be an integer from 1 to 500' })
+  @IntParam(1, 500)
   limit?: number;
 }

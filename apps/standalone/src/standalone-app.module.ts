@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@rapport/messaging';
 import { IngestModule } from '@rapport/ingest/ingest.module';
-import { ClockModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, RapportConfigModule, RapportEnvironment, ScoringConfigModule } from '@rapport/platform';
+import { platformModules, RapportEnvironment } from '@rapport/platform';
 
 /** Ingest, projector and query in one process, on one port (api.md, standalone mode). */
 import { ProjectorModule } from '@rapport/projector/projector.module';
@@ -12,7 +11,7 @@ export class StandaloneAppModule {
   static forRoot(config: Partial<RapportEnvironment> = {}): DynamicModule {
     return {
       module: StandaloneAppModule,
-      imports: [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, MessagingModule, ScoringConfigModule, MetricsModule, HealthModule, IngestModule, ProjectorModule, QueryModule],
+      imports: [...platformModules(config), IngestModule, ProjectorModule, QueryModule],
     };
   }
 }

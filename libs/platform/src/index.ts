@@ -13,3 +13,4 @@ export * from './clock.module';
 export * from './http/open-api';
 export * from './metrics/metrics.module';
 export * from './run-until-signal';
+export * from './platform-modules';
