@@ -32,7 +32,11 @@ class DatabaseLifecycle implements OnApplicationShutdown {
         const pool = new Pool({ connectionString: url, max: 10 });
         // An idle connection that the server drops (restart, failover) must not take the process down;
         // the pool replaces it at the next query.
-        pool.on('error', (error) => new Logger('postgres').warn(`idle connection lost: ${error.message}`));
+        pool.on('error', (error: Error & { code?: string }) => {
+          // 57P01: the server is shutting down (Ctrl-C reaches the embedded server too): expected, not a warning.
+          if (error.code === '57P01') new Logger('postgres').log('PostgreSQL is shutting down');
+          else new Logger('postgres').warn(`idle connection lost: ${error.message}`);
+        });
         return pool;
       },
     },
