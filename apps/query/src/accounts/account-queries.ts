@@ -3,7 +3,7 @@ import { accountFactsAt, accountHealth, accountStreamId, addDays, DAY_MS, Health
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { CLOCK, Clock, problem, problemTypes, SCORING_CONFIG } from '@rapport/platform';
 import { timedEvent } from '@rapport/read-models';
-import { storedEventView, StoredEventView } from '@rapport/ingest/queries/get-event/stored-event.view';
+import { storedEventView, StoredEventView } from '@rapport/platform';
 import { ReadModelReader } from '../read-model-reader';
 
 export interface AccountRow {

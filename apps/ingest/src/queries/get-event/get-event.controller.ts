@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { GetEventQuery } from './get-event.query';
-import { StoredEventView } from './stored-event.view';
+import { StoredEventView } from '@rapport/platform';
 
 @Controller('v1/events')
 export class GetEventController {

@@ -1,8 +1,7 @@
 import { HttpStatus, Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
-import { problem, problemTypes } from '@rapport/platform';
-import { StoredEventView, storedEventView } from './stored-event.view';
+import { problem, problemTypes, StoredEventView, storedEventView } from '@rapport/platform';
 
 export class GetEventQuery {
   constructor(readonly eventId: string) {}
