@@ -60,6 +60,12 @@ export function recordedFrom(resolved: Resolved): RecordedEvent {
  */
 export class KurrentDbEventStore implements EventStore {
   private readonly client: KurrentDBClient;
+  /**
+   * Full log positions of events this store has read, by global (prepare) position: a reader resumes "after p"
+   * from a real record position. After a restart the first resume builds one from p alone (commit = prepare = p),
+   * which has not been checked against a server.
+   */
+  private readonly positions = new Map<number, { commit: bigint; prepare: bigint }>();
 
   constructor(
     connectionString: string,
@@ -140,15 +146,21 @@ export class KurrentDbEventStore implements EventStore {
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
-    const from = options.after === 0 ? START : { commit: BigInt(options.after), prepare: BigInt(options.after) };
+    const from = options.after === 0 ? START : (this.positions.get(options.after) ?? { commit: BigInt(options.after), prepare: BigInt(options.after) });
     for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: options.limit + 1, filter: excludeSystemEvents() })) {
       if (!resolved.event || isClaimStream(resolved.event.streamId)) continue;
       const event = recordedFrom(resolved as Resolved);
+      if (resolved.event.position) this.remember(event.globalPosition, resolved.event.position);
       if (event.globalPosition <= options.after) continue;
       out.push(event);
       if (out.length === options.limit) break;
     }
     return out;
+  }
+
+  private remember(globalPosition: number, position: { commit: bigint; prepare: bigint }): void {
+    this.positions.set(globalPosition, position);
+    if (this.positions.size > 10_000) this.positions.delete(this.positions.keys().next().value!);
   }
 
   async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
