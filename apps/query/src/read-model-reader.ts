@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, QueryResultRow } from 'pg';
 import { PG_POOL, problem, problemTypes } from '@rapport/platform';
-import { ensureActiveReadModel } from '@rapport/read-models';
+import { ensureActiveReadModel, readActiveReadModel } from '@rapport/read-models';
 
 /** How long a `minPosition` read waits for the projector before answering 503. */
 export const MIN_POSITION_WAIT_MS = 5_000;
@@ -13,6 +13,7 @@ export const MIN_POSITION_WAIT_MS = 5_000;
 @Injectable()
 export class ReadModelReader implements OnModuleDestroy {
   private schema?: Promise<string>;
+  private ensured = false;
   private readonly refresher: NodeJS.Timeout;
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
@@ -24,9 +25,17 @@ export class ReadModelReader implements OnModuleDestroy {
     clearInterval(this.refresher);
   }
 
+  /** The first read makes sure a read model exists (DDL under a lock); refreshes are one plain SELECT. */
   private activeSchema(): Promise<string> {
-    this.schema ??= ensureActiveReadModel(this.pool).then((active) => active.schema);
+    this.schema ??= this.ensured ? this.readActive() : ensureActiveReadModel(this.pool).then((active) => ((this.ensured = true), active.schema));
+    this.schema.catch(() => (this.schema = undefined));
     return this.schema;
+  }
+
+  private async readActive(): Promise<string> {
+    const active = await readActiveReadModel(this.pool);
+    if (!active) throw new Error('no active read model: rapport_read_model_active is empty');
+    return active.schema;
   }
 
   /**
