@@ -4,7 +4,6 @@
  * Options: --quick (shorter runs), --skip-http.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,7 +12,7 @@ import { Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { eventIdFor } from '@rapport/domain';
 import { NewEvent, PostgresEventStore } from '@rapport/event-store';
-import { findFreePort } from '@rapport/postgres';
+import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } } });
@@ -109,19 +108,9 @@ async function run(appender: Appender, scenario: Scenario): Promise<number> {
 }
 
 async function httpIngest(databaseUrl: string): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, ['dist/apps/ingest/src/main.js'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const ingest = await startService('ingest', { DATABASE_URL: databaseUrl });
+  const base = ingest.base;
   try {
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
-      if (ok) break;
-      if (i > 100) throw new Error('the ingest service did not start (run `npm run build` first)');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
     const ACCOUNTS = 1000;
     const envelope = (type: string, accountId: string, data: object) => ({
       type,
@@ -171,8 +160,7 @@ async function httpIngest(databaseUrl: string): Promise<Array<{ route: string; c
     }
     return results;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await ingest.stop();
   }
 }
 

@@ -6,27 +6,16 @@
  * event's arrival; (2) a burst of --burst messages, throughput in to out. `npm run bench:pipeline`.
  */
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { eventIdFor } from '@rapport/domain';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
-import { findFreePort } from '@rapport/postgres';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
+import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 
 const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, burst: { type: 'string', default: '10000' } } });
-
-async function startService(name: string, env: Record<string, string>): Promise<ChildProcess> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
-    if (i > 200) throw new Error(`${name} did not start (run \`npm run build\` first)`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return child;
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -115,10 +104,7 @@ async function main(): Promise<void> {
     console.log(`| burst | ${burst} | | ${delivered} | | | ${Number.isFinite(burstDone) ? Math.round(burst / ((burstDone - burstStart) / 1000)) : 'not all delivered'} |`);
   } finally {
     await bus.close();
-    for (const child of services) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
+    for (const service of services) await service.stop();
     await server.stop();
     if (startedBroker) stopKafkaBroker();
   }

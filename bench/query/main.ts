@@ -5,7 +5,6 @@
  * 10,000), --events-per-account N (default 40), --seconds N (default 10).
  */
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,8 +12,8 @@ import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { accountStreamId, DEFAULT_SCORING_CONFIG, eventIdFor } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
-import { findFreePort } from '@rapport/postgres';
 import { ensureActiveReadModel, rebuildReadModels } from '@rapport/read-models';
+import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 import { generatePortfolio } from '../support/generate-portfolio';
 
@@ -23,22 +22,6 @@ const { values: args } = parseArgs({
 });
 const ACCOUNTS = Number(args.accounts);
 const SECONDS = Number(args.seconds);
-
-async function startApp(entry: string, databaseUrl: string): Promise<{ base: string; process: ChildProcess }> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
-    if (i > 150) throw new Error(`${entry} did not start (run \`npm run build\` first)`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { base, process: child };
-}
-
-async function stopApp(app: { process: ChildProcess }): Promise<void> {
-  app.process.kill('SIGTERM');
-  await new Promise((resolve) => app.process.once('exit', resolve));
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -59,7 +42,7 @@ async function main(): Promise<void> {
     await rebuildReadModels(pool, store, () => new Date(), DEFAULT_SCORING_CONFIG);
     console.log(`${events.toLocaleString('en-US')} events generated and projected\n`);
 
-    const query = await startApp('dist/apps/query/src/main.js', url);
+    const query = await startService('query', { DATABASE_URL: url });
     const rows: string[] = [];
     try {
       for (const [name, path] of [
@@ -82,10 +65,10 @@ async function main(): Promise<void> {
       rows.forEach((row) => console.log(row));
       console.log(`\n/v1/portfolio/metrics over ${ACCOUNTS.toLocaleString('en-US')} accounts: median ${timings[5].toFixed(0)} ms, slowest of 10 ${timings[9].toFixed(0)} ms`);
     } finally {
-      await stopApp(query);
+      await query.stop();
     }
 
-    const projector = await startApp('dist/apps/projector/src/main.js', url);
+    const projector = await startService('projector', { DATABASE_URL: url });
     try {
       const { schema } = await ensureActiveReadModel(pool);
       const latencies: number[] = [];
@@ -104,7 +87,7 @@ async function main(): Promise<void> {
       latencies.sort((a, b) => a - b);
       console.log(`freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
     } finally {
-      await stopApp(projector);
+      await projector.stop();
     }
   } finally {
     await store.close();

@@ -1,51 +1,18 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { findFreePort } from '@rapport/postgres';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
+import { exitCode, ServiceProcess, spawnService, startService } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-const ROOT = resolve(__dirname, '..', '..');
 const prefix = `s${randomUUID().slice(0, 8)}.`;
-
-interface Service {
-  name: string;
-  base: string;
-  child: ChildProcess;
-  output: string[];
-}
-
-function run(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr!.on('data', (chunk) => output.push(String(chunk)));
-  return { child, output };
-}
-
-async function start(name: string, env: Record<string, string>): Promise<Service> {
-  const port = await findFreePort();
-  const { child, output } = run(name, { ...env, PORT: String(port) });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
-    if (i > 200 || child.exitCode !== null) throw new Error(`${name} did not become ready:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { name, base, child, output };
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
-}
 
 let database: TestDatabase;
 let env: Record<string, string>;
-const services: Service[] = [];
+const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('services');
   env = { DATABASE_URL: database.url, KAFKA_BROKERS: process.env.KAFKA_BROKERS!, KAFKA_TOPIC_PREFIX: prefix };
-  for (const name of ['ingest', 'projector', 'query']) services.push(await start(name, env));
+  for (const name of ['ingest', 'projector', 'query']) services.push(await startService(name, env));
 }, 120_000);
 
 afterAll(async () => {
@@ -88,13 +55,12 @@ describe('the services mode: ingest, projector and query as separate processes',
 
   it('stops each service cleanly on SIGTERM', async () => {
     for (const service of services) {
-      service.child.kill('SIGTERM');
-      expect([service.name, await exitCode(service.child)]).toEqual([service.name, 0]);
+      expect([service.name, await service.stop()]).toEqual([service.name, 0]);
     }
   }, 60_000);
 
   it('refuses to start with a bad variable, naming it', async () => {
-    const { child, output } = run('ingest', { ...env, DATABASE_URL: 'mysql://nope', PORT: '70000' });
+    const { child, output } = spawnService('ingest', { ...env, DATABASE_URL: 'mysql://nope', PORT: '70000' });
     expect(await exitCode(child)).not.toBe(0);
     expect(output.join('')).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
     expect(output.join('')).toMatch(/PORT must be an integer/);

@@ -1,17 +1,5 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { configureHttpApp, ConfigurationError, runUntilSignal, setupOpenApi } from '@rapport/platform';
+import { runService } from '@rapport/platform';
 import { QueryAppModule } from './query-app.module';
 
-async function main(): Promise<void> {
-  const app = await NestFactory.create(QueryAppModule.forRoot(), { bufferLogs: true, bodyParser: false });
-  configureHttpApp(app);
-  setupOpenApi(app, 'Rapport query API');
-  await app.listen(Number(process.env.PORT ?? 3002));
-  runUntilSignal(app);
-}
-
-main().catch((error) => {
-  console.error(error instanceof ConfigurationError ? error.message : error);
-  process.exit(1);
-});
+runService(QueryAppModule.forRoot(), { defaultPort: 3002, openApiTitle: 'Rapport query API' });
