@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { eventIdFor } from '@rapport/domain';
+import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { NewEvent, PostgresEventStore } from '@rapport/event-store';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
@@ -18,16 +18,18 @@ import { benchServer } from '../support/bench-database';
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } } });
 const SECONDS = args.quick ? 3 : 10;
 
-/** A realistic InteractionLogged as ingest stores it: envelope metadata plus data, ~400 bytes of JSON. */
-function interaction(accountId: string, n: number) {
-  const source = { system: 'bench', eventId: randomUUID() };
-  return {
-    eventId: eventIdFor(source),
-    type: 'InteractionLogged',
-    data: { interactionId: `i-${n}`, channel: 'meeting', direction: 'outbound', sentiment: 0.35, durationMinutes: 45, contactCount: 3, executiveInvolved: false, summary: 'Quarterly review of adoption and renewal plans' },
-    metadata: { accountId, occurredAt: new Date(Date.UTC(2026, 0, 1, 0, n % 1440)).toISOString(), source, actor: 'am@vendor.example' },
-    schemaVersion: 1,
-  } satisfies NewEvent;
+/** A realistic InteractionLogged as ingest stores it (through the codec): envelope metadata plus data, ~400 bytes of JSON. */
+function interaction(accountId: string, n: number): NewEvent {
+  return encodeEvent(
+    newAccountEvent({
+      type: 'InteractionLogged',
+      accountId,
+      occurredAt: new Date(Date.UTC(2026, 0, 1, 0, n % 1440)).toISOString(),
+      source: { system: 'bench', eventId: randomUUID() },
+      actor: 'am@vendor.example',
+      data: { interactionId: `i-${n}`, channel: 'meeting', direction: 'outbound', sentiment: 0.35, durationMinutes: 45, contactCount: 3, executiveInvolved: false, summary: 'Quarterly review of adoption and renewal plans' },
+    }),
+  );
 }
 
 interface Appender {
@@ -64,7 +66,7 @@ async function emmettAppender(url: string): Promise<Appender> {
     async append(stream, version, count) {
       const events = Array.from({ length: count }, () => {
         const e = interaction(stream, n++);
-        return { type: e.type, data: e.data, metadata: { ...e.metadata, eventId: e.eventId } };
+        return { type: e.type, data: e.data as Record<string, unknown>, metadata: { ...e.metadata, eventId: e.eventId } };
       });
       // Emmett's versions count from 1 (0n: no stream yet).
       await store.appendToStream(stream, events, { expectedStreamVersion: BigInt(version + 1) });

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   const server = await benchServer();
   const prefix = `bench${randomUUID().slice(0, 6)}.`;
-  const env = { DATABASE_URL: await server.newDatabase('rapport_bench_pipeline'), KAFKA_BROKERS: process.env.KAFKA_BROKERS!, KAFKA_TOPIC_PREFIX: prefix };
+  const env = { DATABASE_URL: await server.newDatabase('rapport_bench_pipeline'), KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix };
   const services = [await startService('ingest', env), await startService('projector', env)];
   const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'bench-pipeline' });
   console.log(`bench/pipeline: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${env.KAFKA_BROKERS} (Kafka 3.9.1, one KRaft node)`);

@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import { accountStreamId, DEFAULT_SCORING_CONFIG, eventIdFor } from '@rapport/domain';
+import { accountStreamId, DEFAULT_SCORING_CONFIG, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
 import { ensureActiveReadModel, rebuildReadModels } from '@rapport/read-models';
 import { startService } from '../../test/support/service-process';
@@ -75,7 +75,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < 200; i++) {
         const accountId = `bench-${1 + (i % ACCOUNTS)}`;
         const source = { system: 'bench-fresh', eventId: randomUUID() };
-        const event = { eventId: eventIdFor(source), type: 'InteractionLogged', data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' }, metadata: { accountId, occurredAt: new Date().toISOString(), source }, schemaVersion: 1 };
+        const event = encodeEvent(
+          newAccountEvent({ type: 'InteractionLogged', data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' }, accountId, occurredAt: new Date().toISOString(), source }),
+        );
         const [[appended]] = await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events: [event] }]);
         const committed = performance.now();
         while (Number((await pool.query(`SELECT position FROM ${schema}.rm_checkpoint`)).rows[0].position) < appended.globalPosition) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { accountStreamId, AccountEvent, eventIdFor, SCHEMA_VERSION } from '@rapport/domain';
+import { accountStreamId, AccountEvent, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { EventStore, NewEvent, StreamAppend } from '@rapport/event-store';
 import { aYearOf } from '../../test/support/account-events';
 
@@ -34,7 +34,7 @@ export async function generatePortfolio(store: EventStore, accounts: number, eve
     const accountId = `bench-${seed}`;
     const events: NewEvent[] = accountFacts(seed, eventsPerAccount).map(([occurredAt, fact]) => {
       const source = { system: 'bench', eventId: randomUUID() };
-      return { eventId: eventIdFor(source), type: fact.type, data: fact.data, metadata: { accountId, occurredAt, source }, schemaVersion: SCHEMA_VERSION };
+      return encodeEvent(newAccountEvent({ ...fact, accountId, occurredAt, source }));
     });
     pending.push({ streamId: accountStreamId(accountId), expectedVersion: 'no_stream', events });
     pendingEvents += events.length;

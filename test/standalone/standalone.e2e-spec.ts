@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { accountFactsAt, accountHealth, DEFAULT_SCORING_CONFIG, TimedAccountEvent } from '@rapport/domain';
+import { AccountStreamEvent, accountHealth, DEFAULT_SCORING_CONFIG, foldAccount } from '@rapport/domain';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -63,16 +63,16 @@ describe('the standalone app: post events, then read their effect', () => {
   it('answers an account\'s health as the domain computes it, now and at a past instant', async () => {
     const timed = portfolio
       .filter((f) => f.accountId === 'd')
-      .map((f, i) => ({ eventId: `x-${i}`, type: f.type, data: f.data, occurredAt: f.occurredAt }) as TimedAccountEvent);
+      .map((f, i) => ({ eventId: `x-${i}`, type: f.type, data: f.data, occurredAt: f.occurredAt }) as AccountStreamEvent);
     const now = await get(`/v1/accounts/d/health?minPosition=${last}`).expect(200);
-    const expected = accountHealth(accountFactsAt('d', timed, END_OF_DAY), END_OF_DAY, DEFAULT_SCORING_CONFIG);
+    const expected = accountHealth(foldAccount('d', timed, { at: END_OF_DAY }), END_OF_DAY, DEFAULT_SCORING_CONFIG);
     expect(now.body).toEqual({ accountId: 'd', ...JSON.parse(JSON.stringify(expected)), asOfPosition: expect.any(Number) });
     expect(now.body.components.map((c: { name: string; hasData: boolean }) => [c.name, c.hasData])).toEqual([
       ['engagement', true], ['sentiment', true], ['support', false], ['adoption', true], ['commercial', true],
     ]);
     const past = new Date('2026-11-01T18:00:00Z');
     const then = await get(`/v1/accounts/d/health?at=${past.toISOString()}`).expect(200);
-    expect(then.body.score).toBe(accountHealth(accountFactsAt('d', timed, past), past, DEFAULT_SCORING_CONFIG).score);
+    expect(then.body.score).toBe(accountHealth(foldAccount('d', timed, { at: past }), past, DEFAULT_SCORING_CONFIG).score);
     expect(then.body.components.find((c: { name: string }) => c.name === 'adoption').hasData).toBe(false);
   });
 

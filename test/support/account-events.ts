@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { accountStreamId, AccountEvent, eventIdFor, SCHEMA_VERSION } from '@rapport/domain';
+import { accountStreamId, AccountEvent, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { EventStore, NewEvent } from '@rapport/event-store';
 
-/** Appends facts to an account's stream as ingest stores them (envelope in metadata, derived id). */
+/** Appends facts to an account's stream as ingest stores them (through the codec, with the derived id). */
 export async function appendFacts(store: EventStore, accountId: string, facts: Array<[string, AccountEvent]>): Promise<NewEvent[]> {
   const events: NewEvent[] = facts.map(([occurredAt, fact]) => {
     const source = { system: 'test', eventId: randomUUID() };
-    return { eventId: eventIdFor(source), type: fact.type, data: fact.data, metadata: { accountId, occurredAt, source }, schemaVersion: SCHEMA_VERSION };
+    return encodeEvent(newAccountEvent({ ...fact, accountId, occurredAt, source }));
   });
   await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events }]);
   return events;

@@ -18,8 +18,8 @@ export interface ServiceProcess {
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
   const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr!.on('data', (chunk) => output.push(String(chunk)));
+  child.stdout.on('data', (chunk) => output.push(String(chunk)));
+  child.stderr.on('data', (chunk) => output.push(String(chunk)));
   return { child, output };
 }
 

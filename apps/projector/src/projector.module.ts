@@ -35,7 +35,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, BeforeApplicatio
     const lag = async () => Math.max(0, (await store.headPosition()) - this.projector.checkpoint);
     metrics.gauge('rapport_projection_lag_events', 'Events in the log not yet in the read models', lag);
     metrics.gauge('rapport_outbox_backlog', 'Outbound events not yet relayed to Kafka', async () =>
-      Number((await pool.query("SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL")).rows[0].n),
+      Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL")).rows[0].n),
     );
     readiness.register('projector', async () => {
       const behind = await lag();

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { AccountQueries } from './accounts/account-queries';
 import { AccountsController } from './accounts/accounts.controller';
 import { PortfolioController } from './portfolio/portfolio.controller';
+import { PortfolioQueries } from './portfolio/portfolio-queries';
 import { ReadModelReader } from './read-model-reader';
 import { HealthStreamController } from './stream/health-stream.controller';
 
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
   controllers: [AccountsController, PortfolioController, HealthStreamController],
-  providers: [ReadModelReader, AccountQueries],
+  providers: [ReadModelReader, AccountQueries, PortfolioQueries],
   exports: [ReadModelReader],
 })
 export class QueryModule {}

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { Backoff, sleep, supervise } from '@rapport/retry';
 import { MessageBus, MessageProducer } from './message-bus.port';
 
 export interface RelayLog {
@@ -15,9 +16,10 @@ const LEADER_LOCK = 'rapport_outbox_relay';
  * never lost or reordered per account. One relay at a time, whatever the number of processes (advisory lock).
  */
 export class OutboxRelay {
-  private stopped = false;
+  private abort = new AbortController();
   private running?: Promise<void>;
   private wake?: () => void;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly pool: Pool,
@@ -25,51 +27,48 @@ export class OutboxRelay {
     private readonly topic: string,
     private readonly log: RelayLog,
     private readonly options: { batchSize?: number; idleWaitMs?: number; retryDelayMs?: number } = {},
-  ) {}
+  ) {
+    this.backoff = new Backoff({ initialMs: options.retryDelayMs ?? 100 });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.running = this.run();
+    this.abort = new AbortController();
+    this.running = supervise(() => this.relayWhileLeader(), {
+      signal: this.abort.signal,
+      backoff: this.backoff,
+      onFailure: (error, failures) => this.log.error(`outbox relay failed; retrying (failure ${failures} in a row)`, error),
+    });
   }
 
   /** Finishes the batch in hand (sent and marked), then stops. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.abort.abort();
     this.wake?.();
     await this.running;
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopped) {
-      let client: PoolClient | undefined;
-      let producer: MessageProducer | undefined;
-      try {
-        client = await this.pool.connect();
-        const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS leader', [LEADER_LOCK]);
-        if (!rows[0].leader) {
-          await this.idle(1_000);
-          continue;
-        }
-        await client.query('LISTEN rapport_outbox');
-        client.on('notification', () => this.wake?.());
-        producer = await this.bus.producer();
-        while (!this.stopped) {
-          const sent = await this.relayBatch(client, producer);
-          failures = 0;
-          if (sent === 0) await this.idle(this.options.idleWaitMs ?? 500);
-        }
-      } catch (error) {
-        failures += 1;
-        this.log.error(`outbox relay failed; retrying (failure ${failures} in a row)`, error);
-        await this.idle(Math.min(5_000, (this.options.retryDelayMs ?? 100) * 2 ** (failures - 1)));
-      } finally {
-        await producer?.disconnect().catch(() => undefined);
-        if (client) {
-          await client.query('UNLISTEN *; SELECT pg_advisory_unlock_all()').catch(() => undefined);
-          client.removeAllListeners('notification');
-          client.release();
-        }
+  /** Takes the leader lock (or waits a second for it) and relays until stopped or something fails. */
+  private async relayWhileLeader(): Promise<void> {
+    let client: PoolClient | undefined;
+    let producer: MessageProducer | undefined;
+    try {
+      client = await this.pool.connect();
+      const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS leader', [LEADER_LOCK]);
+      if (!rows[0].leader) return await this.idle(1_000);
+      await client.query('LISTEN rapport_outbox');
+      client.on('notification', () => this.wake?.());
+      producer = await this.bus.producer();
+      while (!this.abort.signal.aborted) {
+        const sent = await this.relayBatch(client, producer);
+        this.backoff.succeeded();
+        if (sent === 0) await this.idle(this.options.idleWaitMs ?? 500);
+      }
+    } finally {
+      await producer?.disconnect().catch(() => undefined);
+      if (client) {
+        await client.query('UNLISTEN *; SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        client.removeAllListeners('notification');
+        client.release();
       }
     }
   }
@@ -88,15 +87,10 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-      if (this.stopped) done();
-    });
+  /** Waits `ms`, or until a notification says the outbox has news, or until stopped. */
+  private async idle(ms: number): Promise<void> {
+    const woken = new AbortController();
+    this.wake = () => woken.abort();
+    await sleep(ms, AbortSignal.any([woken.signal, this.abort.signal]));
   }
 }

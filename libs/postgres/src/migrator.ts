@@ -31,7 +31,7 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${component} ${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
+        throw new Error(`migration ${component} ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, { cause: error });
       }
       newlyApplied.push(migration.version);
     }

@@ -1,19 +1,19 @@
 import {
-  AccountFacts,
-  accountFactsAt,
+  AccountState,
+  AccountStreamEvent,
   accountHealth,
   arrAtRisk,
   arrOn,
   arrSegments,
   churnRisk,
+  ChurnRisk,
   contractArrOn,
   expansion,
-  Health,
-  ChurnRisk,
   ExpansionSignal,
+  foldAccount,
+  Health,
   realisedExpansion,
   ScoringConfig,
-  TimedAccountEvent,
   utcDay,
 } from '@rapport/domain';
 
@@ -44,39 +44,39 @@ export function evaluationTime(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - 1);
 }
 
-export function projectAccount(accountId: string, events: readonly TimedAccountEvent[], lastPosition: number, evaluatedAt: Date, config: ScoringConfig): AccountProjection {
-  const facts = accountFactsAt(accountId, events, evaluatedAt);
+export function projectAccount(accountId: string, events: readonly AccountStreamEvent[], lastPosition: number, evaluatedAt: Date, config: ScoringConfig): AccountProjection {
+  const state = foldAccount(accountId, events, { at: evaluatedAt });
   const today = utcDay(evaluatedAt);
-  const health = accountHealth(facts, evaluatedAt, config);
-  const ownSignals = expansion(facts, health, evaluatedAt, new Set(), { from: today, to: today }).signals;
+  const health = accountHealth(state, evaluatedAt, config);
+  const ownSignals = expansion(state, health, evaluatedAt, new Set(), { from: today, to: today }).signals;
   return {
     accountId,
     lastPosition,
     evaluatedAt,
-    profile: { opened: facts.opened, name: facts.name ?? null, segment: facts.segment ?? null, ownerId: facts.ownerId ?? null, keyAccount: facts.keyAccount },
-    arr: Object.fromEntries(arrOn(facts, today)),
-    products: productsInForce(facts, today),
+    profile: { opened: state.opened, name: state.name ?? null, segment: state.segment ?? null, ownerId: state.ownerId ?? null, keyAccount: state.keyAccount },
+    arr: Object.fromEntries(arrOn(state, today)),
+    products: productsInForce(state, today),
     health,
-    churn: churnRisk(facts, health, evaluatedAt, config),
-    arrAtRisk: Object.fromEntries(arrAtRisk(facts, evaluatedAt)),
+    churn: churnRisk(state, health, evaluatedAt, config),
+    arrAtRisk: Object.fromEntries(arrAtRisk(state, evaluatedAt)),
     signals: ownSignals,
-    openRenewals: [...facts.renewals.values()].filter((r) => !r.outcome).map(({ renewalId, contractId, dueDate }) => ({ renewalId, contractId, dueDate })),
-    segments: arrSegments(facts),
-    terms: [...facts.contracts.values()]
+    openRenewals: [...state.renewals.values()].filter((r) => !r.outcome).map(({ renewalId, contractId, dueDate }) => ({ renewalId, contractId, dueDate })),
+    segments: arrSegments(state),
+    terms: [...state.contracts.values()]
       .filter((c) => contractArrOn(c, today) > 0)
       .map((c) => ({
         contractId: c.contractId,
         currency: c.currency,
         arr: contractArrOn(c, today),
         endDate: c.endDate,
-        renewalDue: [...facts.renewals.values()].find((r) => r.contractId === c.contractId && !r.outcome)?.dueDate ?? null,
+        renewalDue: [...state.renewals.values()].find((r) => r.contractId === c.contractId && !r.outcome)?.dueDate ?? null,
       })),
-    renewalOutcomes: [...facts.renewals.values()].flatMap((r) => (r.outcome ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at) }] : [])),
-    npsResponses: facts.surveys.filter((s) => s.kind === 'nps').map((s) => ({ occurredAt: new Date(s.at), score: s.score })),
-    realisedExpansion: realisedExpansion(facts),
+    renewalOutcomes: [...state.renewals.values()].flatMap((r) => (r.outcome ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at) }] : [])),
+    npsResponses: state.surveys.filter((s) => s.kind === 'nps').map((s) => ({ occurredAt: new Date(s.at), score: s.score })),
+    realisedExpansion: realisedExpansion(state),
   };
 }
 
-function productsInForce(facts: AccountFacts, today: string): string[] {
-  return [...new Set([...facts.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate).flatMap((c) => c.products))].sort();
+function productsInForce(state: AccountState, today: string): string[] {
+  return [...new Set([...state.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate).flatMap((c) => c.products))].sort();
 }

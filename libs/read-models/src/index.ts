@@ -1,5 +1,6 @@
 export * from './account-projection';
 export * from './read-model.sql';
+export * from './read-model-tables';
 export * from './read-model-schemas';
 export * from './read-model-writer';
 export * from './read-model-projector';

@@ -3,9 +3,10 @@ import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
 import { appendFacts, aYearOf } from '../../../test/support/account-events';
 import { dumpReadModel } from '../../../test/support/read-model-dump';
-import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase } from '../../../test/support/test-database';
 import { evaluationTime, projectAccount } from './account-projection';
-import { timedEvent, ReadModelProjector } from './read-model-projector';
+import { decodeEvent } from '@rapport/domain';
+import { ReadModelProjector } from './read-model-projector';
 import { ensureActiveReadModel } from './read-model-schemas';
 
 const silent = { info: () => undefined, error: () => undefined };
@@ -50,7 +51,7 @@ describe('ReadModelProjector', () => {
     const { rows } = await env.pool.query(`SELECT * FROM ${schema}.rm_accounts ORDER BY account_id`);
     expect(rows).toHaveLength(12);
     const stream = await env.store.readStream('account-acct-7');
-    const expected = projectAccount('acct-7', stream.map(timedEvent), stream[stream.length - 1].globalPosition, evaluationTime(now), DEFAULT_SCORING_CONFIG);
+    const expected = projectAccount('acct-7', stream.map(decodeEvent), stream[stream.length - 1].globalPosition, evaluationTime(now), DEFAULT_SCORING_CONFIG);
     const row = rows.find((r) => r.account_id === 'acct-7');
     expect(row).toMatchObject({
       health_score: expected.health.score,

@@ -1,11 +1,16 @@
 import { Pool, PoolClient } from 'pg';
-import { accountIdOfStream, ScoringConfig, TimedAccountEvent, utcDay } from '@rapport/domain';
+import { accountIdOfStream, accountStreamId, decodeEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
 import { EventStore, RecordedEvent, Subscription } from '@rapport/event-store';
-import { AccountProjection, evaluationTime, projectAccount } from './account-projection';
-import { OutboundEvent, outboundEvents, PreviousFigures } from './outbound-events';
+import { Backoff, supervise } from '@rapport/retry';
+import { evaluationTime } from './account-projection';
+import { AccountEventCache } from './account-event-cache';
+import { UtcMidnightTimer } from './daily-timer';
+import { PreviousFigures } from './outbound-events';
 import { migrateOutbox, writeOutbox } from './outbox';
-import { ensureActiveReadModel, readActiveReadModel } from './read-model-schemas';
-import { readCheckpoint, writeAccountProjections, writeCheckpoint } from './read-model-writer';
+import { projectBatch, ProjectedBatch, reevaluateAccounts } from './project-batch';
+import { ReadModelMoved, withCheckpoint } from './read-model-checkpoint';
+import { ensureActiveReadModel } from './read-model-schemas';
+import { readCheckpoint, writeAccountProjections } from './read-model-writer';
 import { schemaName } from './read-model.sql';
 
 export interface ProjectorLog {
@@ -23,45 +28,25 @@ export interface ReadModelProjectorOptions {
   retryDelayMs?: number;
 }
 
-/** The read model moved under this projector (a rebuild swapped it, or another projector wrote it): start over from it. */
-class ReadModelMoved extends Error {}
-
-/** An account's events up to a position, and the position of the last of them. */
-interface AccountEvents {
-  events: TimedAccountEvent[];
-  lastPosition: number;
-}
-
-function accountEvents(recorded: readonly RecordedEvent[]): AccountEvents {
-  return { events: recorded.map(timedEvent), lastPosition: recorded.length ? recorded[recorded.length - 1].globalPosition : 0 };
-}
-
-export function timedEvent(event: RecordedEvent): TimedAccountEvent {
-  return { eventId: event.eventId, type: event.type, data: event.data, occurredAt: String(event.metadata.occurredAt) } as TimedAccountEvent;
-}
-
 /**
  * Keeps the read models up to date: follows the global log from the read model's checkpoint and, per batch, in one
- * transaction, replaces the rows of every touched account (recomputed from its events up to the batch) and moves
- * the checkpoint. A crash anywhere rolls the batch back and it is projected again, to the same rows.
- * Stored figures are evaluated at the end of the current UTC day; at each UTC midnight (and at start, if a day was
- * missed) every account is re-evaluated, since health decays with time alone.
+ * transaction, replaces the rows of every touched account (recomputed from its events up to the batch, by
+ * `projectBatch`) and moves the checkpoint. A crash anywhere rolls the batch back and it is projected again, to the
+ * same rows. Stored figures are evaluated at the end of the current UTC day; at each UTC midnight (and at start, if
+ * a day was missed) every account is re-evaluated, since health decays with time alone.
  */
 export class ReadModelProjector {
   private subscription?: Subscription;
   private running?: Promise<void>;
-  private stopped = false;
+  private abort = new AbortController();
   private schema = '';
   private position = 0;
-  private readonly cache = new Map<string, AccountEvents>();
+  private readonly cache: AccountEventCache;
+  private readonly midnight: UtcMidnightTimer;
+  private readonly backoff: Backoff;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Failures since the last committed batch, for the back-off. */
-  private failures = 0;
-  private midnight?: NodeJS.Timeout;
   private readonly batchSize: number;
-  private readonly cachedAccounts: number;
   private readonly reevaluationChunk: number;
-  private readonly retryDelayMs: number;
 
   constructor(
     private readonly pool: Pool,
@@ -72,9 +57,12 @@ export class ReadModelProjector {
     options: ReadModelProjectorOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.cachedAccounts = options.cachedAccounts ?? 5_000;
     this.reevaluationChunk = options.reevaluationChunk ?? 500;
-    this.retryDelayMs = options.retryDelayMs ?? 50;
+    this.cache = new AccountEventCache(options.cachedAccounts ?? 5_000);
+    this.backoff = new Backoff({ initialMs: options.retryDelayMs ?? 50 });
+    this.midnight = new UtcMidnightTimer(clock, () =>
+      this.reevaluateAll().catch((error) => this.log.error('daily re-evaluation failed; it runs again at the next start or midnight', error)),
+    );
   }
 
   /** Position of the last event in the read model, as this projector knows it. */
@@ -83,52 +71,51 @@ export class ReadModelProjector {
   }
 
   start(): void {
-    this.stopped = false;
-    this.running = this.run();
-    this.scheduleMidnight();
+    this.abort = new AbortController();
+    this.running = supervise(() => this.follow(), {
+      signal: this.abort.signal,
+      backoff: this.backoff,
+      restartsAtOnce: (error) => error instanceof ReadModelMoved,
+      onFailure: (error, failures) => this.log.error(`projection failed; starting again from the checkpoint (failure ${failures} in a row)`, error),
+    });
+    this.midnight.start();
   }
 
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.midnight) clearTimeout(this.midnight);
+    this.abort.abort();
+    this.midnight.stop();
     await this.subscription?.stop();
     await this.running;
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.serially(() => this.load());
-        if (this.stopped) break;
-        this.subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) => this.serially(() => this.project(events)));
-        await this.subscription.done;
-      } catch (error) {
-        if (this.stopped) break;
-        if (!(error instanceof ReadModelMoved)) {
-          this.failures += 1;
-          this.log.error(`projection failed; starting again from the checkpoint (failure ${this.failures} in a row)`, error);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, this.retryDelayMs * 2 ** (this.failures - 1))));
-        }
-      }
-    }
+  /** Every account again at the end of today, in one transaction with the checkpoint. */
+  async reevaluateAll(): Promise<void> {
+    await this.serially(() => this.reevaluateAllNow());
+  }
+
+  /** Loads the active read model, then projects the log from its checkpoint until the subscription ends. */
+  private async follow(): Promise<void> {
+    await this.serially(() => this.load());
+    if (this.abort.signal.aborted) return;
+    this.subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) => this.serially(() => this.project(events)));
+    await this.subscription.done;
   }
 
   /** Reads which schema is active and its checkpoint; re-evaluates every account if a day was missed. */
   private async load(): Promise<void> {
     await migrateOutbox(this.pool);
-    const active = await ensureActiveReadModel(this.pool);
-    this.schema = active.schema;
+    this.schema = (await ensureActiveReadModel(this.pool)).schema;
     this.cache.clear();
     const client = await this.pool.connect();
+    let checkpoint;
     try {
-      const checkpoint = await readCheckpoint(client, this.schema);
-      this.position = checkpoint.position;
-      const today = utcDay(this.clock());
-      if (checkpoint.evaluationDay !== today) await this.reevaluateAllLocked(client);
+      checkpoint = await readCheckpoint(client, this.schema);
     } finally {
       client.release();
     }
+    this.position = checkpoint.position;
+    if (checkpoint.evaluationDay !== utcDay(this.clock())) await this.reevaluateAllNow();
   }
 
   /** Batches and re-evaluations never overlap: one writer per read model per process. */
@@ -138,99 +125,61 @@ export class ReadModelProjector {
     return next;
   }
 
-  private async project(events: RecordedEvent[]): Promise<void> {
-    await this.inTransaction(async (client, checkpoint) => {
-      const fresh = events.filter((e) => e.globalPosition > checkpoint.position);
-      if (fresh.length === 0) return;
-      const upTo = fresh[fresh.length - 1].globalPosition;
-      const touched = new Map<string, RecordedEvent[]>();
-      for (const event of fresh) {
-        const accountId = accountIdOfStream(event.streamId);
-        if (accountId !== undefined) touched.set(accountId, [...(touched.get(accountId) ?? []), event]);
-      }
-      const histories = await this.histories(touched, upTo);
+  private async project(recorded: RecordedEvent[]): Promise<void> {
+    const batch = recorded.filter((e) => e.globalPosition > this.position && accountIdOfStream(e.streamId) !== undefined).map(decodeEvent);
+    const upTo = recorded.length > 0 ? recorded[recorded.length - 1].globalPosition : this.position;
+    if (upTo <= this.position) return;
+    const next = await withCheckpoint(this.pool, this.schema, this.position, async (client, checkpoint) => {
       const at = evaluationTime(this.clock());
-      const projections = [...histories].map(([accountId, history]) => this.projectOne(accountId, history, at));
-      const previous = await this.previousFigures(client, projections.map((p) => p.accountId));
-      const outbound = projections.flatMap((p) => {
-        const cause = touched.get(p.accountId)!.at(-1)!;
-        return outboundEvents(previous.get(p.accountId), p, { eventId: cause.eventId, globalPosition: cause.globalPosition }, String(cause.metadata.occurredAt));
-      });
-      await writeAccountProjections(client, this.schema, projections);
-      await writeOutbox(client, outbound);
-      await writeCheckpoint(client, this.schema, upTo, checkpoint.evaluationDay ?? utcDay(at));
-      return upTo;
+      const streams = await this.streamsUpTo(batch, upTo);
+      const previous = await this.previousFigures(client, [...streams.keys()]);
+      await this.write(client, projectBatch(batch, streams, previous, at, this.config));
+      return { position: upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at) };
     });
+    this.position = next.position;
+    this.backoff.succeeded();
   }
 
   /**
-   * Each touched account's events up to `upTo`. The log is immutable and delivered in order, so an account whose
-   * events are in the cache needs only this batch's; the others are read from the store once.
+   * Each touched account's stream up to `upTo`: cached streams need only this batch's events, the others are read
+   * from the store once.
    */
-  private async histories(touched: Map<string, RecordedEvent[]>, upTo: number): Promise<Map<string, AccountEvents>> {
+  private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, StoredAccountEvent[]>> {
+    const touched = new Map<string, StoredAccountEvent[]>();
+    for (const event of batch) touched.set(event.accountId, [...(touched.get(event.accountId) ?? []), event]);
     const missing = [...touched.keys()].filter((id) => !this.cache.has(id));
-    const read = missing.length > 0 ? await this.store.readStreams(missing.map((id) => `account-${id}`)) : new Map<string, RecordedEvent[]>();
-    const histories = new Map<string, AccountEvents>();
-    for (const [accountId, batchEvents] of touched) {
-      const cached = this.cache.get(accountId);
-      const history = cached
-        ? { events: [...cached.events, ...batchEvents.map(timedEvent)], lastPosition: batchEvents[batchEvents.length - 1].globalPosition }
-        : accountEvents((read.get(`account-${accountId}`) ?? []).filter((e) => e.globalPosition <= upTo));
-      histories.set(accountId, history);
-      this.remember(accountId, history);
+    const read = missing.length > 0 ? await this.store.readStreams(missing.map(accountStreamId)) : new Map<string, RecordedEvent[]>();
+    const streams = new Map<string, StoredAccountEvent[]>();
+    for (const [accountId, events] of touched) {
+      const stream = this.cache.has(accountId)
+        ? this.cache.extend(accountId, events)
+        : this.cache.remember(accountId, (read.get(accountStreamId(accountId)) ?? []).filter((e) => e.globalPosition <= upTo).map(decodeEvent));
+      streams.set(accountId, stream);
     }
-    return histories;
+    return streams;
   }
 
-  private remember(accountId: string, history: AccountEvents): void {
-    this.cache.delete(accountId);
-    this.cache.set(accountId, history);
-    while (this.cache.size > this.cachedAccounts) this.cache.delete(this.cache.keys().next().value!);
-  }
-
-  private projectOne(accountId: string, history: AccountEvents, at: Date): AccountProjection {
-    return projectAccount(accountId, history.events, history.lastPosition, at, this.config);
-  }
-
-  /** Every account again at the end of today, in one transaction with the checkpoint. */
-  async reevaluateAll(): Promise<void> {
-    await this.serially(async () => {
-      const client = await this.pool.connect();
-      try {
-        await this.reevaluateAllLocked(client);
-      } finally {
-        client.release();
-      }
-    });
-  }
-
-  private async reevaluateAllLocked(client: PoolClient): Promise<void> {
-    await client.query('BEGIN');
-    try {
-      const active = await readActiveReadModel(client, 'share');
-      if (active?.schema !== this.schema) throw new ReadModelMoved();
-      const checkpoint = await readCheckpoint(client, this.schema, true);
-      const at = evaluationTime(this.clock());
+  private async reevaluateAllNow(): Promise<void> {
+    let accounts = 0;
+    const at = evaluationTime(this.clock());
+    // From the stored checkpoint, as the batches' own transactions would see it.
+    await withCheckpoint(this.pool, this.schema, undefined, async (client, checkpoint) => {
       const { rows } = await client.query<{ account_id: string }>(`SELECT account_id FROM ${schemaName(this.schema)}.rm_accounts ORDER BY account_id`);
+      accounts = rows.length;
       for (let i = 0; i < rows.length; i += this.reevaluationChunk) {
         const ids = rows.slice(i, i + this.reevaluationChunk).map((r) => r.account_id);
-        const streams = await this.store.readStreams(ids.map((id) => `account-${id}`));
-        const projections = ids.map((id) =>
-          this.projectOne(id, accountEvents((streams.get(`account-${id}`) ?? []).filter((e) => e.globalPosition <= checkpoint.position)), at),
-        );
-        const previous = await this.previousFigures(client, ids);
-        const cause = { reevaluation: utcDay(at), globalPosition: checkpoint.position };
-        const outbound: OutboundEvent[] = projections.flatMap((p) => outboundEvents(previous.get(p.accountId), p, cause, at.toISOString()));
-        await writeAccountProjections(client, this.schema, projections);
-        await writeOutbox(client, outbound);
+        const read = await this.store.readStreams(ids.map(accountStreamId));
+        const streams = new Map(ids.map((id) => [id, (read.get(accountStreamId(id)) ?? []).filter((e) => e.globalPosition <= checkpoint.position).map(decodeEvent)]));
+        await this.write(client, reevaluateAccounts(streams, await this.previousFigures(client, ids), checkpoint.position, at, this.config));
       }
-      await writeCheckpoint(client, this.schema, checkpoint.position, utcDay(at));
-      await client.query('COMMIT');
-      this.log.info(`re-evaluated ${rows.length} accounts as of ${at.toISOString()}`);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      return { position: checkpoint.position, evaluationDay: utcDay(at) };
+    });
+    this.log.info(`re-evaluated ${accounts} accounts as of ${at.toISOString()}`);
+  }
+
+  private async write(client: PoolClient, batch: ProjectedBatch): Promise<void> {
+    await writeAccountProjections(client, this.schema, batch.projections);
+    await writeOutbox(client, batch.outbound);
   }
 
   /** The stored figures that outbound events compare against. */
@@ -240,36 +189,5 @@ export class ReadModelProjector {
       [accountIds],
     );
     return new Map(rows.map((r) => [r.account_id, { healthScore: r.health_score, healthBand: r.health_band, churnScore: r.churn_score, signals: r.signals }]));
-  }
-
-  private scheduleMidnight(): void {
-    const now = this.clock();
-    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 0, 0, 1);
-    this.midnight = setTimeout(() => {
-      this.reevaluateAll()
-        .catch((error) => this.log.error('daily re-evaluation failed; it runs again at the next start or midnight', error))
-        .finally(() => !this.stopped && this.scheduleMidnight());
-    }, next - now.getTime());
-    this.midnight.unref();
-  }
-
-  /** Runs `work` in a transaction holding the active-schema pointer (shared) and the checkpoint row. */
-  private async inTransaction(work: (client: PoolClient, checkpoint: { position: number; evaluationDay: string | null }) => Promise<number | void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const active = await readActiveReadModel(client, 'share');
-      const checkpoint = active?.schema === this.schema ? await readCheckpoint(client, this.schema, true) : undefined;
-      if (!checkpoint || checkpoint.position !== this.position) throw new ReadModelMoved();
-      const upTo = await work(client, checkpoint);
-      await client.query('COMMIT');
-      this.failures = 0;
-      if (typeof upTo === 'number') this.position = upTo;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

@@ -1,8 +1,8 @@
-import { Pool, PoolClient } from 'pg';
-import { accountIdOfStream, ScoringConfig, TimedAccountEvent, utcDay } from '@rapport/domain';
+import { Pool } from 'pg';
+import { accountIdOfStream, decodeEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
 import { EventStore, RecordedEvent } from '@rapport/event-store';
+import { inTransaction } from '@rapport/postgres';
 import { evaluationTime, projectAccount } from './account-projection';
-import { timedEvent } from './read-model-projector';
 import { createReadModelSchema, dropReadModelSchema, ensureActiveReadModel, readActiveReadModel } from './read-model-schemas';
 import { writeAccountProjections, writeCheckpoint } from './read-model-writer';
 import { READ_MODEL_VERSION } from './read-model.sql';
@@ -24,7 +24,7 @@ export interface RebuildResult {
 }
 
 interface AccountLog {
-  events: TimedAccountEvent[];
+  events: StoredAccountEvent[];
   lastPosition: number;
 }
 
@@ -96,21 +96,7 @@ function addEvent(accounts: Map<string, AccountLog>, event: RecordedEvent): void
   const accountId = accountIdOfStream(event.streamId);
   if (accountId === undefined) return;
   const log = accounts.get(accountId) ?? { events: [], lastPosition: 0 };
-  log.events.push(timedEvent(event));
+  log.events.push(decodeEvent(event));
   log.lastPosition = event.globalPosition;
   accounts.set(accountId, log);
-}
-
-async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<unknown>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }

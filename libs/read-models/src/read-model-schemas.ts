@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@rapport/postgres';
 import { activeSchemaTableSQL, createReadModelSQL, READ_MODEL_VERSION, schemaName } from './read-model.sql';
 
 export interface ActiveReadModel {
@@ -15,14 +16,11 @@ export async function ensureActiveReadModel(pool: Pool): Promise<ActiveReadModel
     const active = await readActiveReadModel(client);
     if (active) return active;
     const schema = newSchemaName();
-    await client.query('BEGIN');
-    await client.query(createReadModelSQL(schema));
-    await client.query('INSERT INTO rapport_read_model_active (schema_name, version) VALUES ($1, $2)', [schema, READ_MODEL_VERSION]);
-    await client.query('COMMIT');
+    await inTransaction(client, async () => {
+      await client.query(createReadModelSQL(schema));
+      await client.query('INSERT INTO rapport_read_model_active (schema_name, version) VALUES ($1, $2)', [schema, READ_MODEL_VERSION]);
+    });
     return { schema, version: READ_MODEL_VERSION };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['rapport_read_model_active']).catch(() => undefined);
     client.release();

@@ -1,8 +1,10 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { IncomingMessage, MESSAGE_BUS, MessageBus, MessageProducer, RunningConsumer, TOPIC_NAMES, TOPIC_PARTITIONS, TopicNames } from '@rapport/messaging';
-import { ProblemDetails, ProblemException, problemTypes } from '@rapport/platform';
+import { ProblemDetails, problemTypes } from '@rapport/platform';
+import { IngestRefusal, IngestRefused, isPermanent } from '../commands/ingest-events/ingest-errors';
 import { IngestEventsCommand } from '../commands/ingest-events/ingest-events.command';
+import { ingestProblem } from '../commands/ingest-events/ingest-problems';
 
 export const INGEST_CONSUMER_GROUP = 'rapport-ingest';
 
@@ -53,7 +55,7 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     try {
       if (readable.length > 0) await this.commands.execute(new IngestEventsCommand(readable.map((p) => (p.envelope as { value: unknown }).value), 'kafka'));
     } catch (error) {
-      if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
+      if (!permanentRefusal(error)) throw error;
       return this.handleOneByOne(parsed);
     }
     for (const { message, envelope } of parsed) if (!envelope.ok) await this.deadLetter(message, envelope.problem);
@@ -68,8 +70,8 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
       try {
         await this.commands.execute(new IngestEventsCommand([envelope.value], 'kafka'));
       } catch (error) {
-        if (!(error instanceof ProblemException) || !isPermanent(error.problem)) throw error;
-        await this.deadLetter(message, error.problem);
+        if (!permanentRefusal(error)) throw error;
+        await this.deadLetter(message, ingestProblem(error));
       }
     }
   }
@@ -104,7 +106,7 @@ function parse(value: string | null): Parsed {
   }
 }
 
-/** Retrying cannot help a 4xx; but a conflict that outlasted the retries, or a shutdown, is worth another delivery. */
-function isPermanent(problem: ProblemDetails): boolean {
-  return problem.status >= 400 && problem.status < 500 && problem.type !== problemTypes.conflict;
+/** Invalid input or a broken rule comes back the same; a conflict that outlasted the retries, or a shutdown, is worth another delivery. */
+function permanentRefusal(error: unknown): error is IngestRefusal {
+  return error instanceof IngestRefused && isPermanent(error as IngestRefusal);
 }

@@ -1,29 +1,25 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { accountFactsAt, accountHealth, accountStreamId, addDays, DAY_MS, Health, ScoringConfig, TimedAccountEvent, utcDay } from '@rapport/domain';
+import {
+  accountHealth,
+  accountStreamId,
+  addDays,
+  DAY_MS,
+  decodeEvent,
+  eventView,
+  foldAccount,
+  Health,
+  ScoringConfig,
+  StoredAccountEvent,
+  StoredEventView,
+  utcDay,
+} from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { CLOCK, Clock, problem, problemTypes, SCORING_CONFIG } from '@rapport/platform';
-import { timedEvent } from '@rapport/read-models';
-import { storedEventView, StoredEventView } from '@rapport/platform';
+import { AccountRow } from '@rapport/read-models';
 import { ReadModelReader } from '../read-model-reader';
 
-export interface AccountRow {
-  account_id: string;
-  opened: boolean;
-  name: string | null;
-  segment: string | null;
-  owner_id: string | null;
-  key_account: boolean;
-  arr: Record<string, number>;
-  products: string[];
-  health: Health;
-  churn: { score: number; base: number; drivers: unknown[] };
-  arr_at_risk: Record<string, number>;
-  signals: unknown[];
-  open_renewals: unknown[];
-  evaluated_at: Date;
-  last_position: string;
-  as_of_position: string;
-}
+/** An account's row with the read model's checkpoint, read in the same snapshot. */
+export type AccountRowAsOf = AccountRow & { as_of_position: string };
 
 /** Longest health history one request computes: five years of days. */
 export const MAX_HISTORY_DAYS = 1_830;
@@ -37,8 +33,8 @@ export class AccountQueries {
     @Inject(SCORING_CONFIG) private readonly config: ScoringConfig,
   ) {}
 
-  async account(accountId: string): Promise<AccountRow> {
-    const [row] = await this.reader.query<AccountRow>(
+  async account(accountId: string): Promise<AccountRowAsOf> {
+    const [row] = await this.reader.query<AccountRowAsOf>(
       (s) => `SELECT *, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position FROM ${s}.rm_accounts WHERE account_id = $1 AND opened`,
       [accountId],
     );
@@ -47,9 +43,9 @@ export class AccountQueries {
   }
 
   /** The account's events known to the read model (up to its checkpoint), oldest first. */
-  private async events(accountId: string, asOfPosition: number): Promise<TimedAccountEvent[]> {
+  private async events(accountId: string, asOfPosition: number): Promise<StoredAccountEvent[]> {
     const stream = await this.store.readStream(accountStreamId(accountId));
-    return stream.filter((e) => e.globalPosition <= asOfPosition).map(timedEvent);
+    return stream.filter((e) => e.globalPosition <= asOfPosition).map(decodeEvent);
   }
 
   /** Health at a past instant, computed from the events as they stood then (valid time). */
@@ -61,7 +57,7 @@ export class AccountQueries {
     const row = await this.account(accountId);
     const asOfPosition = Number(row.as_of_position);
     const events = await this.events(accountId, asOfPosition);
-    return { health: accountHealth(accountFactsAt(accountId, events, when), when, this.config), asOfPosition };
+    return { health: accountHealth(foldAccount(accountId, events, { at: when }), when, this.config), asOfPosition };
   }
 
   /** One point per UTC day in [from, to]: the health at the end of that day. */
@@ -81,7 +77,7 @@ export class AccountQueries {
     const points = [];
     for (let day = first; day <= last; day = addDays(day, 1)) {
       const endOfDay = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS - 1);
-      const health = accountHealth(accountFactsAt(accountId, events, endOfDay), endOfDay, this.config);
+      const health = accountHealth(foldAccount(accountId, events, { at: endOfDay }), endOfDay, this.config);
       points.push({ date: day, score: health.score, band: health.band });
     }
     return { accountId, from: first, to: last, points, asOfPosition };
@@ -93,7 +89,7 @@ export class AccountQueries {
     const asOfPosition = Number(row.as_of_position);
     const page = await this.store.readStream(accountStreamId(accountId), { fromVersion: (after ?? -1) + 1, limit: limit + 1 });
     const visible = page.filter((e) => e.globalPosition <= asOfPosition);
-    const events = visible.slice(0, limit).map(storedEventView);
+    const events = visible.slice(0, limit).map((e) => eventView(decodeEvent(e)));
     return { events, nextCursor: visible.length > limit ? events[events.length - 1].version : null, asOfPosition };
   }
 }

@@ -9,8 +9,8 @@ export function encodeCursor(key: unknown[]): string {
 export function decodeCursor(cursor: string | undefined, shape: (key: unknown[]) => boolean): unknown[] | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && shape(key)) return key;
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && shape(key)) return key as unknown[];
   } catch {
     // fall through to the problem below
   }

@@ -1,118 +1,211 @@
-import { AccountEvent } from '../events/event-catalog';
+import { AccountEvent, EventType } from '../events/event-catalog';
 import { Segment, Severity } from '../events/event-data';
+
+/** An event of an account's stream as the fold reads it: the fact, the platform's id, and when it occurred (valid time). */
+export type AccountStreamEvent = AccountEvent & { eventId: string; occurredAt: string };
+
+export interface ArrChange {
+  /** UTC day from which the ARR applies. */
+  from: string;
+  arr: number;
+  kind: 'signed' | 'amended' | 'renewed';
+  reason?: string;
+  /** occurredAt of the event, ms. */
+  at: number;
+}
 
 export interface ContractState {
   contractId: string;
   currency: string;
+  /** ARR set by the latest change in stream order (the ARR on a given day is `contractArrOn`'s). */
   arr: number;
   products: string[];
   startDate: string;
   /** Current end (exclusive): `endDate`, moved by each `RenewalWon`, cut by `ContractTerminated`. */
   endDate: string;
   terminated: boolean;
+  /** ARR changes in stream order; the ARR on a day is the last change dated on or before it. */
+  changes: ArrChange[];
 }
 
 export interface RenewalState {
   renewalId: string;
   contractId: string;
   dueDate: string;
-  status: 'open' | 'won' | 'lost';
+  outcome?: { kind: 'won' | 'lost'; at: number; arr?: number; reason?: string };
 }
 
-/** What the rules of `decide` need to know about an account. Derived from its stream by `evolve`. */
+export interface TicketState {
+  severity: Severity;
+  openedAt: number;
+  resolvedAt?: number;
+}
+
+/**
+ * Everything known about one account from the events folded: what `decide`'s rules check and what every figure
+ * (health, churn risk, expansion, metrics) is computed from. Instants are ms since the epoch (occurredAt).
+ */
 export interface AccountState {
+  accountId: string;
   opened: boolean;
   name?: string;
   segment?: Segment;
   ownerId?: string;
   keyAccount: boolean;
+  interactions: Array<{ at: number; sentiment?: number; executive: boolean }>;
+  surveys: Array<{ at: number; kind: 'nps' | 'csat'; score: number }>;
+  usage: Array<{ at: number; product: string; active: number; licensed: number }>;
+  tickets: Map<string, TicketState>;
+  referrals: number[];
   contracts: Map<string, ContractState>;
-  tickets: Map<string, { severity: Severity; open: boolean }>;
   renewals: Map<string, RenewalState>;
+  /** Type of every event folded, by id: what a retraction may name. */
+  eventTypes: Map<string, EventType>;
+  /** Ids of the events that a retraction (among those the fold saw) left out. */
+  retracted: ReadonlySet<string>;
 }
 
-export function initialAccountState(): AccountState {
-  return { opened: false, keyAccount: false, contracts: new Map(), tickets: new Map(), renewals: new Map() };
+export function initialAccountState(accountId: string): AccountState {
+  return {
+    accountId,
+    opened: false,
+    keyAccount: false,
+    interactions: [],
+    surveys: [],
+    usage: [],
+    tickets: new Map(),
+    referrals: [],
+    contracts: new Map(),
+    renewals: new Map(),
+    eventTypes: new Map(),
+    retracted: new Set(),
+  };
+}
+
+/** Which events a fold takes: valid time `at` keeps the facts that occurred at or before it. */
+export interface AccountView {
+  at?: Date;
 }
 
 /**
- * Folds one fact into the state. Total: a fact that no longer fits (its contract's signing was retracted, say)
- * changes nothing, because `decide` already judged it when it was appended.
- * `EventRetracted` is not handled here: retraction is applied by `foldAccount`, which leaves the target out.
+ * The account's state from its stream, in stream order. Retractions are a filter, like valid time: every retracted
+ * event is left out, whenever its retraction occurred, so a figure for a past `at` is the corrected one.
  */
-export function evolve(state: AccountState, event: AccountEvent): AccountState {
+export function foldAccount(accountId: string, events: readonly AccountStreamEvent[], view: AccountView = {}): AccountState {
+  const retracted = new Set<string>();
+  for (const event of events) if (event.type === 'EventRetracted') retracted.add(event.data.targetEventId);
+  const until = view.at?.getTime();
+  let state: AccountState = { ...initialAccountState(accountId), retracted };
+  for (const event of events) {
+    if (retracted.has(event.eventId)) continue;
+    if (until !== undefined && Date.parse(event.occurredAt) > until) continue;
+    state = evolve(state, event);
+  }
+  return state;
+}
+
+/**
+ * Folds one event into the state. Total: a fact that no longer fits (its contract's signing was retracted, say)
+ * changes nothing, because `decide` judged it when it was appended. The fold owns its state and evolve updates it
+ * in place: a fold of years of events runs per day of a health history, and copying would make it quadratic.
+ */
+export function evolve(state: AccountState, event: AccountStreamEvent): AccountState {
+  state.eventTypes.set(event.eventId, event.type);
+  const at = Date.parse(event.occurredAt);
   switch (event.type) {
     case 'AccountOpened': {
       const { name, segment, ownerId } = event.data;
-      return { ...state, opened: true, name, segment, ownerId };
+      Object.assign(state, { opened: true, name, segment, ownerId });
+      return state;
     }
     case 'AccountOwnerAssigned':
-      return { ...state, ownerId: event.data.ownerId };
+      state.ownerId = event.data.ownerId;
+      return state;
     case 'KeyAccountDesignated':
-      return { ...state, keyAccount: true };
+      state.keyAccount = true;
+      return state;
     case 'KeyAccountRevoked':
-      return { ...state, keyAccount: false };
+      state.keyAccount = false;
+      return state;
+    case 'InteractionLogged':
+      state.interactions.push({ at, sentiment: event.data.sentiment, executive: event.data.executiveInvolved === true });
+      return state;
+    case 'SurveyResponded':
+      state.surveys.push({ at, kind: event.data.kind, score: event.data.score });
+      return state;
+    case 'UsageReported':
+      state.usage.push({ at, product: event.data.product, active: event.data.activeUsers, licensed: event.data.licensedUsers });
+      return state;
+    case 'ReferralGiven':
+      state.referrals.push(at);
+      return state;
     case 'SupportTicketOpened':
-      return withEntry(state, 'tickets', event.data.ticketId, { severity: event.data.severity, open: true });
+      state.tickets.set(event.data.ticketId, { severity: event.data.severity, openedAt: at });
+      return state;
     case 'SupportTicketResolved': {
       const ticket = state.tickets.get(event.data.ticketId);
-      return ticket ? withEntry(state, 'tickets', event.data.ticketId, { ...ticket, open: false }) : state;
+      if (ticket && ticket.resolvedAt === undefined) ticket.resolvedAt = at;
+      return state;
     }
     case 'ContractSigned': {
-      const { contractId, currency, arr, products, startDate, endDate } = event.data;
-      return withEntry(state, 'contracts', contractId, { contractId, currency, arr, products, startDate, endDate, terminated: false });
+      const { contractId, currency, products, arr, startDate, endDate } = event.data;
+      state.contracts.set(contractId, {
+        contractId,
+        currency,
+        arr,
+        products,
+        startDate,
+        endDate,
+        terminated: false,
+        changes: [{ from: startDate, arr, kind: 'signed', at }],
+      });
+      return state;
     }
     case 'ContractAmended': {
       const contract = state.contracts.get(event.data.contractId);
       if (!contract) return state;
-      return withEntry(state, 'contracts', contract.contractId, {
-        ...contract,
-        arr: event.data.arr,
-        products: event.data.products ?? contract.products,
-      });
+      contract.changes.push({ from: event.data.effectiveDate, arr: event.data.arr, kind: 'amended', reason: event.data.reason, at });
+      contract.arr = event.data.arr;
+      if (event.data.products) contract.products = event.data.products;
+      return state;
     }
     case 'ContractTerminated': {
       const contract = state.contracts.get(event.data.contractId);
       if (!contract) return state;
-      const endDate = event.data.effectiveDate < contract.endDate ? event.data.effectiveDate : contract.endDate;
-      return withEntry(state, 'contracts', contract.contractId, { ...contract, endDate, terminated: true });
+      contract.terminated = true;
+      if (event.data.effectiveDate < contract.endDate) contract.endDate = event.data.effectiveDate;
+      return state;
     }
     case 'RenewalOpened': {
       const { renewalId, contractId, dueDate } = event.data;
-      return withEntry(state, 'renewals', renewalId, { renewalId, contractId, dueDate, status: 'open' });
+      state.renewals.set(renewalId, { renewalId, contractId, dueDate });
+      return state;
     }
     case 'RenewalWon': {
       const renewal = state.renewals.get(event.data.renewalId);
+      if (renewal) renewal.outcome = { kind: 'won', at, arr: event.data.arr };
       const contract = state.contracts.get(event.data.contractId);
-      let next = renewal ? withEntry(state, 'renewals', renewal.renewalId, { ...renewal, status: 'won' as const }) : state;
-      if (contract) {
-        next = withEntry(next, 'contracts', contract.contractId, {
-          ...contract,
-          endDate: event.data.newEndDate,
-          arr: event.data.arr,
-          products: event.data.products ?? contract.products,
-        });
-      }
-      return next;
+      if (!contract) return state;
+      contract.changes.push({ from: contract.endDate, arr: event.data.arr, kind: 'renewed', at });
+      contract.arr = event.data.arr;
+      contract.endDate = event.data.newEndDate;
+      if (event.data.products) contract.products = event.data.products;
+      return state;
     }
     case 'RenewalLost': {
       const renewal = state.renewals.get(event.data.renewalId);
-      return renewal ? withEntry(state, 'renewals', renewal.renewalId, { ...renewal, status: 'lost' as const }) : state;
-    }
-    case 'InteractionLogged':
-    case 'SurveyResponded':
-    case 'UsageReported':
-    case 'ReferralGiven':
-    case 'EventRetracted':
+      if (renewal) renewal.outcome = { kind: 'lost', at, reason: event.data.reason };
       return state;
+    }
+    case 'EventRetracted':
+      // Its target is left out by the fold (foldAccount), before and after: nothing to change here.
+      return state;
+    default:
+      return unreachable(event);
   }
 }
 
-type MapKeys = 'contracts' | 'tickets' | 'renewals';
-type MapValue<K extends MapKeys> = AccountState[K] extends Map<string, infer V> ? V : never;
-
-function withEntry<K extends MapKeys>(state: AccountState, key: K, id: string, value: MapValue<K>): AccountState {
-  const next = new Map(state[key] as Map<string, MapValue<K>>);
-  next.set(id, value);
-  return { ...state, [key]: next };
+/** The compiler's check that a switch over event types handles every one of them. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

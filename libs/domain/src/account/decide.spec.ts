@@ -1,10 +1,11 @@
 import { AccountEvent } from '../events/event-catalog';
 import { EventEnvelope } from '../events/envelope';
+import { newAccountEvent } from '../events/event-codec';
 import { eventIdFor } from '../events/event-identity';
-import { envelope, historyEvent } from '../testing/envelopes';
-import { AccountNotFoundError, AccountRuleError } from './account-errors';
-import { AccountHistory } from './account-history';
-import { decide } from './decide';
+import { envelope } from '../testing/envelopes';
+import { foldAccount } from './account-state';
+import { AccountStream } from './account-stream';
+import { decide, Decision } from './decide';
 
 const ACCOUNT = 'acme';
 const opened: AccountEvent = { type: 'AccountOpened', data: { name: 'Acme', segment: 'enterprise' } };
@@ -13,24 +14,17 @@ const signed: AccountEvent = {
   data: { contractId: 'c-1', products: ['core'], arr: 1000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-01-01' },
 };
 
-/** given(events).when(fact) → .accepted() | .rejected(code) */
+/** given(events).when(fact) → .accepted() (the fact is the one event to append) | .rejected(code) | .notFound() */
 function given(...events: Array<AccountEvent | EventEnvelope>) {
-  const envelopes = events.map((e) => ('accountId' in e ? e : envelope(ACCOUNT, e)));
-  const history = new AccountHistory(envelopes.map(historyEvent));
+  const state = foldAccount(ACCOUNT, events.map((e) => newAccountEvent('accountId' in e ? e : envelope(ACCOUNT, e))));
   return {
     when(event: AccountEvent) {
-      const run = () => decide(history, envelope(ACCOUNT, event));
+      const fact = newAccountEvent(envelope(ACCOUNT, event));
+      const decision: Decision = decide({ type: 'RecordFact', event: fact }, state);
       return {
-        accepted: () => expect(run).not.toThrow(),
-        rejected: (code: string) => {
-          expect(run).toThrow(AccountRuleError);
-          try {
-            run();
-          } catch (error) {
-            expect((error as AccountRuleError).code).toBe(code);
-          }
-        },
-        notFound: () => expect(run).toThrow(AccountNotFoundError),
+        accepted: () => expect(decision).toEqual({ ok: true, events: [fact] }),
+        rejected: (code: string) => expect(decision).toMatchObject({ ok: false, rejection: { type: 'RuleBroken', code } }),
+        notFound: () => expect(decision).toMatchObject({ ok: false, rejection: { type: 'AccountNotFound', code: 'account_not_found', field: 'accountId' } }),
       };
     },
   };
@@ -124,9 +118,10 @@ describe('decide', () => {
   });
 });
 
-describe('AccountHistory', () => {
+describe('foldAccount', () => {
   it('folds contracts through amendment, renewal and termination', () => {
-    const history = new AccountHistory(
+    const state = foldAccount(
+      ACCOUNT,
       [
         opened,
         signed,
@@ -134,12 +129,25 @@ describe('AccountHistory', () => {
         { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c-1', dueDate: '2026-11-01' } },
         { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c-1', newEndDate: '2028-01-01', arr: 1600 } },
         { type: 'ContractTerminated', data: { contractId: 'c-1', effectiveDate: '2027-03-01' } },
-      ].map((e) => historyEvent(envelope(ACCOUNT, e as AccountEvent))),
+      ].map((e) => newAccountEvent(envelope(ACCOUNT, e as AccountEvent))),
     );
-    expect(history.state.contracts.get('c-1')).toEqual({
+    expect(state.contracts.get('c-1')).toMatchObject({
       contractId: 'c-1', currency: 'EUR', arr: 1600, products: ['core', 'bi'], startDate: '2026-01-01', endDate: '2027-03-01', terminated: true,
     });
-    expect(history.state.renewals.get('r')?.status).toBe('won');
-    expect(history.state.segment).toBe('enterprise');
+    expect(state.renewals.get('r')?.outcome?.kind).toBe('won');
+    expect(state.segment).toBe('enterprise');
+  });
+});
+
+describe('AccountStream', () => {
+  it('decides each command on the state left by the ones before it, a retraction included', () => {
+    const stream = new AccountStream(ACCOUNT, [], -1);
+    const openedEvent = newAccountEvent(envelope(ACCOUNT, opened));
+    const signedEvent = newAccountEvent(envelope(ACCOUNT, signed));
+    stream.append([openedEvent, signedEvent]);
+    expect(stream.state.contracts.has('c-1')).toBe(true);
+    stream.append([newAccountEvent(envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: signedEvent.eventId, reason: 'typo' } }))]);
+    expect(stream.state.contracts.has('c-1')).toBe(false);
+    expect(decide({ type: 'RecordFact', event: newAccountEvent(envelope(ACCOUNT, signed)) }, stream.state)).toMatchObject({ ok: true });
   });
 });

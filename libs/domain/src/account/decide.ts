@@ -1,119 +1,160 @@
-import { EventEnvelope } from '../events/envelope';
-import { AccountNotFoundError, AccountRuleError } from './account-errors';
-import { AccountHistory } from './account-history';
+import { NewAccountEvent } from '../events/event-codec';
+import { AccountState, ContractState, unreachable } from './account-state';
+
+/** Record a fact from a source system on its account: the one command of an account's stream. */
+export interface RecordFact {
+  type: 'RecordFact';
+  event: NewAccountEvent;
+}
+
+export type AccountCommand = RecordFact;
+
+/** Stable codes of the rules an account's state puts on new facts (api.md). */
+export type RuleCode =
+  | 'account_already_opened'
+  | 'ticket_exists'
+  | 'ticket_unknown'
+  | 'ticket_resolved'
+  | 'contract_exists'
+  | 'contract_unknown'
+  | 'contract_ended'
+  | 'before_contract_start'
+  | 'renewal_exists'
+  | 'renewal_unknown'
+  | 'renewal_contract_mismatch'
+  | 'renewal_closed'
+  | 'new_end_not_after_end'
+  | 'retraction_target_unknown'
+  | 'retraction_of_retraction'
+  | 'already_retracted';
+
+/** The account was never opened (or its opening was retracted): every fact but `AccountOpened` is refused. */
+export interface AccountNotFound {
+  type: 'AccountNotFound';
+  code: 'account_not_found';
+  accountId: string;
+  field: 'accountId';
+  message: string;
+}
+
+/** A rule of the account's state is broken, e.g. amending an ended contract. */
+export interface RuleBroken {
+  type: 'RuleBroken';
+  code: RuleCode;
+  /** The field of the envelope the rule is about, e.g. `data.contractId`. */
+  field: string;
+  message: string;
+}
+
+export type Rejection = AccountNotFound | RuleBroken;
+
+export type Decision = { ok: true; events: NewAccountEvent[] } | { ok: false; rejection: Rejection };
+
+const accept = (event: NewAccountEvent): Decision => ({ ok: true, events: [event] });
+const broken = (code: RuleCode, message: string, field: string): Decision => ({ ok: false, rejection: { type: 'RuleBroken', code, field, message } });
 
 /**
- * The rules an account's state puts on a new fact. Returns normally when the fact may be appended,
- * throws `AccountNotFoundError` or `AccountRuleError` when not. Pure: the history is not changed.
- *
+ * The rules an account's state puts on a command: the events to append, or why not. Pure: the state is not changed.
  * A contract is *ended* for a fact dated D when it was terminated, or its current end is on or before D.
  */
-export function decide(history: AccountHistory, envelope: EventEnvelope): void {
-  const state = history.state;
-  if (envelope.type === 'AccountOpened') {
-    if (state.opened) throw new AccountRuleError('account_already_opened', `account ${envelope.accountId} is already open`, 'type');
-    return;
+export function decide(command: AccountCommand, state: AccountState): Decision {
+  switch (command.type) {
+    case 'RecordFact':
+      return recordFact(command.event, state);
+    default:
+      return unreachable(command.type);
   }
-  if (!state.opened) throw new AccountNotFoundError(envelope.accountId);
+}
 
-  switch (envelope.type) {
+function recordFact(event: NewAccountEvent, state: AccountState): Decision {
+  if (event.type === 'AccountOpened') {
+    return state.opened ? broken('account_already_opened', `account ${event.accountId} is already open`, 'type') : accept(event);
+  }
+  if (!state.opened) {
+    const message = `account ${event.accountId} has not been opened: send AccountOpened first`;
+    return { ok: false, rejection: { type: 'AccountNotFound', code: 'account_not_found', accountId: event.accountId, field: 'accountId', message } };
+  }
+
+  switch (event.type) {
     case 'SupportTicketOpened': {
-      if (state.tickets.has(envelope.data.ticketId)) {
-        throw new AccountRuleError('ticket_exists', `ticket ${envelope.data.ticketId} was already opened on this account`, 'data.ticketId');
-      }
-      return;
+      const { ticketId } = event.data;
+      if (state.tickets.has(ticketId)) return broken('ticket_exists', `ticket ${ticketId} was already opened on this account`, 'data.ticketId');
+      return accept(event);
     }
     case 'SupportTicketResolved': {
-      const ticket = state.tickets.get(envelope.data.ticketId);
-      if (!ticket) throw new AccountRuleError('ticket_unknown', `ticket ${envelope.data.ticketId} was never opened on this account`, 'data.ticketId');
-      if (!ticket.open) throw new AccountRuleError('ticket_resolved', `ticket ${envelope.data.ticketId} is already resolved`, 'data.ticketId');
-      return;
+      const { ticketId } = event.data;
+      const ticket = state.tickets.get(ticketId);
+      if (!ticket) return broken('ticket_unknown', `ticket ${ticketId} was never opened on this account`, 'data.ticketId');
+      if (ticket.resolvedAt !== undefined) return broken('ticket_resolved', `ticket ${ticketId} is already resolved`, 'data.ticketId');
+      return accept(event);
     }
     case 'ContractSigned': {
-      if (state.contracts.has(envelope.data.contractId)) {
-        throw new AccountRuleError('contract_exists', `contract ${envelope.data.contractId} was already signed on this account`, 'data.contractId');
-      }
-      return;
+      const { contractId } = event.data;
+      if (state.contracts.has(contractId)) return broken('contract_exists', `contract ${contractId} was already signed on this account`, 'data.contractId');
+      return accept(event);
     }
     case 'ContractAmended':
     case 'ContractTerminated': {
-      const verb = envelope.type === 'ContractAmended' ? 'amend' : 'terminate';
-      const contract = existingContract(history, envelope.data.contractId, verb);
-      const { effectiveDate } = envelope.data;
-      if (contract.terminated) {
-        throw new AccountRuleError('contract_ended', `cannot ${verb} contract ${contract.contractId}: it was terminated`, 'data.contractId');
-      }
+      const verb = event.type === 'ContractAmended' ? 'amend' : 'terminate';
+      const contract = state.contracts.get(event.data.contractId);
+      if (!contract) return unknownContract(event.data.contractId, verb);
+      const { effectiveDate } = event.data;
+      if (contract.terminated) return broken('contract_ended', `cannot ${verb} contract ${contract.contractId}: it was terminated`, 'data.contractId');
       if (effectiveDate >= contract.endDate) {
-        throw new AccountRuleError(
-          'contract_ended',
-          `cannot ${verb} contract ${contract.contractId} from ${effectiveDate}: it ends on ${contract.endDate}`,
-          'data.effectiveDate',
-        );
+        const message = `cannot ${verb} contract ${contract.contractId} from ${effectiveDate}: it ends on ${contract.endDate}`;
+        return broken('contract_ended', message, 'data.effectiveDate');
       }
       if (effectiveDate < contract.startDate) {
-        throw new AccountRuleError(
-          'before_contract_start',
-          `effectiveDate ${effectiveDate} is before contract ${contract.contractId} starts (${contract.startDate})`,
-          'data.effectiveDate',
-        );
+        const message = `effectiveDate ${effectiveDate} is before contract ${contract.contractId} starts (${contract.startDate})`;
+        return broken('before_contract_start', message, 'data.effectiveDate');
       }
-      return;
+      return accept(event);
     }
     case 'RenewalOpened': {
-      const contract = existingContract(history, envelope.data.contractId, 'renew');
-      if (contract.terminated) {
-        throw new AccountRuleError('contract_ended', `cannot renew contract ${contract.contractId}: it was terminated`, 'data.contractId');
-      }
-      if (state.renewals.has(envelope.data.renewalId)) {
-        throw new AccountRuleError('renewal_exists', `renewal ${envelope.data.renewalId} was already opened on this account`, 'data.renewalId');
-      }
-      return;
+      const contract = state.contracts.get(event.data.contractId);
+      if (!contract) return unknownContract(event.data.contractId, 'renew');
+      if (contract.terminated) return broken('contract_ended', `cannot renew contract ${contract.contractId}: it was terminated`, 'data.contractId');
+      const { renewalId } = event.data;
+      if (state.renewals.has(renewalId)) return broken('renewal_exists', `renewal ${renewalId} was already opened on this account`, 'data.renewalId');
+      return accept(event);
     }
     case 'RenewalWon':
     case 'RenewalLost': {
-      const outcome = envelope.type === 'RenewalWon' ? 'win' : 'lose';
-      const renewal = state.renewals.get(envelope.data.renewalId);
+      const outcome = event.type === 'RenewalWon' ? 'win' : 'lose';
+      const renewal = state.renewals.get(event.data.renewalId);
       if (!renewal) {
-        throw new AccountRuleError('renewal_unknown', `cannot ${outcome} renewal ${envelope.data.renewalId}: it was never opened on this account`, 'data.renewalId');
+        return broken('renewal_unknown', `cannot ${outcome} renewal ${event.data.renewalId}: it was never opened on this account`, 'data.renewalId');
       }
-      if (renewal.contractId !== envelope.data.contractId) {
-        throw new AccountRuleError(
-          'renewal_contract_mismatch',
-          `renewal ${renewal.renewalId} is for contract ${renewal.contractId}, not ${envelope.data.contractId}`,
-          'data.contractId',
-        );
+      if (renewal.contractId !== event.data.contractId) {
+        const message = `renewal ${renewal.renewalId} is for contract ${renewal.contractId}, not ${event.data.contractId}`;
+        return broken('renewal_contract_mismatch', message, 'data.contractId');
       }
-      if (renewal.status !== 'open') {
-        throw new AccountRuleError('renewal_closed', `cannot ${outcome} renewal ${renewal.renewalId}: it was already ${renewal.status}`, 'data.renewalId');
+      if (renewal.outcome) {
+        return broken('renewal_closed', `cannot ${outcome} renewal ${renewal.renewalId}: it was already ${renewal.outcome.kind}`, 'data.renewalId');
       }
-      if (envelope.type === 'RenewalWon') {
-        const contract = existingContract(history, renewal.contractId, 'renew');
-        if (contract.terminated) {
-          throw new AccountRuleError('contract_ended', `cannot win a renewal of contract ${contract.contractId}: it was terminated`, 'data.contractId');
-        }
-        if (envelope.data.newEndDate <= contract.endDate) {
-          throw new AccountRuleError(
-            'new_end_not_after_end',
-            `newEndDate ${envelope.data.newEndDate} must be after the contract's current end ${contract.endDate}`,
-            'data.newEndDate',
-          );
-        }
+      if (event.type === 'RenewalLost') return accept(event);
+      const contract: ContractState | undefined = state.contracts.get(renewal.contractId);
+      if (!contract) return unknownContract(renewal.contractId, 'renew');
+      if (contract.terminated) {
+        return broken('contract_ended', `cannot win a renewal of contract ${contract.contractId}: it was terminated`, 'data.contractId');
       }
-      return;
+      if (event.data.newEndDate <= contract.endDate) {
+        const message = `newEndDate ${event.data.newEndDate} must be after the contract's current end ${contract.endDate}`;
+        return broken('new_end_not_after_end', message, 'data.newEndDate');
+      }
+      return accept(event);
     }
     case 'EventRetracted': {
-      const { targetEventId } = envelope.data;
-      const targetType = history.typeOf(targetEventId);
+      const { targetEventId } = event.data;
+      if (state.retracted.has(targetEventId)) return broken('already_retracted', `event ${targetEventId} is already retracted`, 'data.targetEventId');
+      const targetType = state.eventTypes.get(targetEventId);
       if (!targetType) {
-        throw new AccountRuleError('retraction_target_unknown', `event ${targetEventId} is not in the stream of account ${envelope.accountId}`, 'data.targetEventId');
+        return broken('retraction_target_unknown', `event ${targetEventId} is not in the stream of account ${event.accountId}`, 'data.targetEventId');
       }
       if (targetType === 'EventRetracted') {
-        throw new AccountRuleError('retraction_of_retraction', 'a retraction cannot be retracted: record the fact again instead', 'data.targetEventId');
+        return broken('retraction_of_retraction', 'a retraction cannot be retracted: record the fact again instead', 'data.targetEventId');
       }
-      if (history.isRetracted(targetEventId)) {
-        throw new AccountRuleError('already_retracted', `event ${targetEventId} is already retracted`, 'data.targetEventId');
-      }
-      return;
+      return accept(event);
     }
     case 'AccountOwnerAssigned':
     case 'KeyAccountDesignated':
@@ -122,14 +163,12 @@ export function decide(history: AccountHistory, envelope: EventEnvelope): void {
     case 'SurveyResponded':
     case 'UsageReported':
     case 'ReferralGiven':
-      return;
+      return accept(event);
+    default:
+      return unreachable(event);
   }
 }
 
-function existingContract(history: AccountHistory, contractId: string, verb: string) {
-  const contract = history.state.contracts.get(contractId);
-  if (!contract) {
-    throw new AccountRuleError('contract_unknown', `cannot ${verb} contract ${contractId}: it was never signed on this account`, 'data.contractId');
-  }
-  return contract;
+function unknownContract(contractId: string, verb: string): Decision {
+  return broken('contract_unknown', `cannot ${verb} contract ${contractId}: it was never signed on this account`, 'data.contractId');
 }

@@ -60,7 +60,7 @@ function nulCharacters(value: unknown, path = ''): FieldError[] {
   if (value === null || typeof value !== 'object') return [];
   if (Array.isArray(value)) return value.flatMap((item, index) => nulCharacters(item, `${path}[${index}]`));
   return Object.entries(value).flatMap(([key, item]) =>
-    key.includes('\u0000') ? [{ field: joinPath(path, key.replace(/\u0000/g, '\\u0000')), message }] : nulCharacters(item, joinPath(path, key)),
+    key.includes('\u0000') ? [{ field: joinPath(path, key.replaceAll('\u0000', '\\u0000')), message }] : nulCharacters(item, joinPath(path, key)),
   );
 }
 

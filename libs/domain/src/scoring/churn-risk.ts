@@ -1,5 +1,7 @@
-import { AccountFacts, addDays, contractArrOn, DAY_MS, roundCents, utcDay } from './account-facts';
-import { Health, latestUsageByProduct } from './health';
+import { AccountState } from '../account/account-state';
+import { addDays, DAY_MS, utcDay } from '../time/utc-days';
+import { contractArrOn, roundCents } from './arr';
+import { Health } from './health';
 import { ChurnDriverName, ScoringConfig } from './scoring-config';
 
 export interface ChurnDriver {
@@ -16,29 +18,29 @@ export interface ChurnRisk {
 }
 
 /** Churn risk at T: a transparent rule model whose every point is named (scoring.md). */
-export function churnRisk(facts: AccountFacts, health: Health, at: Date, config: ScoringConfig): ChurnRisk {
+export function churnRisk(state: AccountState, health: Health, at: Date, config: ScoringConfig): ChurnRisk {
   const t = at.getTime();
   const today = utcDay(at);
   const drivers: ChurnDriver[] = [];
   const add = (name: ChurnDriverName, explanation: string) => drivers.push({ name, points: config.churnPoints[name], explanation });
 
-  const due = termsEndingWithin(facts, today, 90);
+  const due = termsEndingWithin(state, today, 90);
   if (due.length > 0) add('renewal_due', `${due.map((d) => `${d.contractId} ends ${d.endDate}`).join(', ')} without a renewal won`);
 
-  const nps = facts.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
+  const nps = state.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
   if (nps && nps.score <= 6) add('nps_detractor', `latest NPS is ${nps.score} (a detractor)`);
 
-  const drops = seatDrops(facts, t);
+  const drops = seatDrops(state, t);
   if (drops.length > 0) add('seat_drop', drops.join('; '));
 
-  const aged = [...facts.tickets.entries()].filter(([, k]) => k.severity === 'urgent' && k.openedAt <= t && (k.resolvedAt === undefined || k.resolvedAt > t) && t - k.openedAt > 7 * DAY_MS);
+  const aged = [...state.tickets.entries()].filter(([, k]) => k.severity === 'urgent' && k.openedAt <= t && (k.resolvedAt === undefined || k.resolvedAt > t) && t - k.openedAt > 7 * DAY_MS);
   if (aged.length > 0) add('urgent_ticket_aged', `urgent ticket(s) ${aged.map(([id]) => id).join(', ')} open for more than 7 days`);
 
-  const last = facts.interactions.filter((i) => i.at <= t).reduce((max, i) => Math.max(max, i.at), -Infinity);
+  const last = state.interactions.filter((i) => i.at <= t).reduce((max, i) => Math.max(max, i.at), -Infinity);
   if (t - last > 60 * DAY_MS) add('no_recent_interaction', Number.isFinite(last) ? `last interaction ${Math.floor((t - last) / DAY_MS)} days ago` : 'no interaction ever logged');
 
   const since = addDays(today, -180);
-  const downgrades = [...facts.contracts.values()].flatMap((c) => c.changes.filter((ch) => ch.reason === 'downgrade' && ch.from > since && ch.from <= today && ch.at <= t).map(() => c.contractId));
+  const downgrades = [...state.contracts.values()].flatMap((c) => c.changes.filter((ch) => ch.reason === 'downgrade' && ch.from > since && ch.from <= today && ch.at <= t).map(() => c.contractId));
   if (downgrades.length > 0) add('contraction', `downgrade of ${[...new Set(downgrades)].join(', ')} in the last 180 days`);
 
   const base = health.score === null ? 50 : Math.round((100 - health.score) * 100) / 100;
@@ -47,9 +49,9 @@ export function churnRisk(facts: AccountFacts, health: Health, at: Date, config:
 }
 
 /** Utilisation of a product fell ≥ 20 % (relative) between its two latest reports. */
-function seatDrops(facts: AccountFacts, t: number): string[] {
+function seatDrops(state: AccountState, t: number): string[] {
   const byProduct = new Map<string, Array<{ at: number; u: number }>>();
-  for (const report of facts.usage) {
+  for (const report of state.usage) {
     if (report.at > t) continue;
     byProduct.set(report.product, [...(byProduct.get(report.product) ?? []), { at: report.at, u: report.active / report.licensed }]);
   }
@@ -77,13 +79,13 @@ export interface TermAtRisk {
  * Contract terms in force on `today` whose end, or whose open renewal's due date, falls within the next `horizonDays`
  * and that have no RenewalWon for that term yet (a won renewal has already moved the end past it).
  */
-export function termsEndingWithin(facts: AccountFacts, today: string, horizonDays: number): TermAtRisk[] {
+export function termsEndingWithin(state: AccountState, today: string, horizonDays: number): TermAtRisk[] {
   const horizon = addDays(today, horizonDays);
   const terms: TermAtRisk[] = [];
-  for (const contract of facts.contracts.values()) {
+  for (const contract of state.contracts.values()) {
     const arr = contractArrOn(contract, today);
     if (arr === 0) continue;
-    const openRenewal = [...facts.renewals.values()].find((r) => r.contractId === contract.contractId && !r.outcome);
+    const openRenewal = [...state.renewals.values()].find((r) => r.contractId === contract.contractId && !r.outcome);
     const endsSoon = contract.endDate <= horizon;
     const dueSoon = openRenewal !== undefined && openRenewal.dueDate <= horizon;
     if (endsSoon || dueSoon) {
@@ -94,8 +96,8 @@ export function termsEndingWithin(facts: AccountFacts, today: string, horizonDay
 }
 
 /** ARR at risk within the horizon (default 90 days), per currency (scoring.md). */
-export function arrAtRisk(facts: AccountFacts, at: Date, horizonDays = 90): Map<string, number> {
+export function arrAtRisk(state: AccountState, at: Date, horizonDays = 90): Map<string, number> {
   const total = new Map<string, number>();
-  for (const term of termsEndingWithin(facts, utcDay(at), horizonDays)) total.set(term.currency, roundCents((total.get(term.currency) ?? 0) + term.arr));
+  for (const term of termsEndingWithin(state, utcDay(at), horizonDays)) total.set(term.currency, roundCents((total.get(term.currency) ?? 0) + term.arr));
   return total;
 }

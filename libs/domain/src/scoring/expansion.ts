@@ -1,4 +1,6 @@
-import { AccountFacts, arrOn, contractArrOn, DAY_MS, roundCents, utcDay } from './account-facts';
+import { AccountState } from '../account/account-state';
+import { DAY_MS, utcDay } from '../time/utc-days';
+import { arrOn, contractArrOn, roundCents } from './arr';
 import { Health, latestUsageByProduct } from './health';
 
 export type ExpansionSignalName = 'seat_pressure' | 'cross_sell' | 'advocate';
@@ -35,9 +37,9 @@ export interface RealisedExpansion {
  * Each increase of a contract's ARR over its previous value on the timeline, by an upsell, cross-sell or
  * price-change amendment, or by a renewal won. Decreases and increases by other means do not count.
  */
-export function realisedExpansion(facts: AccountFacts): RealisedExpansion[] {
+export function realisedExpansion(state: AccountState): RealisedExpansion[] {
   const out: RealisedExpansion[] = [];
-  for (const contract of facts.contracts.values()) {
+  for (const contract of state.contracts.values()) {
     const ordered = contract.changes.map((change, index) => ({ change, index })).sort((a, b) => a.change.from.localeCompare(b.change.from) || a.index - b.index);
     for (let i = 1; i < ordered.length; i++) {
       const { change } = ordered[i];
@@ -54,19 +56,19 @@ export function realisedExpansion(facts: AccountFacts): RealisedExpansion[] {
  * contract's previous ARR by an upsell, cross-sell or price-change amendment, or by a renewal won.
  * `catalogue` is the set of products seen across the portfolio.
  */
-export function expansion(facts: AccountFacts, health: Health, at: Date, catalogue: ReadonlySet<string>, period: { from: string; to: string }): Expansion {
+export function expansion(state: AccountState, health: Health, at: Date, catalogue: ReadonlySet<string>, period: { from: string; to: string }): Expansion {
   const t = at.getTime();
   const realised = new Map<string, number>();
-  for (const change of realisedExpansion(facts)) {
+  for (const change of realisedExpansion(state)) {
     if (change.date >= period.from && change.date < period.to) realised.set(change.currency, roundCents((realised.get(change.currency) ?? 0) + change.amount));
   }
 
   const today = utcDay(at);
-  const arr = arrOn(facts, today);
+  const arr = arrOn(state, today);
   const signals: ExpansionSignal[] = [];
-  const inForce = [...facts.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate);
+  const inForce = [...state.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate);
 
-  for (const [product, usage] of latestUsageByProduct(facts, t)) {
+  for (const [product, usage] of latestUsageByProduct(state, t)) {
     const utilisation = usage.active / usage.licensed;
     if (utilisation < 0.9) continue;
     const potential = new Map<string, number>();
@@ -80,8 +82,8 @@ export function expansion(facts: AccountFacts, health: Health, at: Date, catalog
   const crossSell = crossSellSignal(health.band, held, arr, catalogue);
   if (crossSell) signals.push(crossSell);
 
-  const nps = facts.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
-  const referral = facts.referrals.some((r) => r <= t && t - r < 180 * DAY_MS);
+  const nps = state.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
+  const referral = state.referrals.some((r) => r <= t && t - r < 180 * DAY_MS);
   if ((nps && nps.score >= 9) || referral) {
     const reasons = [...(nps && nps.score >= 9 ? [`latest NPS ${nps.score} (a promoter)`] : []), ...(referral ? ['gave a referral in the last 180 days'] : [])];
     signals.push({ name: 'advocate', reason: reasons.join('; '), potential: Object.fromEntries([...arr].map(([c, v]) => [c, roundCents(v * ADVOCATE_POTENTIAL)])) });

@@ -1,4 +1,6 @@
-import { AccountFacts, addDays, arrOn, DAY_MS, utcDay } from './account-facts';
+import { AccountState } from '../account/account-state';
+import { addDays, DAY_MS, utcDay } from '../time/utc-days';
+import { arrOn } from './arr';
 import { HEALTH_COMPONENTS, HealthComponentName, ScoringConfig } from './scoring-config';
 
 export type HealthBand = 'green' | 'yellow' | 'red' | 'churned';
@@ -36,14 +38,14 @@ export function bandOf(score: number): Exclude<HealthBand, 'churned'> {
  * Account health at T: the weighted mean of the components with data, the weights of the others spread over them.
  * An account with no ARR in force on T's day whose last closed renewal was lost is churned, whatever its score.
  */
-export function accountHealth(facts: AccountFacts, at: Date, config: ScoringConfig): Health {
+export function accountHealth(state: AccountState, at: Date, config: ScoringConfig): Health {
   const t = at.getTime();
-  const components = HEALTH_COMPONENTS.map((name) => ({ name, weight: config.weights[name], ...COMPONENTS[name](facts, t, config) }));
+  const components = HEALTH_COMPONENTS.map((name) => ({ name, weight: config.weights[name], ...COMPONENTS[name](state, t, config) }));
   const totalWeight = components.reduce((sum, c) => sum + c.weight, 0);
   const withData = components.filter((c) => c.hasData);
   const dataWeight = withData.reduce((sum, c) => sum + c.weight, 0);
   const score = dataWeight > 0 ? round2(withData.reduce((sum, c) => sum + c.weight * c.score!, 0) / dataWeight) : null;
-  const churned = isChurned(facts, at);
+  const churned = isChurned(state, at);
   return {
     score,
     band: churned ? 'churned' : score === null ? null : bandOf(score),
@@ -55,14 +57,14 @@ export function accountHealth(facts: AccountFacts, at: Date, config: ScoringConf
 }
 
 /** No ARR in force on T's day, and the last closed renewal (by occurredAt) was lost. */
-export function isChurned(facts: AccountFacts, at: Date): boolean {
-  if (arrOn(facts, utcDay(at)).size > 0) return false;
-  const closed = [...facts.renewals.values()].filter((r) => r.outcome).sort((a, b) => a.outcome!.at - b.outcome!.at);
+export function isChurned(state: AccountState, at: Date): boolean {
+  if (arrOn(state, utcDay(at)).size > 0) return false;
+  const closed = [...state.renewals.values()].filter((r) => r.outcome).sort((a, b) => a.outcome!.at - b.outcome!.at);
   return closed.length > 0 && closed[closed.length - 1].outcome!.kind === 'lost';
 }
 
 type ComponentResult = { score: number | null; hasData: boolean; explanation: string };
-type ComponentRule = (facts: AccountFacts, t: number, config: ScoringConfig) => ComponentResult;
+type ComponentRule = (state: AccountState, t: number, config: ScoringConfig) => ComponentResult;
 
 const noData = (explanation: string): ComponentResult => ({ score: null, hasData: false, explanation });
 
@@ -72,13 +74,13 @@ const noData = (explanation: string): ComponentResult => ({ score: null, hasData
  * Frequency: interactions in the last 90 days against the segment's target, capped at 100.
  * Executive: 100 when an interaction of the last 180 days involved an executive, else 0.
  */
-function engagement(facts: AccountFacts, t: number, config: ScoringConfig): ComponentResult {
-  const past = facts.interactions.filter((i) => i.at <= t);
+function engagement(state: AccountState, t: number, config: ScoringConfig): ComponentResult {
+  const past = state.interactions.filter((i) => i.at <= t);
   if (past.length === 0) return noData('no interaction logged yet');
   const last = Math.max(...past.map((i) => i.at));
   const age = days(t - last);
   const recency = clamp((100 * (90 - age)) / (90 - 14));
-  const target = config.interactionTargets[facts.segment ?? 'mid_market'];
+  const target = config.interactionTargets[state.segment ?? 'mid_market'];
   const recent = past.filter((i) => t - i.at < 90 * DAY_MS).length;
   const frequency = target > 0 ? clamp((100 * recent) / target) : 100;
   const executive = past.some((i) => i.executive && t - i.at < 180 * DAY_MS) ? 100 : 0;
@@ -87,7 +89,7 @@ function engagement(facts: AccountFacts, t: number, config: ScoringConfig): Comp
     hasData: true,
     explanation:
       `last interaction ${Math.floor(age)} days ago; ${recent} interactions in 90 days against a target of ${target} ` +
-      `for ${facts.segment ?? 'mid_market'}; ${executive ? 'an executive was involved' : 'no executive involved'} in 180 days`,
+      `for ${state.segment ?? 'mid_market'}; ${executive ? 'an executive was involved' : 'no executive involved'} in 180 days`,
   };
 }
 
@@ -95,13 +97,13 @@ function engagement(facts: AccountFacts, t: number, config: ScoringConfig): Comp
  * Sentiment = mean of the parts available: latest NPS of 365 days × 10, latest CSAT of 365 days (score − 1) × 25,
  * mean interaction sentiment of 90 days (s + 1) × 50.
  */
-function sentiment(facts: AccountFacts, t: number): ComponentResult {
+function sentiment(state: AccountState, t: number): ComponentResult {
   const parts: Array<[number, string]> = [];
   for (const kind of ['nps', 'csat'] as const) {
-    const latest = facts.surveys.filter((s) => s.kind === kind && s.at <= t && t - s.at < 365 * DAY_MS).sort((a, b) => a.at - b.at).pop();
+    const latest = state.surveys.filter((s) => s.kind === kind && s.at <= t && t - s.at < 365 * DAY_MS).sort((a, b) => a.at - b.at).pop();
     if (latest) parts.push(kind === 'nps' ? [latest.score * 10, `latest NPS ${latest.score}`] : [(latest.score - 1) * 25, `latest CSAT ${latest.score}`]);
   }
-  const scored = facts.interactions.filter((i) => i.sentiment !== undefined && i.at <= t && t - i.at < 90 * DAY_MS);
+  const scored = state.interactions.filter((i) => i.sentiment !== undefined && i.at <= t && t - i.at < 90 * DAY_MS);
   if (scored.length > 0) {
     const mean = scored.reduce((sum, i) => sum + i.sentiment!, 0) / scored.length;
     parts.push([(mean + 1) * 50, `mean interaction sentiment ${mean.toFixed(2)} over ${scored.length} interactions`]);
@@ -115,8 +117,8 @@ function sentiment(facts: AccountFacts, t: number): ComponentResult {
  * (≤ 40); a median time to resolution (tickets resolved in 90 days) above target loses up to 30, linearly, reaching
  * 30 at twice the target. Floored at 0. No data before the first ticket.
  */
-function support(facts: AccountFacts, t: number, config: ScoringConfig): ComponentResult {
-  const tickets = [...facts.tickets.values()].filter((k) => k.openedAt <= t);
+function support(state: AccountState, t: number, config: ScoringConfig): ComponentResult {
+  const tickets = [...state.tickets.values()].filter((k) => k.openedAt <= t);
   if (tickets.length === 0) return noData('no support ticket yet');
   const open = tickets.filter((k) => (k.resolvedAt === undefined || k.resolvedAt > t) && (k.severity === 'high' || k.severity === 'urgent'));
   let penalty = 0;
@@ -141,8 +143,8 @@ function support(facts: AccountFacts, t: number, config: ScoringConfig): Compone
 }
 
 /** Adoption = mean over products of the latest report's utilisation against the target (0.8), capped at 100. */
-function adoption(facts: AccountFacts, t: number, config: ScoringConfig): ComponentResult {
-  const latest = latestUsageByProduct(facts, t);
+function adoption(state: AccountState, t: number, config: ScoringConfig): ComponentResult {
+  const latest = latestUsageByProduct(state, t);
   if (latest.size === 0) return noData('no usage reported yet');
   const scores = [...latest.values()].map((u) => clamp((100 * u.active) / u.licensed / config.adoptionTarget));
   return {
@@ -157,10 +159,10 @@ function adoption(facts: AccountFacts, t: number, config: ScoringConfig): Compon
  * ratio ≥ 1 (or a new customer) gives 100, ≤ 0.5 gives 0, linear between. Penalties: 20 per downgrade effective in
  * 365 days (≤ 40), 15 for an open renewal due within 90 days. No data when the account never had ARR in either day.
  */
-function commercial(facts: AccountFacts, t: number): ComponentResult {
+function commercial(state: AccountState, t: number): ComponentResult {
   const today = utcDay(t);
-  const now = arrOn(facts, today);
-  const before = arrOn(facts, addDays(today, -365));
+  const now = arrOn(state, today);
+  const before = arrOn(state, addDays(today, -365));
   const currencies = new Set([...now.keys(), ...before.keys()]);
   if (currencies.size === 0) return noData('no ARR in force now nor 365 days ago');
   const growth =
@@ -170,8 +172,8 @@ function commercial(facts: AccountFacts, t: number): ComponentResult {
       return clamp((100 * ((now.get(c) ?? 0) / was - 0.5)) / 0.5);
     }).reduce((a, b) => a + b, 0) / currencies.size;
   const yearAgo = addDays(today, -365);
-  const downgrades = [...facts.contracts.values()].flatMap((c) => c.changes).filter((ch) => ch.reason === 'downgrade' && ch.from > yearAgo && ch.from <= today && ch.at <= t).length;
-  const renewalDue = [...facts.renewals.values()].some((r) => !r.outcome && r.dueDate >= today && r.dueDate <= addDays(today, 90));
+  const downgrades = [...state.contracts.values()].flatMap((c) => c.changes).filter((ch) => ch.reason === 'downgrade' && ch.from > yearAgo && ch.from <= today && ch.at <= t).length;
+  const renewalDue = [...state.renewals.values()].some((r) => !r.outcome && r.dueDate >= today && r.dueDate <= addDays(today, 90));
   const score = clamp(growth - Math.min(40, 20 * downgrades) - (renewalDue ? 15 : 0));
   const arrText = [...currencies].map((c) => `${c} ${now.get(c) ?? 0} (was ${before.get(c) ?? 0})`).join(', ');
   return {
@@ -184,9 +186,9 @@ function commercial(facts: AccountFacts, t: number): ComponentResult {
 const COMPONENTS: Record<HealthComponentName, ComponentRule> = { engagement, sentiment, support, adoption, commercial };
 
 /** Latest usage report per product at T (ties: the later in the stream). */
-export function latestUsageByProduct(facts: AccountFacts, t: number): Map<string, { active: number; licensed: number; at: number }> {
+export function latestUsageByProduct(state: AccountState, t: number): Map<string, { active: number; licensed: number; at: number }> {
   const latest = new Map<string, { active: number; licensed: number; at: number }>();
-  for (const u of facts.usage) {
+  for (const u of state.usage) {
     if (u.at > t) continue;
     const current = latest.get(u.product);
     if (!current || u.at >= current.at) latest.set(u.product, u);

@@ -1,4 +1,5 @@
-import { AccountFacts, arrOn, roundCents } from './account-facts';
+import { AccountState } from '../account/account-state';
+import { arrOn, roundCents } from './arr';
 
 export interface CurrencyMetrics {
   currency: string;
@@ -28,7 +29,7 @@ const ratio = (value: number) => Math.round(value * 10_000) / 10_000;
  * scoring.md's portfolio metrics over the days [from, to): the cohort of each currency is the accounts with ARR in it
  * on `from`; the end state is the ARR in force on `to`, the first day after the period. Ratios have 4 decimals.
  */
-export function portfolioMetrics(accounts: readonly AccountFacts[], from: string, to: string): PortfolioMetrics {
+export function portfolioMetrics(accounts: readonly AccountState[], from: string, to: string): PortfolioMetrics {
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   const toMs = Date.parse(`${to}T00:00:00Z`);
   const inPeriod = (at: number) => at >= fromMs && at < toMs;
@@ -53,7 +54,7 @@ export interface MetricsInput {
   latestNps: readonly number[];
 }
 
-/** The formulas, on figures gathered elsewhere (from facts, or from a read model's tables). */
+/** The formulas, on figures gathered elsewhere (from account states, or from a read model's tables). */
 export function metricsFrom(input: MetricsInput): PortfolioMetrics {
   const { from, to } = input;
   const sums = new Map<string, CurrencySums>();

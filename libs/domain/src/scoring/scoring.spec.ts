@@ -1,5 +1,7 @@
 import { AccountEvent } from '../events/event-catalog';
-import { accountFactsAt, addDays, arrOn, arrSegments, TimedAccountEvent } from './account-facts';
+import { AccountStreamEvent, foldAccount } from '../account/account-state';
+import { addDays } from '../time/utc-days';
+import { arrOn, arrSegments } from './arr';
 import { arrAtRisk, churnRisk } from './churn-risk';
 import { expansion } from './expansion';
 import { accountHealth } from './health';
@@ -7,14 +9,14 @@ import { portfolioMetrics } from './portfolio-metrics';
 import { DEFAULT_SCORING_CONFIG, scoringConfig } from './scoring-config';
 
 let n = 0;
-const ev = (occurredAt: string, event: AccountEvent): TimedAccountEvent => ({ ...event, eventId: `e-${++n}`, occurredAt: occurredAt.length === 10 ? `${occurredAt}T12:00:00Z` : occurredAt });
+const ev = (occurredAt: string, event: AccountEvent): AccountStreamEvent => ({ ...event, eventId: `e-${++n}`, occurredAt: occurredAt.length === 10 ? `${occurredAt}T12:00:00Z` : occurredAt });
 const opened = (segment: 'enterprise' | 'mid_market' | 'smb' = 'enterprise') => ev('2025-01-01', { type: 'AccountOpened', data: { name: 'A', segment } });
 const signed = (contractId: string, arr: number, startDate: string, endDate: string, currency = 'EUR', products = ['core']) =>
   ev(startDate, { type: 'ContractSigned', data: { contractId, arr, currency, startDate, endDate, products } });
 const amended = (contractId: string, arr: number, effectiveDate: string, reason: 'upsell' | 'cross_sell' | 'downgrade' | 'price_change') =>
   ev(effectiveDate, { type: 'ContractAmended', data: { contractId, arr, effectiveDate, reason } });
 const at = (instant: string) => new Date(instant.length === 10 ? `${instant}T00:00:00Z` : instant);
-const facts = (events: TimedAccountEvent[], when = '2030-01-01') => accountFactsAt('a', events, at(when));
+const facts = (events: AccountStreamEvent[], when = '2030-01-01') => foldAccount('a', events, { at: at(when) });
 
 describe('ARR of an account at a day', () => {
   const history = [
@@ -149,7 +151,7 @@ describe('account health', () => {
   ];
 
   it('weights five components computed by hand', () => {
-    const health = accountHealth(accountFactsAt('a', healthy, at(T)), at(T), DEFAULT_SCORING_CONFIG);
+    const health = accountHealth(foldAccount('a', healthy, { at: at(T) }), at(T), DEFAULT_SCORING_CONFIG);
     const scores = Object.fromEntries(health.components.map((c) => [c.name, c.score]));
     expect(scores).toEqual({
       engagement: 80, // 0.4 × 100 (last 7 days ago) + 0.4 × 50 (6 of 12 in 90 days) + 0.2 × 100 (executive 100 days ago)
@@ -166,7 +168,7 @@ describe('account health', () => {
 
   it('spreads the weight of components without data and reports the coverage', () => {
     const only = [opened('smb'), interaction('2026-06-20'), interaction('2026-06-01'), interaction('2026-05-01')];
-    const health = accountHealth(accountFactsAt('a', only, at(T)), at(T), DEFAULT_SCORING_CONFIG);
+    const health = accountHealth(foldAccount('a', only, { at: at(T) }), at(T), DEFAULT_SCORING_CONFIG);
     // Engagement alone: 0.4 × 100 + 0.4 × 100 (3 of 3) + 0 = 80, and 0.25 of the weight has data.
     expect(health).toMatchObject({ score: 80, band: 'green', coverage: 0.25 });
     expect(health.components.filter((c) => !c.hasData).map((c) => c.name)).toEqual(['sentiment', 'support', 'adoption', 'commercial']);
@@ -174,7 +176,7 @@ describe('account health', () => {
 
   it('decays with time alone: recency falls linearly from 14 to 90 days', () => {
     const events = [opened('smb'), interaction('2026-01-01')];
-    const score = (when: string) => accountHealth(accountFactsAt('a', events, at(when)), at(when), DEFAULT_SCORING_CONFIG).components[0].score;
+    const score = (when: string) => accountHealth(foldAccount('a', events, { at: at(when) }), at(when), DEFAULT_SCORING_CONFIG).components[0].score;
     // 52 days after (midday to midnight: 51.5 days): frequency 1/3 → 33.33; recency 100 × (90 − 51.5) / 76 = 50.66
     expect(score('2026-02-22')).toBeCloseTo(0.4 * ((100 * (90 - 51.5)) / 76) + 0.4 * (100 / 3), 2);
     expect(score('2026-05-01')).toBe(0);
@@ -182,7 +184,7 @@ describe('account health', () => {
 
   it('uses configured weights and targets', () => {
     const config = scoringConfig({ weights: { support: 0 }, interactionTargets: { enterprise: 6 } });
-    const health = accountHealth(accountFactsAt('a', healthy, at(T)), at(T), config);
+    const health = accountHealth(foldAccount('a', healthy, { at: at(T) }), at(T), config);
     // engagement 0.4 × 100 + 0.4 × 100 + 20 = 100; support no longer counts: (25 + 15 + 18.75 + 17) / 0.85
     expect(health.components[0].score).toBe(100);
     expect(health.score).toBe(Math.round(((0.25 * 100 + 0.2 * 75 + 0.2 * 93.75 + 0.2 * 85) / 0.85) * 100) / 100);
@@ -193,8 +195,8 @@ describe('account health', () => {
     const lost = [opened(), signed('c', 1000, '2025-01-01', '2026-01-01'),
       ev('2025-11-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c', dueDate: '2025-12-01' } }),
       ev('2025-12-15', { type: 'RenewalLost', data: { renewalId: 'r', contractId: 'c', reason: 'price' } })];
-    expect(accountHealth(accountFactsAt('a', lost, at('2025-12-20')), at('2025-12-20'), DEFAULT_SCORING_CONFIG).churned).toBe(false);
-    const after = accountHealth(accountFactsAt('a', lost, at('2026-01-02')), at('2026-01-02'), DEFAULT_SCORING_CONFIG);
+    expect(accountHealth(foldAccount('a', lost, { at: at('2025-12-20') }), at('2025-12-20'), DEFAULT_SCORING_CONFIG).churned).toBe(false);
+    const after = accountHealth(foldAccount('a', lost, { at: at('2026-01-02') }), at('2026-01-02'), DEFAULT_SCORING_CONFIG);
     expect(after).toMatchObject({ churned: true, band: 'churned' });
     // Commercial: ARR 0 against 1000 a year before → 0: the only component with data.
     expect(after.score).toBe(0);
@@ -216,7 +218,7 @@ describe('churn risk and ARR at risk', () => {
   ];
 
   it('names each driver with its points and caps at 100', () => {
-    const f = accountFactsAt('a', risky, at(T));
+    const f = foldAccount('a', risky, { at: at(T) });
     const health = accountHealth(f, at(T), DEFAULT_SCORING_CONFIG);
     const risk = churnRisk(f, health, at(T), DEFAULT_SCORING_CONFIG);
     expect(risk.drivers.map((d) => [d.name, d.points])).toEqual([
@@ -233,16 +235,16 @@ describe('churn risk and ARR at risk', () => {
   });
 
   it('counts ARR at risk per currency within the horizon, until a renewal is won', () => {
-    expect(Object.fromEntries(arrAtRisk(accountFactsAt('a', risky, at(T)), at(T)))).toEqual({ EUR: 800 });
-    expect(Object.fromEntries(arrAtRisk(accountFactsAt('a', risky, at(T)), at(T), 200))).toEqual({ EUR: 800, USD: 500 });
+    expect(Object.fromEntries(arrAtRisk(foldAccount('a', risky, { at: at(T) }), at(T)))).toEqual({ EUR: 800 });
+    expect(Object.fromEntries(arrAtRisk(foldAccount('a', risky, { at: at(T) }), at(T), 200))).toEqual({ EUR: 800, USD: 500 });
     const renewed = [...risky,
       ev('2026-06-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c', dueDate: '2026-08-01' } }),
       ev('2026-06-15', { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c', newEndDate: '2027-09-01', arr: 800 } })];
-    expect(arrAtRisk(accountFactsAt('a', renewed, at(T)), at(T)).size).toBe(0);
+    expect(arrAtRisk(foldAccount('a', renewed, { at: at(T) }), at(T)).size).toBe(0);
     // An open renewal due within the horizon puts its contract at risk even when the contract ends later.
     const dueSoon = [opened(), signed('x', 300, '2026-01-01', '2027-06-01'),
       ev('2026-06-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'x', dueDate: '2026-08-01' } })];
-    expect(Object.fromEntries(arrAtRisk(accountFactsAt('a', dueSoon, at(T)), at(T)))).toEqual({ EUR: 300 });
+    expect(Object.fromEntries(arrAtRisk(foldAccount('a', dueSoon, { at: at(T) }), at(T)))).toEqual({ EUR: 300 });
   });
 });
 
@@ -261,7 +263,7 @@ describe('expansion', () => {
   ];
 
   it('realises increases by amendment and by renewal won, not decreases', () => {
-    const f = accountFactsAt('a', events, at(T));
+    const f = foldAccount('a', events, { at: at(T) });
     const health = accountHealth(f, at(T), DEFAULT_SCORING_CONFIG);
     // +100 renewal on 2026-01-01, +300 cross-sell, +50 price change; the downgrade does not count.
     expect(expansion(f, health, at(T), new Set(['core']), { from: '2026-01-01', to: '2026-07-01' }).realised).toEqual({ EUR: 450 });
@@ -269,7 +271,7 @@ describe('expansion', () => {
   });
 
   it('signals seat pressure, advocates and cross-sell with reasons and potential', () => {
-    const f = accountFactsAt('a', events, at(T));
+    const f = foldAccount('a', events, { at: at(T) });
     const green = { ...accountHealth(f, at(T), DEFAULT_SCORING_CONFIG), band: 'green' as const };
     const signals = expansion(f, green, at(T), new Set(['core', 'bi', 'api']), { from: '2026-01-01', to: '2026-07-01' }).signals;
     expect(signals).toEqual([

@@ -1,7 +1,6 @@
 import { EventEnvelope } from '../events/envelope';
 import { AccountEvent } from '../events/event-catalog';
-import { eventIdFor } from '../events/event-identity';
-import { AccountHistoryEvent } from '../account/account-history';
+import { NewAccountEvent, newAccountEvent } from '../events/event-codec';
 
 let counter = 0;
 
@@ -17,7 +16,7 @@ export function envelope(accountId: string, event: AccountEvent, overrides: Part
   } as EventEnvelope;
 }
 
-/** The same envelope as it comes back out of a stream, with the platform's id. */
-export function historyEvent(e: EventEnvelope): AccountHistoryEvent {
-  return { eventId: eventIdFor(e.source), type: e.type, data: e.data } as AccountHistoryEvent;
+/** A new event of an account's stream for tests: the envelope with the id the platform derives for it. */
+export function accountEvent(accountId: string, event: AccountEvent, overrides: Partial<EventEnvelope> = {}): NewAccountEvent {
+  return newAccountEvent(envelope(accountId, event, overrides));
 }

@@ -128,7 +128,7 @@ export class KurrentDbEventStore implements EventStore {
   private async readRaw(streamId: string, options: Record<string, unknown>): Promise<Resolved[]> {
     const out: Resolved[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, options as never)) if (resolved.event) out.push(resolved as Resolved);
+      for await (const resolved of this.client.readStream(streamId, options)) if (resolved.event) out.push(resolved as Resolved);
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }

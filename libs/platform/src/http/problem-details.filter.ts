@@ -2,18 +2,26 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { ProblemDetails, ProblemException, problemTypes } from './problem';
 
-/** Every error leaves as application/problem+json (RFC 9457); unexpected ones are logged and told apart from input errors. */
+const logger = new Logger('http');
+
+/** Answers the request of `host` with a problem (application/problem+json); server errors are logged with their cause. */
+export function sendProblem(host: ArgumentsHost, problem: ProblemDetails, cause?: unknown): void {
+  const http = host.switchToHttp();
+  const request = http.getRequest<Request>();
+  const response = http.getResponse<Response>();
+  const body = { ...problem, instance: request.originalUrl };
+  if (body.status >= 500) logger.error({ err: cause, url: request.originalUrl }, 'request failed');
+  response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/**
+ * Every error leaves as application/problem+json (RFC 9457); unexpected ones are logged and told apart from input
+ * errors. Errors of an application's own (an ingest refusal, say) are answered by that application's filter.
+ */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('http');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const body = { ...this.toProblem(exception), instance: request.originalUrl };
-    if (body.status >= 500) this.logger.error({ err: exception, url: request.originalUrl }, 'request failed');
-    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    sendProblem(host, this.toProblem(exception), exception);
   }
 
   private toProblem(exception: unknown): ProblemDetails {

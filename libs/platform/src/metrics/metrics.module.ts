@@ -52,7 +52,7 @@ class HttpLatency implements NestMiddleware {
     const stop = this.metrics.httpDuration.startTimer();
     response.on('finish', () => {
       // The matched route pattern, not the path: one series per route, whatever the ids in it.
-      const route = (request.route?.path as string | undefined) ?? 'unmatched';
+      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       stop({ method: request.method, route, status: String(response.statusCode) });
     });
     next();

@@ -1,43 +1,74 @@
-import { HttpStatus } from '@nestjs/common';
-import { problem, ProblemException, ProblemFieldError, problemTypes } from '@rapport/platform';
+import { Rejection } from '@rapport/domain';
 
-/** Batches name the index of each bad item; a single event is reported without one. */
-function withIndex(errors: ProblemFieldError[], single: boolean): ProblemFieldError[] {
-  return single ? errors.map(({ index: _index, ...rest }) => rest) : errors;
+/** What was wrong with one item of a command. `index` is the item's place in the command's input. */
+export interface ItemError {
+  index: number;
+  field: string;
+  message: string;
 }
 
-export function invalidEvents(errors: ProblemFieldError[], single: boolean): ProblemException {
-  const count = new Set(errors.map((e) => e.index)).size;
-  return problem(
-    HttpStatus.BAD_REQUEST,
-    problemTypes.invalid,
-    'Invalid event',
-    single ? 'the event does not match the catalog; nothing was appended' : `${count} item(s) of the batch do not match the catalog; nothing was appended`,
-    withIndex(errors, single),
-  );
+/** Why a command appended nothing. The edges turn these into answers: problem+json over HTTP, DLQ headers on Kafka. */
+export abstract class IngestRefused extends Error {
+  abstract readonly kind: IngestRefusal['kind'];
+
+  constructor(
+    message: string,
+    /** The command held one item (POST /v1/events, a Kafka message taken alone): errors need no index. */
+    readonly single: boolean,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
 }
 
-/** Rules of the accounts' state broken: 404 when every error is an unopened account, 409 otherwise. */
-export function brokenRules(errors: ProblemFieldError[], single: boolean): ProblemException {
-  const allNotFound = errors.every((e) => e.code === 'account_not_found');
-  return problem(
-    allNotFound ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
-    allNotFound ? problemTypes.accountNotFound : problemTypes.rule,
-    allNotFound ? 'Unknown account' : 'Account rule broken',
-    single ? errors[0].message : `${errors.length} item(s) of the batch break a rule of their account; nothing was appended`,
-    withIndex(errors, single),
-  );
+/** Items that do not match the catalog. Permanent: the same input is refused again. */
+export class EventsInvalid extends IngestRefused {
+  readonly kind = 'invalid';
+
+  constructor(
+    readonly errors: ItemError[],
+    single: boolean,
+  ) {
+    super(`${new Set(errors.map((e) => e.index)).size} item(s) do not match the catalog`, single);
+  }
 }
 
-export function tooManyConflicts(attempts: number): ProblemException {
-  return problem(
-    HttpStatus.CONFLICT,
-    problemTypes.conflict,
-    'Concurrent writes',
-    `the accounts kept changing under this request through ${attempts} attempts; nothing was appended, retry it`,
-  );
+/** Items that break a rule of their account's state (or name an unopened account). Permanent for the same stream. */
+export class EventsRejected extends IngestRefused {
+  readonly kind = 'rejected';
+
+  constructor(
+    readonly rejections: Array<{ index: number; rejection: Rejection }>,
+    single: boolean,
+  ) {
+    super(`${rejections.length} item(s) break a rule of their account`, single);
+  }
 }
 
-export function shuttingDown(): ProblemException {
-  return problem(HttpStatus.SERVICE_UNAVAILABLE, problemTypes.unavailable, 'Shutting down', 'this instance is stopping; nothing was appended, retry');
+/** Other writers kept changing the accounts through every attempt. Transient: a later delivery may pass. */
+export class WritesKeptConflicting extends IngestRefused {
+  readonly kind = 'conflicting';
+
+  constructor(
+    readonly attempts: number,
+    single: boolean,
+  ) {
+    super(`the accounts kept changing through ${attempts} attempts`, single);
+  }
+}
+
+/** The instance is stopping and takes no new command. Transient: another instance, or this one later, will. */
+export class IngestShuttingDown extends IngestRefused {
+  readonly kind = 'shutting-down';
+
+  constructor(single: boolean) {
+    super('this instance is shutting down', single);
+  }
+}
+
+export type IngestRefusal = EventsInvalid | EventsRejected | WritesKeptConflicting | IngestShuttingDown;
+
+/** Whether a later delivery of the same input could be accepted. */
+export function isPermanent(error: IngestRefusal): boolean {
+  return error.kind === 'invalid' || error.kind === 'rejected';
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, Headers, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpStatus, Post, Res, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { problem, problemTypes } from '@rapport/platform';
 import { parseBatchBody } from './batch-body';
 import { IngestEventsCommand, IngestResult } from './ingest-events.command';
+import { IngestProblemsFilter } from './ingest-problems';
 
 @Controller('v1/events')
+@UseFilters(IngestProblemsFilter)
 export class IngestEventsController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { StoredEventView } from '@rapport/domain';
 import { GetEventQuery } from './get-event.query';
-import { StoredEventView } from '@rapport/platform';
 
 @Controller('v1/events')
 export class GetEventController {

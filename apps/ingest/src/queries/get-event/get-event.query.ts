@@ -1,7 +1,8 @@
 import { HttpStatus, Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
-import { problem, problemTypes, StoredEventView, storedEventView } from '@rapport/platform';
+import { decodeEvent, eventView, StoredEventView } from '@rapport/domain';
+import { problem, problemTypes } from '@rapport/platform';
 
 export class GetEventQuery {
   constructor(readonly eventId: string) {}
@@ -19,6 +20,6 @@ export class GetEventHandler implements IQueryHandler<GetEventQuery, StoredEvent
     }
     const event = (await this.store.readEvents([eventId.toLowerCase()])).get(eventId.toLowerCase());
     if (!event) throw problem(HttpStatus.NOT_FOUND, problemTypes.notFound, 'Event not found', `no event with id ${eventId}`);
-    return storedEventView(event);
+    return eventView(decodeEvent(event));
   }
 }

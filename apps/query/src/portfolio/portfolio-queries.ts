@@ -1,0 +1,166 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { addDays, crossSellSignal, ExpansionSignal, Health, metricsFrom, utcDay } from '@rapport/domain';
+import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
+import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
+import { ReadModelReader } from '../read-model-reader';
+import { decodeCursor, encodeCursor } from './page-cursor';
+
+const money = (value: string | number) => Math.round(Number(value) * 100) / 100;
+
+/** The portfolio routes' answers, from the active read model (cross-sell and metrics assembled by the domain's formulas). */
+@Injectable()
+export class PortfolioQueries {
+  constructor(
+    private readonly reader: ReadModelReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async health(query: PortfolioHealthQuery) {
+    const limit = query.limit ?? 50;
+    const after = decodeCursor(query.cursor, (k) => k.length === 2 && (k[0] === null || typeof k[0] === 'number') && typeof k[1] === 'string');
+    const rows = await this.reader.query<{ account_id: string; name: string; owner_id: string | null; key_account: boolean; health_score: number | null; health_band: string | null; health_coverage: number; arr: Record<string, number>; evaluated_at: Date; as_of_position: string }>(
+      (s) => `
+        SELECT account_id, name, owner_id, key_account, health_score, health_band, health_coverage, arr, evaluated_at,
+               (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
+        FROM ${s}.rm_accounts
+        WHERE opened
+          AND ($1::text IS NULL OR health_band = $1) AND ($2::text IS NULL OR owner_id = $2) AND ($3::boolean IS NULL OR key_account = $3)
+          AND ($4::boolean IS NULL
+               OR ($4 AND (health_score > $5 OR (health_score = $5 AND account_id > $6) OR health_score IS NULL))
+               OR (NOT $4 AND health_score IS NULL AND account_id > $6))
+        ORDER BY health_score ASC NULLS LAST, account_id
+        LIMIT $7`,
+      [query.band ?? null, query.ownerId ?? null, query.keyAccount ?? null, after ? after[0] !== null : null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map((r) => ({
+      accountId: r.account_id,
+      name: r.name,
+      ownerId: r.owner_id,
+      keyAccount: r.key_account,
+      score: r.health_score,
+      band: r.health_band,
+      coverage: r.health_coverage,
+      arr: r.arr,
+      evaluatedAt: r.evaluated_at.toISOString(),
+    }));
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
+      asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),
+    };
+  }
+
+  async churnRisk(query: ChurnRiskQuery) {
+    const limit = query.limit ?? 50;
+    const horizonDays = query.horizonDays ?? 90;
+    const horizon = addDays(utcDay(this.clock()), horizonDays);
+    const after = decodeCursor(query.cursor, (k) => k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string');
+    const atRisk = (s: string) => `${s}.rm_contract_terms t WHERE (t.end_date <= $1::date OR t.renewal_due <= $1::date)`;
+    const rows = await this.reader.query<{ account_id: string; name: string; owner_id: string | null; churn_score: number; churn: { base: number; drivers: unknown[] }; health_score: number | null; health_band: string | null; arr_at_risk: Record<string, string> | null; as_of_position: string }>(
+      (s) => `
+        SELECT a.account_id, a.name, a.owner_id, a.churn_score, a.churn, a.health_score, a.health_band,
+               (SELECT jsonb_object_agg(currency, total) FROM (SELECT currency, sum(arr) AS total FROM ${atRisk(s)} AND t.account_id = a.account_id GROUP BY currency) x) AS arr_at_risk,
+               (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
+        FROM ${s}.rm_accounts a
+        WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'
+          AND ($2::double precision IS NULL OR a.churn_score < $2 OR (a.churn_score = $2 AND a.account_id > $3))
+        ORDER BY a.churn_score DESC, a.account_id
+        LIMIT $4`,
+      [horizon, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const totals = await this.reader.query<{ currency: string; total: string }>((s) => `SELECT currency, sum(arr) AS total FROM ${atRisk(s)} GROUP BY currency ORDER BY currency`, [horizon]);
+    const items = rows.slice(0, limit).map((r) => ({
+      accountId: r.account_id,
+      name: r.name,
+      ownerId: r.owner_id,
+      score: r.churn_score,
+      base: r.churn.base,
+      drivers: r.churn.drivers,
+      health: { score: r.health_score, band: r.health_band },
+      arrAtRisk: Object.fromEntries(Object.entries(r.arr_at_risk ?? {}).map(([c, v]) => [c, money(v)])),
+    }));
+    const last = items[items.length - 1];
+    return {
+      horizonDays,
+      items,
+      totals: Object.fromEntries(totals.map((t) => [t.currency, money(t.total)])),
+      nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
+      asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),
+    };
+  }
+
+  async expansion(query: ExpansionQuery) {
+    const to = query.to ?? addDays(utcDay(this.clock()), 1);
+    const from = query.from ?? addDays(to, -365);
+    if (from >= to) throw this.badPeriod();
+    const [accounts, catalogue, realised] = await Promise.all([
+      this.reader.query<{ account_id: string; name: string; health: Health; products: string[]; arr: Record<string, number>; signals: ExpansionSignal[]; as_of_position: string }>(
+        (s) => `SELECT account_id, name, health, products, arr, signals, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
+                FROM ${s}.rm_accounts WHERE opened AND health_band IS DISTINCT FROM 'churned'`,
+      ),
+      this.reader.query<{ product: string }>((s) => `SELECT product FROM ${s}.rm_products`),
+      this.reader.query<{ currency: string; total: string }>(
+        (s) => `SELECT currency, sum(amount) AS total FROM ${s}.rm_realised_expansion WHERE effective_date >= $1 AND effective_date < $2 GROUP BY currency ORDER BY currency`,
+        [from, to],
+      ),
+    ]);
+    const products = new Set(catalogue.map((c) => c.product));
+    const withSignals = accounts
+      .map((a) => {
+        const crossSell = crossSellSignal(a.health.band, new Set(a.products), new Map(Object.entries(a.arr)), products);
+        const signals = [...a.signals, ...(crossSell ? [crossSell] : [])];
+        const potential = signals.reduce((sum, s) => sum + Object.values(s.potential).reduce((x, y) => x + y, 0), 0);
+        return { accountId: a.account_id, name: a.name, signals, potential };
+      })
+      .filter((a) => a.signals.length > 0)
+      .sort((a, b) => b.potential - a.potential || a.accountId.localeCompare(b.accountId));
+    return {
+      from,
+      to,
+      realised: Object.fromEntries(realised.map((r) => [r.currency, money(r.total)])),
+      accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, ...a }) => a),
+      accountsWithSignals: withSignals.length,
+      asOfPosition: accounts[0] ? Number(accounts[0].as_of_position) : await this.reader.position(),
+    };
+  }
+
+  async metrics(query: PeriodQuery) {
+    if (!query.from || !query.to) {
+      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from and to are required', [
+        ...(query.from ? [] : [{ field: 'from', message: 'is required' }]),
+        ...(query.to ? [] : [{ field: 'to', message: 'is required' }]),
+      ]);
+    }
+    const { from, to } = query;
+    if (from >= to) throw this.badPeriod();
+    const asOfPosition = await this.reader.position();
+    const [arr, outcomes, nps] = await Promise.all([
+      this.reader.query<{ account_id: string; currency: string; arr_from: string; arr_to: string }>(
+        (s) => `
+          WITH f AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments WHERE valid_from <= $1::date AND $1::date < valid_to GROUP BY 1, 2),
+               t AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments WHERE valid_from <= $2::date AND $2::date < valid_to GROUP BY 1, 2)
+          SELECT account_id, currency, coalesce(f.arr, 0) AS arr_from, coalesce(t.arr, 0) AS arr_to FROM f FULL JOIN t USING (account_id, currency)`,
+        [from, to],
+      ),
+      this.reader.query<{ outcome: 'won' | 'lost' }>((s) => `SELECT outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`, [from, to]),
+      this.reader.query<{ score: number }>(
+        (s) => `SELECT DISTINCT ON (account_id) score FROM ${s}.rm_nps_responses WHERE occurred_at >= $1::date AND occurred_at < $2::date ORDER BY account_id, occurred_at DESC, seq DESC`,
+        [from, to],
+      ),
+    ]);
+    const perAccount = new Map<string, { from: Map<string, number>; to: Map<string, number> }>();
+    for (const row of arr) {
+      const account = perAccount.get(row.account_id) ?? { from: new Map(), to: new Map() };
+      if (Number(row.arr_from) > 0) account.from.set(row.currency, money(row.arr_from));
+      if (Number(row.arr_to) > 0) account.to.set(row.currency, money(row.arr_to));
+      perAccount.set(row.account_id, account);
+    }
+    const metrics = metricsFrom({ from, to, arr: [...perAccount.values()], renewalOutcomes: outcomes.map((o) => o.outcome), latestNps: nps.map((n) => Number(n.score)) });
+    return { ...metrics, asOfPosition };
+  }
+
+  private badPeriod() {
+    return problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from must be before to', [{ field: 'to', message: 'must be after from' }]);
+  }
+}

@@ -1,0 +1,135 @@
+import { AccountEvent, isEventType, SCHEMA_VERSION } from './event-catalog';
+import { EventEnvelope } from './envelope';
+import { accountStreamId, eventIdFor } from './event-identity';
+
+/**
+ * The one place where an account event changes shape: the inbound envelope, the record an event store keeps
+ * (type, data, and the rest of the envelope as metadata), the typed stored event the domain folds, and the JSON
+ * view the API shows. Ingest, the projector, queries, tests and benchmarks all go through it.
+ */
+
+/** The envelope's fields that the store keeps beside `type` and `data`. */
+export interface EventMetadata {
+  accountId: string;
+  occurredAt: string;
+  source: { system: string; eventId: string };
+  actor?: string;
+}
+
+/** A fact accepted for an account's stream and not stored yet: its envelope and the platform's id for it. */
+export type NewAccountEvent = EventEnvelope & { eventId: string };
+
+/** An account event as stored: the fact, its envelope and what the store added (place in the logs, transaction time). */
+export type StoredAccountEvent = NewAccountEvent & {
+  streamId: string;
+  /** 0-based position in the account's stream. */
+  version: number;
+  globalPosition: number;
+  /** When the store committed it (transaction time). */
+  recordedAt: Date;
+  schemaVersion: number;
+};
+
+/** What an event store takes for a new event (the store port's `NewEvent`, by shape: the domain imports no adapter). */
+export interface EventRecord {
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  schemaVersion: number;
+}
+
+/** What an event store gives back (the store port's `RecordedEvent`, by shape). */
+export interface RecordedEventRecord extends EventRecord {
+  streamId: string;
+  version: number;
+  globalPosition: number;
+  recordedAt: Date;
+}
+
+/** A stored event as the API shows it: the envelope as received, plus what the platform added. */
+export interface StoredEventView {
+  eventId: string;
+  type: string;
+  accountId: string;
+  occurredAt: string;
+  source: { system: string; eventId: string };
+  actor?: string;
+  data: unknown;
+  streamId: string;
+  version: number;
+  globalPosition: number;
+  recordedAt: string;
+  schemaVersion: number;
+}
+
+/** A record that cannot be an account event of this catalog: the log was written by something else, or is damaged. */
+export class UndecodableEventError extends Error {
+  constructor(
+    readonly eventId: string,
+    reason: string,
+  ) {
+    super(`stored event ${eventId} is not an account event: ${reason}`);
+    this.name = 'UndecodableEventError';
+  }
+}
+
+/** A validated envelope with the id derived from its idempotency key. */
+export function newAccountEvent(envelope: EventEnvelope): NewAccountEvent {
+  return { ...envelope, eventId: eventIdFor(envelope.source) };
+}
+
+export function streamIdOf(event: Pick<EventMetadata, 'accountId'>): string {
+  return accountStreamId(event.accountId);
+}
+
+/** The record to append. Only the catalog's fields are copied: nothing else reaches the store. */
+export function encodeEvent(event: NewAccountEvent): EventRecord {
+  const { accountId, occurredAt, source, actor } = event;
+  const metadata: EventMetadata = { accountId, occurredAt, source: { system: source.system, eventId: source.eventId }, ...(actor !== undefined ? { actor } : {}) };
+  return { eventId: event.eventId, type: event.type, data: event.data, metadata: { ...metadata }, schemaVersion: SCHEMA_VERSION };
+}
+
+/**
+ * The typed event of a stored record. Events were validated when they were appended, so only what a foreign or
+ * damaged record would lack is checked here: a known type, object data, and the envelope's metadata.
+ */
+export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
+  const { metadata } = record;
+  if (!isEventType(record.type)) throw new UndecodableEventError(record.eventId, `unknown type ${JSON.stringify(record.type)}`);
+  if (record.data === null || typeof record.data !== 'object') throw new UndecodableEventError(record.eventId, 'data is not an object');
+  const source = metadata.source as EventMetadata['source'] | undefined;
+  if (typeof metadata.accountId !== 'string' || typeof metadata.occurredAt !== 'string' || typeof source?.system !== 'string' || typeof source.eventId !== 'string') {
+    throw new UndecodableEventError(record.eventId, 'metadata lacks accountId, occurredAt or source');
+  }
+  return {
+    ...({ type: record.type, data: record.data } as AccountEvent),
+    eventId: record.eventId,
+    accountId: metadata.accountId,
+    occurredAt: metadata.occurredAt,
+    source: { system: source.system, eventId: source.eventId },
+    ...(typeof metadata.actor === 'string' ? { actor: metadata.actor } : {}),
+    streamId: record.streamId,
+    version: record.version,
+    globalPosition: record.globalPosition,
+    recordedAt: record.recordedAt,
+    schemaVersion: record.schemaVersion,
+  };
+}
+
+export function eventView(event: StoredAccountEvent): StoredEventView {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    accountId: event.accountId,
+    occurredAt: event.occurredAt,
+    source: event.source,
+    ...(event.actor !== undefined ? { actor: event.actor } : {}),
+    data: event.data,
+    streamId: event.streamId,
+    version: event.version,
+    globalPosition: event.globalPosition,
+    recordedAt: event.recordedAt.toISOString(),
+    schemaVersion: event.schemaVersion,
+  };
+}
