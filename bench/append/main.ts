@@ -15,7 +15,9 @@ import { NewEvent, PostgresEventStore } from '@rapport/event-store';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } },
+});
 const SECONDS = args.quick ? 3 : 10;
 
 /** A realistic InteractionLogged as ingest stores it (through the codec): envelope metadata plus data, ~400 bytes of JSON. */
@@ -27,7 +29,16 @@ function interaction(accountId: string, n: number): NewEvent {
       occurredAt: new Date(Date.UTC(2026, 0, 1, 0, n % 1440)).toISOString(),
       source: { system: 'bench', eventId: randomUUID() },
       actor: 'am@vendor.example',
-      data: { interactionId: `i-${n}`, channel: 'meeting', direction: 'outbound', sentiment: 0.35, durationMinutes: 45, contactCount: 3, executiveInvolved: false, summary: 'Quarterly review of adoption and renewal plans' },
+      data: {
+        interactionId: `i-${n}`,
+        channel: 'meeting',
+        direction: 'outbound',
+        sentiment: 0.35,
+        durationMinutes: 45,
+        contactCount: 3,
+        executiveInvolved: false,
+        summary: 'Quarterly review of adoption and renewal plans',
+      },
     }),
   );
 }
@@ -109,7 +120,9 @@ async function run(appender: Appender, scenario: Scenario): Promise<number> {
   return events / seconds;
 }
 
-async function httpIngest(databaseUrl: string): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
+async function httpIngest(
+  databaseUrl: string,
+): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
   const ingest = await startService('ingest', { DATABASE_URL: databaseUrl });
   const base = ingest.base;
   try {
@@ -121,10 +134,22 @@ async function httpIngest(databaseUrl: string): Promise<Array<{ route: string; c
       source: { system: 'bench', eventId: randomUUID() },
       data,
     });
-    const opening = Array.from({ length: ACCOUNTS }, (_, i) => envelope('AccountOpened', `http-${i}`, { name: `Account ${i}`, segment: 'enterprise' }));
-    const opened = await fetch(`${base}/v1/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(opening) });
+    const opening = Array.from({ length: ACCOUNTS }, (_, i) =>
+      envelope('AccountOpened', `http-${i}`, { name: `Account ${i}`, segment: 'enterprise' }),
+    );
+    const opened = await fetch(`${base}/v1/events/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(opening),
+    });
     if (opened.status !== 201) throw new Error(`could not open the bench accounts: ${opened.status} ${await opened.text()}`);
-    const interactionData = { interactionId: 'i', channel: 'call', direction: 'outbound', sentiment: 0.2, summary: 'Follow-up call about onboarding' };
+    const interactionData = {
+      interactionId: 'i',
+      channel: 'call',
+      direction: 'outbound',
+      sentiment: 0.2,
+      summary: 'Follow-up call about onboarding',
+    };
     const randomAccount = () => `http-${Math.floor(Math.random() * ACCOUNTS)}`;
 
     const results = [];
@@ -190,7 +215,8 @@ async function main(): Promise<void> {
     if (!args['skip-http']) {
       const http = await httpIngest(url);
       console.log('\n| HTTP route | connections | events/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
-      for (const r of http) console.log(`| POST ${r.route} | ${r.connections} | ${fmt(r.eventsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+      for (const r of http)
+        console.log(`| POST ${r.route} | ${r.connections} | ${fmt(r.eventsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
     }
   } finally {
     await server.stop();

@@ -18,7 +18,11 @@ import { benchServer } from '../support/bench-database';
 import { generatePortfolio } from '../support/generate-portfolio';
 
 const { values: args } = parseArgs({
-  options: { accounts: { type: 'string', default: '10000' }, 'events-per-account': { type: 'string', default: '40' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    accounts: { type: 'string', default: '10000' },
+    'events-per-account': { type: 'string', default: '40' },
+    seconds: { type: 'string', default: '10' },
+  },
 });
 const ACCOUNTS = Number(args.accounts);
 const SECONDS = Number(args.seconds);
@@ -35,7 +39,9 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool);
   try {
     await store.migrate();
-    console.log(`bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
+    console.log(
+      `bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
+    );
     console.log(`database: ${server.description}`);
     const events = await generatePortfolio(store, ACCOUNTS, Number(args['events-per-account']));
     await ensureActiveReadModel(pool);
@@ -49,8 +55,15 @@ async function main(): Promise<void> {
         ['GET /v1/accounts/{id}/health', () => `/v1/accounts/bench-${1 + Math.floor(Math.random() * ACCOUNTS)}/health`],
         ['GET /v1/portfolio/health?limit=50', () => '/v1/portfolio/health?limit=50'],
       ] as const) {
-        const result = await autocannon({ url: query.base, connections: 100, duration: SECONDS, requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }] });
-        rows.push(`| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`);
+        const result = await autocannon({
+          url: query.base,
+          connections: 100,
+          duration: SECONDS,
+          requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+        });
+        rows.push(
+          `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
+        );
       }
       const timings: number[] = [];
       for (let i = 0; i < 10; i++) {
@@ -63,7 +76,9 @@ async function main(): Promise<void> {
       timings.sort((a, b) => a - b);
       console.log('| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
       rows.forEach((row) => console.log(row));
-      console.log(`\n/v1/portfolio/metrics over ${ACCOUNTS.toLocaleString('en-US')} accounts: median ${timings[5].toFixed(0)} ms, slowest of 10 ${timings[9].toFixed(0)} ms`);
+      console.log(
+        `\n/v1/portfolio/metrics over ${ACCOUNTS.toLocaleString('en-US')} accounts: median ${timings[5].toFixed(0)} ms, slowest of 10 ${timings[9].toFixed(0)} ms`,
+      );
     } finally {
       await query.stop();
     }
@@ -76,7 +91,13 @@ async function main(): Promise<void> {
         const accountId = `bench-${1 + (i % ACCOUNTS)}`;
         const source = { system: 'bench-fresh', eventId: randomUUID() };
         const event = encodeEvent(
-          newAccountEvent({ type: 'InteractionLogged', data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' }, accountId, occurredAt: new Date().toISOString(), source }),
+          newAccountEvent({
+            type: 'InteractionLogged',
+            data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' },
+            accountId,
+            occurredAt: new Date().toISOString(),
+            source,
+          }),
         );
         const [[appended]] = await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events: [event] }]);
         const committed = performance.now();
@@ -87,7 +108,9 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       latencies.sort((a, b) => a - b);
-      console.log(`freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+      console.log(
+        `freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      );
     } finally {
       await projector.stop();
     }

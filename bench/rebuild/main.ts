@@ -13,7 +13,9 @@ import { rebuildReadModels } from '@rapport/read-models';
 import { benchServer } from '../support/bench-database';
 import { generatePortfolio } from '../support/generate-portfolio';
 
-const { values: args } = parseArgs({ options: { accounts: { type: 'string', default: '10000' }, 'events-per-account': { type: 'string', default: '100' } } });
+const { values: args } = parseArgs({
+  options: { accounts: { type: 'string', default: '10000' }, 'events-per-account': { type: 'string', default: '100' } },
+});
 
 async function main(): Promise<void> {
   const accounts = Number(args.accounts);
@@ -24,7 +26,9 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool);
   try {
     await store.migrate();
-    console.log(`bench/rebuild: ${accounts.toLocaleString('en-US')} accounts × ~${perAccount} events; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
+    console.log(
+      `bench/rebuild: ${accounts.toLocaleString('en-US')} accounts × ~${perAccount} events; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
+    );
     console.log(`database: ${server.description}`);
     let lastReport = 0;
     const generating = performance.now();

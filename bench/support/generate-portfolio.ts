@@ -11,14 +11,30 @@ export function accountFacts(seed: number, eventsPerAccount: number): Array<[str
     facts.push(
       i % 4 === 0
         ? [at, { type: 'UsageReported', data: { product: 'core', activeUsers: 30 + ((seed + i) % 70), licensedUsers: 100 } }]
-        : [at, { type: 'InteractionLogged', data: { interactionId: `x-${i}`, channel: 'email', direction: i % 2 ? 'inbound' : 'outbound', sentiment: ((seed + i) % 21) / 10 - 1 } }],
+        : [
+            at,
+            {
+              type: 'InteractionLogged',
+              data: {
+                interactionId: `x-${i}`,
+                channel: 'email',
+                direction: i % 2 ? 'inbound' : 'outbound',
+                sentiment: ((seed + i) % 21) / 10 - 1,
+              },
+            },
+          ],
     );
   }
   return facts.sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** Appends `accounts` accounts of about `eventsPerAccount` events, many accounts per atomic append. */
-export async function generatePortfolio(store: EventStore, accounts: number, eventsPerAccount: number, onProgress?: (events: number) => void): Promise<number> {
+export async function generatePortfolio(
+  store: EventStore,
+  accounts: number,
+  eventsPerAccount: number,
+  onProgress?: (events: number) => void,
+): Promise<number> {
   let total = 0;
   let pending: StreamAppend[] = [];
   let pendingEvents = 0;

@@ -21,22 +21,42 @@ function envelope(accountId: string, type: string, data: Record<string, unknown>
 }
 const opened = (accountId: string) => envelope(accountId, 'AccountOpened', { name: `Account ${accountId}`, segment: 'mid_market' });
 const signed = (accountId: string, contractId = 'c-1') =>
-  envelope(accountId, 'ContractSigned', { contractId, products: ['core'], arr: 12000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-01-01' });
-const interaction = (accountId: string) => envelope(accountId, 'InteractionLogged', { interactionId: `i-${seq}`, channel: 'call', direction: 'outbound' });
+  envelope(accountId, 'ContractSigned', {
+    contractId,
+    products: ['core'],
+    arr: 12000,
+    currency: 'EUR',
+    startDate: '2026-01-01',
+    endDate: '2027-01-01',
+  });
+const interaction = (accountId: string) =>
+  envelope(accountId, 'InteractionLogged', { interactionId: `i-${seq}`, channel: 'call', direction: 'outbound' });
 
 async function eventCount(): Promise<number> {
   const { rows } = await pool.query('SELECT count(*)::int AS n FROM rapport_events');
   return rows[0].n;
 }
 
-const post = (body: unknown) => request(app.server).post('/v1/events').send(body as object);
-const postBatch = (body: unknown) => request(app.server).post('/v1/events/batch').send(body as object);
+const post = (body: unknown) =>
+  request(app.server)
+    .post('/v1/events')
+    .send(body as object);
+const postBatch = (body: unknown) =>
+  request(app.server)
+    .post('/v1/events/batch')
+    .send(body as object);
 
 describe('POST /v1/events', () => {
   it('appends an event, answers its place in the log, and serves it back', async () => {
     const event = { ...opened('acme'), actor: 'jane@vendor.example' };
     const created = await post(event).expect(201);
-    expect(created.body).toEqual({ eventId: expect.any(String), accountId: 'acme', version: 0, globalPosition: expect.any(Number), duplicate: false });
+    expect(created.body).toEqual({
+      eventId: expect.any(String),
+      accountId: 'acme',
+      version: 0,
+      globalPosition: expect.any(Number),
+      duplicate: false,
+    });
 
     const stored = await request(app.server).get(`/v1/events/${created.body.eventId}`).expect(200);
     expect(stored.body).toEqual({
@@ -61,12 +81,23 @@ describe('POST /v1/events', () => {
 
   it('rejects an invalid envelope with every offending field, as problem+json, appending nothing', async () => {
     const before = await eventCount();
-    const response = await post({ type: 'ContractSigned', accountId: 'acme', occurredAt: 'yesterday', source: { system: 'crm' }, data: { contractId: 'c', products: [], arr: 1.234, currency: 'EUR', startDate: '2026-01-01', endDate: '2025-01-01', colour: 'red' } }).expect(400);
+    const response = await post({
+      type: 'ContractSigned',
+      accountId: 'acme',
+      occurredAt: 'yesterday',
+      source: { system: 'crm' },
+      data: { contractId: 'c', products: [], arr: 1.234, currency: 'EUR', startDate: '2026-01-01', endDate: '2025-01-01', colour: 'red' },
+    }).expect(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: expect.stringContaining('invalid-event'), title: 'Invalid event', status: 400 });
-    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
-      ['data.arr', 'data.colour', 'data.endDate', 'data.products', 'occurredAt', 'source.eventId'],
-    );
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'data.arr',
+      'data.colour',
+      'data.endDate',
+      'data.products',
+      'occurredAt',
+      'source.eventId',
+    ]);
     expect(response.body.errors[0]).not.toHaveProperty('index');
     expect(await eventCount()).toBe(before);
   });
@@ -74,9 +105,15 @@ describe('POST /v1/events', () => {
   it('answers 404 for an account never opened and 409 for a broken rule, appending nothing', async () => {
     const before = await eventCount();
     const notFound = await post(interaction('ghost')).expect(404);
-    expect(notFound.body).toMatchObject({ status: 404, title: 'Unknown account', errors: [{ field: 'accountId', code: 'account_not_found' }] });
+    expect(notFound.body).toMatchObject({
+      status: 404,
+      title: 'Unknown account',
+      errors: [{ field: 'accountId', code: 'account_not_found' }],
+    });
     await post(opened('rules')).expect(201);
-    const conflict = await post(envelope('rules', 'ContractAmended', { contractId: 'nope', arr: 5, effectiveDate: '2026-05-01', reason: 'upsell' })).expect(409);
+    const conflict = await post(
+      envelope('rules', 'ContractAmended', { contractId: 'nope', arr: 5, effectiveDate: '2026-05-01', reason: 'upsell' }),
+    ).expect(409);
     expect(conflict.body).toMatchObject({ status: 409, errors: [{ field: 'data.contractId', code: 'contract_unknown' }] });
     expect(conflict.body.detail).toContain('nope');
     expect(await eventCount()).toBe(before + 1);
@@ -95,7 +132,11 @@ describe('POST /v1/events', () => {
     try {
       await post(opened('busy')).expect(201);
       const responses = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => request(i % 2 === 0 ? app.server : second.server).post('/v1/events').send(interaction('busy'))),
+        Array.from({ length: 200 }, (_, i) =>
+          request(i % 2 === 0 ? app.server : second.server)
+            .post('/v1/events')
+            .send(interaction('busy')),
+        ),
       );
       expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
       expect(responses.map((r) => r.body.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
@@ -114,7 +155,11 @@ describe('POST /v1/events/batch', () => {
     expect(response.body.appended).toBe(5);
     expect(response.body.duplicates).toBe(0);
     expect(response.body.results.map((r: { accountId: string; version: number }) => [r.accountId, r.version])).toEqual([
-      ['b-1', 0], ['b-1', 1], ['b-2', 0], ['b-2', 1], ['b-2', 2],
+      ['b-1', 0],
+      ['b-1', 1],
+      ['b-2', 0],
+      ['b-2', 1],
+      ['b-2', 2],
     ]);
     const positions = response.body.results.map((r: { globalPosition: number }) => r.globalPosition);
     expect(new Set(positions).size).toBe(5);
@@ -138,7 +183,12 @@ describe('POST /v1/events/batch', () => {
 
   it('validates the whole batch first: one bad item names its index and nothing is appended', async () => {
     const before = await eventCount();
-    const response = await postBatch([opened('v-1'), signed('v-1'), { ...interaction('v-1'), type: 'Nope' }, envelope('v-1', 'UsageReported', { product: 'core', activeUsers: 1, licensedUsers: 0 })]).expect(400);
+    const response = await postBatch([
+      opened('v-1'),
+      signed('v-1'),
+      { ...interaction('v-1'), type: 'Nope' },
+      envelope('v-1', 'UsageReported', { product: 'core', activeUsers: 1, licensedUsers: 0 }),
+    ]).expect(400);
     expect(response.body.errors).toEqual([
       { index: 2, field: 'type', message: expect.stringContaining('must be one of') },
       { index: 3, field: 'data.licensedUsers', message: 'must be an integer ≥ 1' },

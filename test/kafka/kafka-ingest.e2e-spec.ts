@@ -24,7 +24,10 @@ const envelope = (type: string, accountId: string, eventId: string, data: object
   JSON.stringify({ type, accountId, occurredAt: '2026-03-02T10:00:00Z', source: { system: 'kafka-test', eventId }, data });
 
 beforeAll(async () => {
-  app = await startTestApp(IngestAppModule.forRoot, { label: 'kafka_ingest', config: { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } });
+  app = await startTestApp(IngestAppModule.forRoot, {
+    label: 'kafka_ingest',
+    config: { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix },
+  });
   bus = new KafkajsMessageBus({ brokers: process.env.KAFKA_BROKERS!, clientId: 'kafka-ingest-test' });
   pool = new Pool({ connectionString: app.database.url, max: 2 });
 }, 60_000);
@@ -40,15 +43,37 @@ describe('Kafka in: rapport.ingest.v1', () => {
     await producer.send(ingestTopic, [
       { key: 'k-acme', value: envelope('AccountOpened', 'k-acme', 'open-1', { name: 'Acme' }) },
       { key: 'k-acme', value: '{"type": "AccountOpened", ' },
-      { key: 'k-acme', value: JSON.stringify({ type: 'InteractionLogged', accountId: 'k-acme', occurredAt: '2026-03-02T10:00:00Z', source: { system: 'kafka-test', eventId: 'bad-1' } }) },
+      {
+        key: 'k-acme',
+        value: JSON.stringify({
+          type: 'InteractionLogged',
+          accountId: 'k-acme',
+          occurredAt: '2026-03-02T10:00:00Z',
+          source: { system: 'kafka-test', eventId: 'bad-1' },
+        }),
+      },
       { key: 'k-acme', value: envelope('AccountOpened', 'k-acme', 'open-1', { name: 'Acme' }) },
-      { key: 'k-ghost', value: envelope('ContractSigned', 'k-ghost', 'ghost-1', { contractId: 'c', products: ['core'], arr: 1, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-01-01' }) },
-      { key: 'k-acme', value: envelope('InteractionLogged', 'k-acme', 'call-1', { interactionId: 'i', channel: 'call', direction: 'outbound' }) },
+      {
+        key: 'k-ghost',
+        value: envelope('ContractSigned', 'k-ghost', 'ghost-1', {
+          contractId: 'c',
+          products: ['core'],
+          arr: 1,
+          currency: 'EUR',
+          startDate: '2026-01-01',
+          endDate: '2027-01-01',
+        }),
+      },
+      {
+        key: 'k-acme',
+        value: envelope('InteractionLogged', 'k-acme', 'call-1', { interactionId: 'i', channel: 'call', direction: 'outbound' }),
+      },
     ]);
     await producer.disconnect();
 
     const events = await eventually(
-      async () => (await pool.query("SELECT type FROM rapport_events WHERE stream_id = 'account-k-acme' ORDER BY version")).rows.map((r) => r.type),
+      async () =>
+        (await pool.query("SELECT type FROM rapport_events WHERE stream_id = 'account-k-acme' ORDER BY version")).rows.map((r) => r.type),
       (types) => types.length >= 2,
       'the valid messages in the store',
     );
@@ -56,7 +81,11 @@ describe('Kafka in: rapport.ingest.v1', () => {
     const consumer = await bus.consume({ groupId: `dlq-reader-${randomUUID()}`, topic: dlqTopic }, async (messages) => {
       dead.push(...messages);
     });
-    await eventually(async () => dead.length, (n) => n >= 3, 'three dead letters');
+    await eventually(
+      async () => dead.length,
+      (n) => n >= 3,
+      'three dead letters',
+    );
     await consumer.stop();
 
     // The redelivered AccountOpened appended nothing.

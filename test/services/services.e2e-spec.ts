@@ -26,11 +26,23 @@ describe('the services mode: ingest, projector and query as separate processes',
     const producer = await bus.producer();
     const accountId = `svc-${randomUUID().slice(0, 6)}`;
     await producer.send(prefix + TOPICS.ingest, [
-      { key: accountId, value: JSON.stringify({ type: 'AccountOpened', accountId, occurredAt: '2026-01-01T00:00:00Z', source: { system: 'svc', eventId: `${accountId}-1` }, data: { name: 'Svc' } }) },
       {
         key: accountId,
         value: JSON.stringify({
-          type: 'InteractionLogged', accountId, occurredAt: new Date(Date.now() - 86_400_000).toISOString(), source: { system: 'svc', eventId: `${accountId}-2` },
+          type: 'AccountOpened',
+          accountId,
+          occurredAt: '2026-01-01T00:00:00Z',
+          source: { system: 'svc', eventId: `${accountId}-1` },
+          data: { name: 'Svc' },
+        }),
+      },
+      {
+        key: accountId,
+        value: JSON.stringify({
+          type: 'InteractionLogged',
+          accountId,
+          occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
+          source: { system: 'svc', eventId: `${accountId}-2` },
           data: { interactionId: 'i', channel: 'meeting', direction: 'outbound', sentiment: 0.8, executiveInvolved: true },
         }),
       },
@@ -47,7 +59,9 @@ describe('the services mode: ingest, projector and query as separate processes',
 
     const out = JSON.parse(healthChanged()!.value!);
     expect(out).toMatchObject({ accountId, figures: { band: expect.any(String) } });
-    const account = await fetch(`${services[2].base}/v1/accounts/${accountId}?minPosition=${out.causedBy.globalPosition}`).then((r) => r.json());
+    const account = await fetch(`${services[2].base}/v1/accounts/${accountId}?minPosition=${out.causedBy.globalPosition}`).then((r) =>
+      r.json(),
+    );
     expect(account).toMatchObject({ accountId, name: 'Svc' });
     const metrics = await fetch(`${services[0].base}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^rapport_events_appended_total\{via="kafka"\} [1-9]/m);

@@ -9,7 +9,12 @@ let app: TestApp;
 let seq = 0;
 
 type Fact = { type: string; accountId: string; occurredAt: string; data: Record<string, unknown> };
-const fact = (accountId: string, occurredAt: string, type: string, data: Record<string, unknown>): Fact => ({ type, accountId, occurredAt: `${occurredAt}T12:00:00Z`, data });
+const fact = (accountId: string, occurredAt: string, type: string, data: Record<string, unknown>): Fact => ({
+  type,
+  accountId,
+  occurredAt: `${occurredAt}T12:00:00Z`,
+  data,
+});
 const envelope = (f: Fact) => ({ ...f, source: { system: 'e2e', eventId: `e-${++seq}` } });
 
 /** Posts facts as one batch and returns the last global position, for ?minPosition= reads. */
@@ -22,18 +27,23 @@ async function post(facts: Fact[]): Promise<{ position: number; eventIds: string
 const get = (path: string) => request(app.server).get(path);
 
 // scoring.md's example over [2026-01-01, 2026-07-01): A 500 → 450, B 300 → 400, C 200 → 0; D in USD, flat.
-const opened = (id: string, ownerId: string) => fact(id, '2025-01-01', 'AccountOpened', { name: id.toUpperCase(), segment: 'mid_market', ownerId });
+const opened = (id: string, ownerId: string) =>
+  fact(id, '2025-01-01', 'AccountOpened', { name: id.toUpperCase(), segment: 'mid_market', ownerId });
 const signed = (id: string, arr: number, startDate: string, endDate: string, currency = 'EUR') =>
   fact(id, startDate, 'ContractSigned', { contractId: `${id}-1`, products: ['core'], arr, currency, startDate, endDate });
 const portfolio: Fact[] = [
-  opened('a', 'jane'), signed('a', 500, '2025-06-01', '2027-06-01'),
+  opened('a', 'jane'),
+  signed('a', 500, '2025-06-01', '2027-06-01'),
   fact('a', '2026-03-15', 'ContractAmended', { contractId: 'a-1', arr: 450, effectiveDate: '2026-03-15', reason: 'downgrade' }),
-  opened('b', 'jane'), signed('b', 300, '2025-09-01', '2027-09-01'),
+  opened('b', 'jane'),
+  signed('b', 300, '2025-09-01', '2027-09-01'),
   fact('b', '2026-04-01', 'ContractAmended', { contractId: 'b-1', arr: 400, effectiveDate: '2026-04-01', reason: 'upsell' }),
-  opened('c', 'omar'), signed('c', 200, '2025-07-01', '2026-07-01'),
+  opened('c', 'omar'),
+  signed('c', 200, '2025-07-01', '2026-07-01'),
   fact('c', '2026-05-01', 'RenewalOpened', { renewalId: 'r', contractId: 'c-1', dueDate: '2026-06-01' }),
   fact('c', '2026-06-10', 'RenewalLost', { renewalId: 'r', contractId: 'c-1', reason: 'competitor' }),
-  opened('d', 'omar'), signed('d', 1000, '2025-01-01', '2028-01-01', 'USD'),
+  opened('d', 'omar'),
+  signed('d', 1000, '2025-01-01', '2028-01-01', 'USD'),
   fact('d', '2026-11-01', 'InteractionLogged', { interactionId: 'i', channel: 'call', direction: 'outbound', sentiment: 0.5 }),
   fact('d', '2026-11-02', 'UsageReported', { product: 'core', activeUsers: 95, licensedUsers: 100 }),
 ];
@@ -50,17 +60,41 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('the standalone app: post events, then read their effect', () => {
-  it('computes scoring.md\'s GRR/NRR example over HTTP', async () => {
+  it("computes scoring.md's GRR/NRR example over HTTP", async () => {
     const response = await get(`/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01&minPosition=${last}`).expect(200);
     expect(response.body.asOfPosition).toBeGreaterThanOrEqual(last);
     expect(response.body.currencies).toEqual([
-      { currency: 'EUR', cohortSize: 3, startingArr: 1000, endingArr: 850, grr: 0.75, nrr: 0.85, churnedArr: 200, contractionArr: 50, expansionArr: 100, logoChurnRate: 0.3333, churnedAccounts: 1 },
-      { currency: 'USD', cohortSize: 1, startingArr: 1000, endingArr: 1000, grr: 1, nrr: 1, churnedArr: 0, contractionArr: 0, expansionArr: 0, logoChurnRate: 0, churnedAccounts: 0 },
+      {
+        currency: 'EUR',
+        cohortSize: 3,
+        startingArr: 1000,
+        endingArr: 850,
+        grr: 0.75,
+        nrr: 0.85,
+        churnedArr: 200,
+        contractionArr: 50,
+        expansionArr: 100,
+        logoChurnRate: 0.3333,
+        churnedAccounts: 1,
+      },
+      {
+        currency: 'USD',
+        cohortSize: 1,
+        startingArr: 1000,
+        endingArr: 1000,
+        grr: 1,
+        nrr: 1,
+        churnedArr: 0,
+        contractionArr: 0,
+        expansionArr: 0,
+        logoChurnRate: 0,
+        churnedAccounts: 0,
+      },
     ]);
     expect(response.body.renewals).toEqual({ won: 0, lost: 1, rate: 0 });
   });
 
-  it('answers an account\'s health as the domain computes it, now and at a past instant', async () => {
+  it("answers an account's health as the domain computes it, now and at a past instant", async () => {
     const timed = portfolio
       .filter((f) => f.accountId === 'd')
       .map((f, i) => ({ eventId: `x-${i}`, type: f.type, data: f.data, occurredAt: f.occurredAt }) as AccountStreamEvent);
@@ -68,7 +102,11 @@ describe('the standalone app: post events, then read their effect', () => {
     const expected = accountHealth(foldAccount('d', timed, { at: END_OF_DAY }), END_OF_DAY, DEFAULT_SCORING_CONFIG);
     expect(now.body).toEqual({ accountId: 'd', ...JSON.parse(JSON.stringify(expected)), asOfPosition: expect.any(Number) });
     expect(now.body.components.map((c: { name: string; hasData: boolean }) => [c.name, c.hasData])).toEqual([
-      ['engagement', true], ['sentiment', true], ['support', false], ['adoption', true], ['commercial', true],
+      ['engagement', true],
+      ['sentiment', true],
+      ['support', false],
+      ['adoption', true],
+      ['commercial', true],
     ]);
     const past = new Date('2026-11-01T18:00:00Z');
     const then = await get(`/v1/accounts/d/health?at=${past.toISOString()}`).expect(200);
@@ -78,7 +116,15 @@ describe('the standalone app: post events, then read their effect', () => {
 
   it('shows the account, with churn drivers, ARR at risk and open renewals', async () => {
     const response = await get('/v1/accounts/a').expect(200);
-    expect(response.body).toMatchObject({ accountId: 'a', name: 'A', ownerId: 'jane', keyAccount: false, arr: { EUR: 450 }, products: ['core'], openRenewals: [] });
+    expect(response.body).toMatchObject({
+      accountId: 'a',
+      name: 'A',
+      ownerId: 'jane',
+      keyAccount: false,
+      arr: { EUR: 450 },
+      products: ['core'],
+      openRenewals: [],
+    });
     expect(response.body.churnRisk.drivers.map((d: { name: string }) => d.name)).toEqual(expect.arrayContaining(['no_recent_interaction']));
     const c = await get('/v1/accounts/c').expect(200);
     expect(c.body.health.band).toBe('churned');
@@ -95,7 +141,9 @@ describe('the standalone app: post events, then read their effect', () => {
     const second = await get(`/v1/portfolio/health?limit=3&cursor=${first.body.nextCursor}`).expect(200);
     expect([...first.body.items, ...second.body.items]).toEqual(all.body.items);
     expect(second.body.nextCursor).toBeNull();
-    expect((await get('/v1/portfolio/health?band=churned').expect(200)).body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['c']);
+    expect((await get('/v1/portfolio/health?band=churned').expect(200)).body.items.map((i: { accountId: string }) => i.accountId)).toEqual([
+      'c',
+    ]);
   });
 
   it('ranks churn risk with drivers and ARR at risk for a horizon, with totals per currency', async () => {
@@ -119,16 +167,30 @@ describe('the standalone app: post events, then read their effect', () => {
     const facts = [fact('hist', '2023-11-25', 'AccountOpened', { name: 'H', segment: 'smb' })];
     for (let month = 0; month < 36; month++) {
       const day = new Date(Date.UTC(2023, 11 + month, 1)).toISOString().slice(0, 10);
-      facts.push(fact('hist', day, 'InteractionLogged', { interactionId: `i-${month}`, channel: 'email', direction: 'inbound', sentiment: (month % 5) / 5 }));
+      facts.push(
+        fact('hist', day, 'InteractionLogged', {
+          interactionId: `i-${month}`,
+          channel: 'email',
+          direction: 'inbound',
+          sentiment: (month % 5) / 5,
+        }),
+      );
     }
     const { position } = await post(facts);
     const history = await get(`/v1/accounts/hist/health/history?from=2023-11-23&to=2026-11-22&minPosition=${position}`).expect(200);
     expect(history.body.points).toHaveLength(1096);
     expect(history.body.points[0]).toEqual({ date: '2023-11-23', score: null, band: null });
     // Opened on 2023-11-25, first interaction on 2023-12-01: no component has data before.
-    expect(history.body.points.filter((p: { score: number | null }) => p.score === null).map((p: { date: string }) => p.date)).toEqual(
-      ['2023-11-23', '2023-11-24', '2023-11-25', '2023-11-26', '2023-11-27', '2023-11-28', '2023-11-29', '2023-11-30'],
-    );
+    expect(history.body.points.filter((p: { score: number | null }) => p.score === null).map((p: { date: string }) => p.date)).toEqual([
+      '2023-11-23',
+      '2023-11-24',
+      '2023-11-25',
+      '2023-11-26',
+      '2023-11-27',
+      '2023-11-28',
+      '2023-11-29',
+      '2023-11-30',
+    ]);
     expect(history.body.points[8]).toMatchObject({ date: '2023-12-01', score: expect.any(Number) });
   });
 
@@ -144,7 +206,14 @@ describe('the standalone app: post events, then read their effect', () => {
   it('takes a retraction into every figure: the upsell retracted, B stays at 300', async () => {
     const { position } = await post([fact('b', '2026-11-20', 'EventRetracted', { targetEventId: upsellId, reason: 'entered twice' })]);
     const response = await get(`/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01&minPosition=${position}`).expect(200);
-    expect(response.body.currencies[0]).toMatchObject({ currency: 'EUR', startingArr: 1000, endingArr: 750, grr: 0.75, nrr: 0.75, expansionArr: 0 });
+    expect(response.body.currencies[0]).toMatchObject({
+      currency: 'EUR',
+      startingArr: 1000,
+      endingArr: 750,
+      grr: 0.75,
+      nrr: 0.75,
+      expansionArr: 0,
+    });
     expect((await get('/v1/accounts/b').expect(200)).body.arr).toEqual({ EUR: 300 });
   });
 
@@ -170,13 +239,17 @@ describe('the standalone app: post events, then read their effect', () => {
     expect(value(/^rapport_events_appended_total\{via="http"\} (\d+)$/m)).toBeGreaterThanOrEqual(portfolio.length);
     expect(value(/^rapport_projection_lag_events (\d+)$/m)).toBe(0);
     expect(value(/^rapport_outbox_backlog (\d+)$/m)).toBeGreaterThan(0); // no Kafka here: nothing relays them
-    expect(metrics.text).toMatch(/rapport_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/v1\/accounts\/:id\/health",status="200"\} \d+/);
+    expect(metrics.text).toMatch(
+      /rapport_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/v1\/accounts\/:id\/health",status="200"\} \d+/,
+    );
   });
 
   it('serves its OpenAPI description', async () => {
     const { openApiDocument } = await import('@rapport/platform');
     const doc = openApiDocument(app.app, 'Rapport API');
-    expect(doc.paths['/v1/portfolio/health'].get?.parameters?.map((p) => ('name' in p ? p.name : ''))).toEqual(expect.arrayContaining(['band', 'ownerId', 'cursor']));
+    expect(doc.paths['/v1/portfolio/health'].get?.parameters?.map((p) => ('name' in p ? p.name : ''))).toEqual(
+      expect.arrayContaining(['band', 'ownerId', 'cursor']),
+    );
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/accounts/{id}/health', '/v1/portfolio/metrics']));
   });
 });

@@ -16,20 +16,61 @@ export async function appendFacts(store: EventStore, accountId: string, facts: A
 export function aYearOf(seed: number): Array<[string, AccountEvent]> {
   const day = (d: number, h = 10) => new Date(Date.UTC(2025, 10, 1, h) + d * 86_400_000).toISOString();
   const facts: Array<[string, AccountEvent]> = [
-    [day(0), { type: 'AccountOpened', data: { name: `Account ${seed}`, segment: (['enterprise', 'mid_market', 'smb'] as const)[seed % 3], ownerId: `owner-${seed % 4}` } }],
-    [day(1), { type: 'ContractSigned', data: { contractId: 'c1', products: seed % 2 ? ['core'] : ['core', 'bi'], arr: 10_000 + seed * 1_000, currency: seed % 5 === 0 ? 'USD' : 'EUR', startDate: '2025-11-15', endDate: '2026-11-15' } }],
+    [
+      day(0),
+      {
+        type: 'AccountOpened',
+        data: { name: `Account ${seed}`, segment: (['enterprise', 'mid_market', 'smb'] as const)[seed % 3], ownerId: `owner-${seed % 4}` },
+      },
+    ],
+    [
+      day(1),
+      {
+        type: 'ContractSigned',
+        data: {
+          contractId: 'c1',
+          products: seed % 2 ? ['core'] : ['core', 'bi'],
+          arr: 10_000 + seed * 1_000,
+          currency: seed % 5 === 0 ? 'USD' : 'EUR',
+          startDate: '2025-11-15',
+          endDate: '2026-11-15',
+        },
+      },
+    ],
   ];
   for (let d = 3; d < 380; d += 9 + (seed % 7)) {
-    facts.push([day(d), { type: 'InteractionLogged', data: { interactionId: `i-${d}`, channel: 'meeting', direction: 'outbound', sentiment: ((seed * d) % 11) / 10 - 0.5, executiveInvolved: d % 5 === 0 } }]);
+    facts.push([
+      day(d),
+      {
+        type: 'InteractionLogged',
+        data: {
+          interactionId: `i-${d}`,
+          channel: 'meeting',
+          direction: 'outbound',
+          sentiment: ((seed * d) % 11) / 10 - 0.5,
+          executiveInvolved: d % 5 === 0,
+        },
+      },
+    ]);
   }
   facts.push([day(60), { type: 'UsageReported', data: { product: 'core', activeUsers: 60 + (seed % 40), licensedUsers: 100 } }]);
   facts.push([day(200), { type: 'UsageReported', data: { product: 'core', activeUsers: 40 + (seed % 60), licensedUsers: 100 } }]);
   facts.push([day(90), { type: 'SurveyResponded', data: { surveyId: 's1', kind: 'nps', score: seed % 11 } }]);
   facts.push([day(100), { type: 'SupportTicketOpened', data: { ticketId: 't1', severity: seed % 3 === 0 ? 'urgent' : 'high' } }]);
   if (seed % 2) facts.push([day(103), { type: 'SupportTicketResolved', data: { ticketId: 't1' } }]);
-  facts.push([day(150), { type: 'ContractAmended', data: { contractId: 'c1', arr: 10_000 + seed * 1_200, effectiveDate: '2026-04-01', reason: seed % 3 ? 'upsell' : 'downgrade' } }]);
+  facts.push([
+    day(150),
+    {
+      type: 'ContractAmended',
+      data: { contractId: 'c1', arr: 10_000 + seed * 1_200, effectiveDate: '2026-04-01', reason: seed % 3 ? 'upsell' : 'downgrade' },
+    },
+  ]);
   facts.push([day(300), { type: 'RenewalOpened', data: { renewalId: 'r1', contractId: 'c1', dueDate: '2026-11-01' } }]);
   if (seed % 4 === 1) facts.push([day(340), { type: 'RenewalLost', data: { renewalId: 'r1', contractId: 'c1', reason: 'competitor' } }]);
-  else if (seed % 4 === 2) facts.push([day(340), { type: 'RenewalWon', data: { renewalId: 'r1', contractId: 'c1', newEndDate: '2027-11-15', arr: 12_000 + seed * 1_000 } }]);
+  else if (seed % 4 === 2)
+    facts.push([
+      day(340),
+      { type: 'RenewalWon', data: { renewalId: 'r1', contractId: 'c1', newEndDate: '2027-11-15', arr: 12_000 + seed * 1_000 } },
+    ]);
   return facts.sort(([a], [b]) => a.localeCompare(b));
 }

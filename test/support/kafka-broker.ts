@@ -39,12 +39,19 @@ export function privateKafkaBroker(home: string, port: number) {
   const env = { ...process.env, KAFKA_HOME: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
   const run = (command: 'start' | 'stop') => {
     // Reuse the jars the shared broker already fetched.
-    const result = spawnSync('bash', ['-c', `mkdir -p "${home}" && [ -e "${home}/lib" ] || ln -s "${join(ROOT, '.kafka', 'lib')}" "${home}/lib"; bash "${SCRIPT}" ${command}`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env,
-      timeout: 180_000,
-    });
+    const result = spawnSync(
+      'bash',
+      [
+        '-c',
+        `mkdir -p "${home}" && [ -e "${home}/lib" ] || ln -s "${join(ROOT, '.kafka', 'lib')}" "${home}/lib"; bash "${SCRIPT}" ${command}`,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env,
+        timeout: 180_000,
+      },
+    );
     if (result.status !== 0) throw new Error(`kafka-broker.sh ${command} failed: ${result.stderr}`);
     return result.stdout.trim();
   };

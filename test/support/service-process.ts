@@ -16,7 +16,11 @@ export interface ServiceProcess {
 
 /** Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. */
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stdout.on('data', (chunk) => output.push(String(chunk)));
   child.stderr.on('data', (chunk) => output.push(String(chunk)));
@@ -24,7 +28,9 @@ export function spawnService(name: string, env: Record<string, string>): { child
 }
 
 export function exitCode(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
 /** Starts a built app on a free port and waits until /health/ready answers 200. */
@@ -32,7 +38,13 @@ export async function startService(name: string, env: Record<string, string>): P
   const port = await findFreePort();
   const { child, output } = spawnService(name, { ...env, PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)); i++) {
+  for (
+    let i = 0;
+    !(await fetch(`${base}/health/ready`)
+      .then((r) => r.ok)
+      .catch(() => false));
+    i++
+  ) {
     if (i > 200 || child.exitCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not become ready (run \`npm run build\` first):\n${output.join('')}`);

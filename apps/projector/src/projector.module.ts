@@ -29,13 +29,16 @@ export class ProjectorRunner implements OnApplicationBootstrap, BeforeApplicatio
     metrics: Metrics,
     readiness: Readiness,
   ) {
-    const log = { info: (message: string) => this.logger.log(message), error: (message: string, error?: unknown) => this.logger.error({ err: error }, message) };
+    const log = {
+      info: (message: string) => this.logger.log(message),
+      error: (message: string, error?: unknown) => this.logger.error({ err: error }, message),
+    };
     this.projector = new ReadModelProjector(pool, store, clock, config, log);
     if (bus) this.relay = new OutboxRelay(pool, bus, topics.accountHealth, log);
     const lag = async () => Math.max(0, (await store.headPosition()) - this.projector.checkpoint);
     metrics.gauge('rapport_projection_lag_events', 'Events in the log not yet in the read models', lag);
     metrics.gauge('rapport_outbox_backlog', 'Outbound events not yet relayed to Kafka', async () =>
-      Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL")).rows[0].n),
+      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL')).rows[0].n),
     );
     readiness.register('projector', async () => {
       const behind = await lag();

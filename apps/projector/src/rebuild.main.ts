@@ -40,8 +40,10 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `rebuilt ${result.accounts.toLocaleString('en-US')} accounts from ${result.events.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(result.events / seconds).toLocaleString('en-US')} events/s); now serving ${result.schema}, dropped ${result.previousSchema}`,
+      `rebuilt ${result.accounts.toLocaleString('en-US')} accounts from ${result.events.toLocaleString('en-US')} events ` +
+        `in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(result.events / seconds).toLocaleString('en-US')} events/s); ` +
+        `now serving ${result.schema}, dropped ${result.previousSchema}`,
     );
   } finally {
     await store.close();

@@ -7,7 +7,8 @@ import { IsCalendarDate, IsInstantWithZone } from '@rapport/domain';
 function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer from ${min} to ${max}`) {
   const message = `must be ${what}`;
   return (target: object, key: string) => {
-    for (const decorate of [IsOptional(), Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]) decorate(target, key);
+    for (const decorate of [IsOptional(), Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })])
+      decorate(target, key);
   };
 }
 
@@ -51,7 +52,7 @@ export class PageQuery extends ReadOptions {
   @IntParam(1, 500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s nextCursor.' })
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's nextCursor." })
   @IsOptional()
   @IsString()
   @Length(1, 500)
@@ -78,7 +79,12 @@ export class PortfolioHealthQuery extends PageQuery {
 }
 
 export class ChurnRiskQuery extends PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 730, default: 90, description: 'ARR at risk counts terms ending (or renewals due) within this many days.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 730,
+    default: 90,
+    description: 'ARR at risk counts terms ending (or renewals due) within this many days.',
+  })
   @IntParam(1, 730)
   horizonDays?: number;
 }

@@ -27,7 +27,9 @@ export class ReadModelReader implements OnModuleDestroy {
 
   /** The first read makes sure a read model exists (DDL under a lock); refreshes are one plain SELECT. */
   private activeSchema(): Promise<string> {
-    this.schema ??= this.ensured ? this.readActive() : ensureActiveReadModel(this.pool).then((active) => ((this.ensured = true), active.schema));
+    this.schema ??= this.ensured
+      ? this.readActive()
+      : ensureActiveReadModel(this.pool).then((active) => ((this.ensured = true), active.schema));
     this.schema.catch(() => (this.schema = undefined));
     return this.schema;
   }

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
       databaseUrl = embedded.databaseUrl(EMBEDDED_DATABASE);
       recordRunningServer(dataDir, databaseUrl);
     }
-    const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), { bufferLogs: true, bodyParser: false });
+    const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), {
+      bufferLogs: true,
+      bodyParser: false,
+    });
     configureHttpApp(app);
     setupOpenApi(app, 'Rapport API');
     await app.listen(port);

@@ -52,7 +52,8 @@ export function planAppend(context: AppendPlanContext, streams: StreamAppend[]):
   const results: AppendResult[][] = [];
 
   for (const stream of streams) {
-    if (stream.events.some((event) => !lookup(event.eventId))) checkExpectedVersion(stream.streamId, stream.expectedVersion, versionOf(stream.streamId));
+    if (stream.events.some((event) => !lookup(event.eventId)))
+      checkExpectedVersion(stream.streamId, stream.expectedVersion, versionOf(stream.streamId));
     const streamResults: AppendResult[] = [];
     for (const event of stream.events) {
       const first = lookup(event.eventId);

@@ -16,7 +16,10 @@ export class KafkajsMessageBus implements MessageBus {
   constructor(options: KafkaOptions) {
     this.kafka = new Kafka({
       clientId: options.clientId,
-      brokers: options.brokers.split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: options.brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       logLevel: logLevel.NOTHING,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
@@ -28,7 +31,8 @@ export class KafkajsMessageBus implements MessageBus {
     try {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.name));
-      if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
+      if (missing.length > 0)
+        await admin.createTopics({ topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })), waitForLeaders: true });
     } finally {
       await admin.disconnect();
     }
@@ -70,7 +74,9 @@ export class KafkajsMessageBus implements MessageBus {
             offset: m.offset,
             key: m.key?.toString('utf8') ?? null,
             value: m.value?.toString('utf8') ?? null,
-            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')])),
+            headers: Object.fromEntries(
+              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')]),
+            ),
           })),
         );
         const last = batch.messages[batch.messages.length - 1].offset;

@@ -33,7 +33,11 @@ class MessageBusLifecycle implements OnApplicationShutdown {
       inject: [ConfigService],
       useFactory: (config: ConfigService): TopicNames => {
         const prefix = config.get<string>('KAFKA_TOPIC_PREFIX') ?? '';
-        return { ingest: prefix + TOPICS.ingest, ingestDeadLetters: prefix + TOPICS.ingestDeadLetters, accountHealth: prefix + TOPICS.accountHealth };
+        return {
+          ingest: prefix + TOPICS.ingest,
+          ingestDeadLetters: prefix + TOPICS.ingestDeadLetters,
+          accountHealth: prefix + TOPICS.accountHealth,
+        };
       },
     },
     MessageBusLifecycle,

@@ -39,13 +39,14 @@ describe('OutboxRelay', () => {
       return { eventId: randomUUID(), type: 'AccountHealthChanged', accountId: `acct-${seq % 3}`, n: seq };
     });
     await pool.query(
-      `INSERT INTO rapport_outbox (event_id, account_id, type, payload) SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) e`,
+      `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) e`,
       [JSON.stringify(events)],
     );
     return events.map((e) => e.eventId);
   }
 
-  it('delivers every event, in order per account, through a relay crash between send and mark and a broker outage; repeats keep their eventId', async () => {
+  it('delivers every event, in order per account, through a relay crash between send and mark and a broker outage', async () => {
     const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
     const topic = `health-${randomUUID().slice(0, 8)}`;
     await bus.ensureTopics([{ name: topic, partitions: 3 }]);
@@ -96,7 +97,9 @@ describe('OutboxRelay', () => {
     const firstSeen = new Map<string, number>();
     received.forEach((m, i) => firstSeen.has(m.headers['rapport-event-id']) || firstSeen.set(m.headers['rapport-event-id'], i));
     for (const account of ['acct-0', 'acct-1', 'acct-2']) {
-      const order = received.filter((m) => m.key === account && firstSeen.get(m.headers['rapport-event-id']) === received.indexOf(m)).map((m) => JSON.parse(m.value!).n);
+      const order = received
+        .filter((m) => m.key === account && firstSeen.get(m.headers['rapport-event-id']) === received.indexOf(m))
+        .map((m) => JSON.parse(m.value!).n);
       expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(order.length).toBeGreaterThan(10);
     }

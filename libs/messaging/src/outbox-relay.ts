@@ -81,7 +81,11 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     await producer.send(
       this.topic,
-      rows.map((r) => ({ key: r.account_id, value: JSON.stringify(r.payload), headers: { 'rapport-event-id': r.event_id, 'rapport-event-type': r.type } })),
+      rows.map((r) => ({
+        key: r.account_id,
+        value: JSON.stringify(r.payload),
+        headers: { 'rapport-event-id': r.event_id, 'rapport-event-type': r.type },
+      })),
     );
     await client.query('UPDATE rapport_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
     return rows.length;

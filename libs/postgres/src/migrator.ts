@@ -17,7 +17,8 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [table]);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${table} (
+         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
     const applied = new Set(rows.map((r) => r.version));
@@ -31,7 +32,9 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${component} ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`migration ${component} ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       newlyApplied.push(migration.version);
     }

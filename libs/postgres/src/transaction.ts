@@ -23,5 +23,5 @@ export async function inTransaction<T>(on: Pool | PoolClient, work: (client: Poo
 }
 
 function isPool(on: Pool | PoolClient): on is Pool {
-  return on instanceof Pool || typeof (on).release !== 'function';
+  return on instanceof Pool || typeof on.release !== 'function';
 }

@@ -44,7 +44,13 @@ export function evaluationTime(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - 1);
 }
 
-export function projectAccount(accountId: string, events: readonly AccountStreamEvent[], lastPosition: number, evaluatedAt: Date, config: ScoringConfig): AccountProjection {
+export function projectAccount(
+  accountId: string,
+  events: readonly AccountStreamEvent[],
+  lastPosition: number,
+  evaluatedAt: Date,
+  config: ScoringConfig,
+): AccountProjection {
   const state = foldAccount(accountId, events, { at: evaluatedAt });
   const today = utcDay(evaluatedAt);
   const health = accountHealth(state, evaluatedAt, config);
@@ -53,14 +59,22 @@ export function projectAccount(accountId: string, events: readonly AccountStream
     accountId,
     lastPosition,
     evaluatedAt,
-    profile: { opened: state.opened, name: state.name ?? null, segment: state.segment ?? null, ownerId: state.ownerId ?? null, keyAccount: state.keyAccount },
+    profile: {
+      opened: state.opened,
+      name: state.name ?? null,
+      segment: state.segment ?? null,
+      ownerId: state.ownerId ?? null,
+      keyAccount: state.keyAccount,
+    },
     arr: Object.fromEntries(arrOn(state, today)),
     products: productsInForce(state, today),
     health,
     churn: churnRisk(state, health, evaluatedAt, config),
     arrAtRisk: Object.fromEntries(arrAtRisk(state, evaluatedAt)),
     signals: ownSignals,
-    openRenewals: [...state.renewals.values()].filter((r) => !r.outcome).map(({ renewalId, contractId, dueDate }) => ({ renewalId, contractId, dueDate })),
+    openRenewals: [...state.renewals.values()]
+      .filter((r) => !r.outcome)
+      .map(({ renewalId, contractId, dueDate }) => ({ renewalId, contractId, dueDate })),
     segments: arrSegments(state),
     terms: [...state.contracts.values()]
       .filter((c) => contractArrOn(c, today) > 0)
@@ -71,12 +85,16 @@ export function projectAccount(accountId: string, events: readonly AccountStream
         endDate: c.endDate,
         renewalDue: [...state.renewals.values()].find((r) => r.contractId === c.contractId && !r.outcome)?.dueDate ?? null,
       })),
-    renewalOutcomes: [...state.renewals.values()].flatMap((r) => (r.outcome ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at) }] : [])),
+    renewalOutcomes: [...state.renewals.values()].flatMap((r) =>
+      r.outcome ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at) }] : [],
+    ),
     npsResponses: state.surveys.filter((s) => s.kind === 'nps').map((s) => ({ occurredAt: new Date(s.at), score: s.score })),
     realisedExpansion: realisedExpansion(state),
   };
 }
 
 function productsInForce(state: AccountState, today: string): string[] {
-  return [...new Set([...state.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate).flatMap((c) => c.products))].sort();
+  return [
+    ...new Set([...state.contracts.values()].filter((c) => c.startDate <= today && today < c.endDate).flatMap((c) => c.products)),
+  ].sort();
 }

@@ -29,21 +29,45 @@ export const CHURN_RISK_THRESHOLD = 60;
 const OUTBOUND_NAMESPACE = 'a3c9e1f4-58b2-4c7d-9e06-7f1d2b3c4a5e';
 
 /** What changed between an account's previous figures and its new projection, as api.md's outbound events. */
-export function outboundEvents(previous: PreviousFigures | undefined, next: AccountProjection, causedBy: OutboundEvent['causedBy'], occurredAt: string): OutboundEvent[] {
+export function outboundEvents(
+  previous: PreviousFigures | undefined,
+  next: AccountProjection,
+  causedBy: OutboundEvent['causedBy'],
+  occurredAt: string,
+): OutboundEvent[] {
   const events: OutboundEvent[] = [];
   const cause = 'eventId' in causedBy ? causedBy.eventId : `${causedBy.reevaluation}@${causedBy.globalPosition}`;
   const add = (type: OutboundEventType, figures: Record<string, unknown>, discriminator = '') =>
-    events.push({ eventId: uuidv5(`${type}|${next.accountId}|${cause}|${discriminator}`, OUTBOUND_NAMESPACE), type, accountId: next.accountId, occurredAt, causedBy, figures });
+    events.push({
+      eventId: uuidv5(`${type}|${next.accountId}|${cause}|${discriminator}`, OUTBOUND_NAMESPACE),
+      type,
+      accountId: next.accountId,
+      occurredAt,
+      causedBy,
+      figures,
+    });
 
   const score = next.health.score;
   const before = previous?.healthScore ?? null;
   const bandChanged = (previous?.healthBand ?? null) !== next.health.band;
-  const scoreMoved = (before === null) !== (score === null) || (before !== null && score !== null && Math.abs(score - before) >= HEALTH_CHANGE_POINTS);
+  const scoreMoved =
+    (before === null) !== (score === null) || (before !== null && score !== null && Math.abs(score - before) >= HEALTH_CHANGE_POINTS);
   if (bandChanged || scoreMoved) {
-    add('AccountHealthChanged', { score, band: next.health.band, coverage: next.health.coverage, previousScore: before, previousBand: previous?.healthBand ?? null });
+    add('AccountHealthChanged', {
+      score,
+      band: next.health.band,
+      coverage: next.health.coverage,
+      previousScore: before,
+      previousBand: previous?.healthBand ?? null,
+    });
   }
   if ((previous?.churnScore ?? 0) < CHURN_RISK_THRESHOLD && next.churn.score >= CHURN_RISK_THRESHOLD) {
-    add('ChurnRiskRaised', { score: next.churn.score, previousScore: previous?.churnScore ?? null, drivers: next.churn.drivers, arrAtRisk: next.arrAtRisk });
+    add('ChurnRiskRaised', {
+      score: next.churn.score,
+      previousScore: previous?.churnScore ?? null,
+      drivers: next.churn.drivers,
+      arrAtRisk: next.arrAtRisk,
+    });
   }
   const known = new Set((previous?.signals ?? []).map((s) => s.name));
   for (const signal of next.signals) if (!known.has(signal.name)) add('ExpansionSignalDetected', { signal }, signal.name);

@@ -50,6 +50,9 @@ export interface OutboxRow {
 
 /** Outbox events after `seq`, in order (SSE and catch-up readers). */
 export async function readOutbox(pool: Pool, afterSeq: number, limit: number): Promise<OutboxRow[]> {
-  const { rows } = await pool.query<{ seq: string; payload: OutboundEvent }>('SELECT seq, payload FROM rapport_outbox WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit]);
+  const { rows } = await pool.query<{ seq: string; payload: OutboundEvent }>(
+    'SELECT seq, payload FROM rapport_outbox WHERE seq > $1 ORDER BY seq LIMIT $2',
+    [afterSeq, limit],
+  );
   return rows.map((r) => ({ seq: Number(r.seq), event: r.payload }));
 }

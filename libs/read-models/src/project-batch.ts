@@ -27,7 +27,14 @@ export function projectBatch(
   for (const [accountId, cause] of lastOfBatch) {
     const projection = project(accountId, streams.get(accountId) ?? [], at, config);
     projections.push(projection);
-    outbound.push(...outboundEvents(previous.get(accountId), projection, { eventId: cause.eventId, globalPosition: cause.globalPosition }, cause.occurredAt));
+    outbound.push(
+      ...outboundEvents(
+        previous.get(accountId),
+        projection,
+        { eventId: cause.eventId, globalPosition: cause.globalPosition },
+        cause.occurredAt,
+      ),
+    );
   }
   return { projections, outbound };
 }

@@ -33,7 +33,8 @@ export function withCheckpoint(
     const active = await readActiveReadModel(client, 'share');
     if (active?.schema !== schema) throw new ReadModelMoved(`${schema} is no longer the active schema`);
     const checkpoint = await readCheckpoint(client, schema, true);
-    if (expectedPosition !== undefined && checkpoint.position !== expectedPosition) throw new ReadModelMoved(`checkpoint at ${checkpoint.position}, expected ${expectedPosition}`);
+    if (expectedPosition !== undefined && checkpoint.position !== expectedPosition)
+      throw new ReadModelMoved(`checkpoint at ${checkpoint.position}, expected ${expectedPosition}`);
     const next = await work(client, checkpoint);
     if (next.position !== checkpoint.position || next.evaluationDay !== checkpoint.evaluationDay) {
       await writeCheckpoint(client, schema, next.position, next.evaluationDay);

@@ -42,7 +42,7 @@ describe('ReadModelProjector', () => {
     await env.database.drop();
   });
 
-  it('stores for each account exactly the domain\'s figures at the end of the day', async () => {
+  it("stores for each account exactly the domain's figures at the end of the day", async () => {
     const projector = new ReadModelProjector(env.pool, env.store, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 37 });
     projector.start();
     await untilCaughtUp(projector, env.store);
@@ -51,7 +51,13 @@ describe('ReadModelProjector', () => {
     const { rows } = await env.pool.query(`SELECT * FROM ${schema}.rm_accounts ORDER BY account_id`);
     expect(rows).toHaveLength(12);
     const stream = await env.store.readStream('account-acct-7');
-    const expected = projectAccount('acct-7', stream.map(decodeEvent), stream[stream.length - 1].globalPosition, evaluationTime(now), DEFAULT_SCORING_CONFIG);
+    const expected = projectAccount(
+      'acct-7',
+      stream.map(decodeEvent),
+      stream[stream.length - 1].globalPosition,
+      evaluationTime(now),
+      DEFAULT_SCORING_CONFIG,
+    );
     const row = rows.find((r) => r.account_id === 'acct-7');
     expect(row).toMatchObject({
       health_score: expected.health.score,
@@ -76,7 +82,7 @@ describe('ReadModelProjector', () => {
       faultyPool.on('connect', (client) => {
         const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
         (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
+          const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
           if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
             failures += 1;
             return Promise.reject(new Error('injected failure'));
@@ -85,7 +91,10 @@ describe('ReadModelProjector', () => {
         };
       });
       const faultyStore = new PostgresEventStore(faultyPool, { idleWaitMs: 100 });
-      const crashing = new ReadModelProjector(faultyPool, faultyStore, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 20, retryDelayMs: 1 });
+      const crashing = new ReadModelProjector(faultyPool, faultyStore, clock, DEFAULT_SCORING_CONFIG, silent, {
+        batchSize: 20,
+        retryDelayMs: 1,
+      });
       crashing.start();
       await untilCaughtUp(crashing, target.store);
       await crashing.stop();
@@ -115,21 +124,33 @@ describe('ReadModelProjector', () => {
     projector.start();
     const [signed] = await appendFacts(env.store, 'retract-me', [
       ['2026-01-01T00:00:00Z', { type: 'AccountOpened', data: { name: 'R' } }],
-    ]).then(async () => appendFacts(env.store, 'retract-me', [
-      ['2026-01-02T00:00:00Z', { type: 'ContractSigned', data: { contractId: 'x', products: ['core'], arr: 5000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-06-01' } }],
-    ]));
+    ]).then(async () =>
+      appendFacts(env.store, 'retract-me', [
+        [
+          '2026-01-02T00:00:00Z',
+          {
+            type: 'ContractSigned',
+            data: { contractId: 'x', products: ['core'], arr: 5000, currency: 'EUR', startDate: '2026-01-01', endDate: '2027-06-01' },
+          },
+        ],
+      ]),
+    );
     await untilCaughtUp(projector, env.store);
     const { schema } = await ensureActiveReadModel(env.pool);
     const arrOf = async () => (await env.pool.query(`SELECT arr FROM ${schema}.rm_accounts WHERE account_id = 'retract-me'`)).rows[0].arr;
     expect(await arrOf()).toEqual({ EUR: 5000 });
-    await appendFacts(env.store, 'retract-me', [['2026-02-01T00:00:00Z', { type: 'EventRetracted', data: { targetEventId: signed.eventId, reason: 'wrong account' } }]]);
+    await appendFacts(env.store, 'retract-me', [
+      ['2026-02-01T00:00:00Z', { type: 'EventRetracted', data: { targetEventId: signed.eventId, reason: 'wrong account' } }],
+    ]);
     await untilCaughtUp(projector, env.store);
     expect(await arrOf()).toEqual({});
 
-    const before = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`)).rows[0];
+    const before = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`))
+      .rows[0];
     now = new Date('2027-02-10T00:00:05Z');
     await projector.reevaluateAll();
-    const after = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`)).rows[0];
+    const after = (await env.pool.query(`SELECT health_score, evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'acct-3'`))
+      .rows[0];
     expect(after.evaluated_at).toEqual(new Date('2027-02-10T23:59:59.999Z'));
     expect(after.health_score).not.toBe(before.health_score);
     await projector.stop();

@@ -61,7 +61,9 @@ export class ReadModelProjector {
     this.cache = new AccountEventCache(options.cachedAccounts ?? 5_000);
     this.backoff = new Backoff({ initialMs: options.retryDelayMs ?? 50 });
     this.midnight = new UtcMidnightTimer(clock, () =>
-      this.reevaluateAll().catch((error) => this.log.error('daily re-evaluation failed; it runs again at the next start or midnight', error)),
+      this.reevaluateAll().catch((error) =>
+        this.log.error('daily re-evaluation failed; it runs again at the next start or midnight', error),
+      ),
     );
   }
 
@@ -76,7 +78,8 @@ export class ReadModelProjector {
       signal: this.abort.signal,
       backoff: this.backoff,
       restartsAtOnce: (error) => error instanceof ReadModelMoved,
-      onFailure: (error, failures) => this.log.error(`projection failed; starting again from the checkpoint (failure ${failures} in a row)`, error),
+      onFailure: (error, failures) =>
+        this.log.error(`projection failed; starting again from the checkpoint (failure ${failures} in a row)`, error),
     });
     this.midnight.start();
   }
@@ -98,7 +101,9 @@ export class ReadModelProjector {
   private async follow(): Promise<void> {
     await this.serially(() => this.load());
     if (this.abort.signal.aborted) return;
-    this.subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) => this.serially(() => this.project(events)));
+    this.subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) =>
+      this.serially(() => this.project(events)),
+    );
     await this.subscription.done;
   }
 
@@ -153,7 +158,10 @@ export class ReadModelProjector {
     for (const [accountId, events] of touched) {
       const stream = this.cache.has(accountId)
         ? this.cache.extend(accountId, events)
-        : this.cache.remember(accountId, (read.get(accountStreamId(accountId)) ?? []).filter((e) => e.globalPosition <= upTo).map(decodeEvent));
+        : this.cache.remember(
+            accountId,
+            (read.get(accountStreamId(accountId)) ?? []).filter((e) => e.globalPosition <= upTo).map(decodeEvent),
+          );
       streams.set(accountId, stream);
     }
     return streams;
@@ -164,13 +172,23 @@ export class ReadModelProjector {
     const at = evaluationTime(this.clock());
     // From the stored checkpoint, as the batches' own transactions would see it.
     await withCheckpoint(this.pool, this.schema, undefined, async (client, checkpoint) => {
-      const { rows } = await client.query<{ account_id: string }>(`SELECT account_id FROM ${schemaName(this.schema)}.rm_accounts ORDER BY account_id`);
+      const { rows } = await client.query<{ account_id: string }>(
+        `SELECT account_id FROM ${schemaName(this.schema)}.rm_accounts ORDER BY account_id`,
+      );
       accounts = rows.length;
       for (let i = 0; i < rows.length; i += this.reevaluationChunk) {
         const ids = rows.slice(i, i + this.reevaluationChunk).map((r) => r.account_id);
         const read = await this.store.readStreams(ids.map(accountStreamId));
-        const streams = new Map(ids.map((id) => [id, (read.get(accountStreamId(id)) ?? []).filter((e) => e.globalPosition <= checkpoint.position).map(decodeEvent)]));
-        await this.write(client, reevaluateAccounts(streams, await this.previousFigures(client, ids), checkpoint.position, at, this.config));
+        const streams = new Map(
+          ids.map((id) => [
+            id,
+            (read.get(accountStreamId(id)) ?? []).filter((e) => e.globalPosition <= checkpoint.position).map(decodeEvent),
+          ]),
+        );
+        await this.write(
+          client,
+          reevaluateAccounts(streams, await this.previousFigures(client, ids), checkpoint.position, at, this.config),
+        );
       }
       return { position: checkpoint.position, evaluationDay: utcDay(at) };
     });
@@ -184,10 +202,22 @@ export class ReadModelProjector {
 
   /** The stored figures that outbound events compare against. */
   private async previousFigures(client: PoolClient, accountIds: string[]): Promise<Map<string, PreviousFigures>> {
-    const { rows } = await client.query<{ account_id: string; health_score: number | null; health_band: string | null; churn_score: number; signals: Array<{ name: string }> }>(
-      `SELECT account_id, health_score, health_band, churn_score, signals FROM ${schemaName(this.schema)}.rm_accounts WHERE account_id = ANY($1::text[])`,
+    const { rows } = await client.query<{
+      account_id: string;
+      health_score: number | null;
+      health_band: string | null;
+      churn_score: number;
+      signals: Array<{ name: string }>;
+    }>(
+      `SELECT account_id, health_score, health_band, churn_score, signals FROM ${schemaName(this.schema)}.rm_accounts
+       WHERE account_id = ANY($1::text[])`,
       [accountIds],
     );
-    return new Map(rows.map((r) => [r.account_id, { healthScore: r.health_score, healthBand: r.health_band, churnScore: r.churn_score, signals: r.signals }]));
+    return new Map(
+      rows.map((r) => [
+        r.account_id,
+        { healthScore: r.health_score, healthBand: r.health_band, churnScore: r.churn_score, signals: r.signals },
+      ]),
+    );
   }
 }

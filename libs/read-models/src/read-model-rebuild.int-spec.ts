@@ -38,8 +38,18 @@ describe('rebuildReadModels', () => {
 
   it('gives exactly the rows of the incremental projector, swaps them in while it runs, and the projector carries on', async () => {
     for (let seed = 1; seed <= 15; seed++) await appendFacts(store, `acct-${seed}`, aYearOf(seed));
-    const [signed] = await appendFacts(store, 'acct-1', [['2026-06-01T00:00:00Z', { type: 'ContractSigned', data: { contractId: 'extra', products: ['api'], arr: 777, currency: 'EUR', startDate: '2026-06-01', endDate: '2027-06-01' } }]]);
-    await appendFacts(store, 'acct-1', [['2026-06-02T00:00:00Z', { type: 'EventRetracted', data: { targetEventId: signed.eventId, reason: 'test' } }]]);
+    const [signed] = await appendFacts(store, 'acct-1', [
+      [
+        '2026-06-01T00:00:00Z',
+        {
+          type: 'ContractSigned',
+          data: { contractId: 'extra', products: ['api'], arr: 777, currency: 'EUR', startDate: '2026-06-01', endDate: '2027-06-01' },
+        },
+      ],
+    ]);
+    await appendFacts(store, 'acct-1', [
+      ['2026-06-02T00:00:00Z', { type: 'EventRetracted', data: { targetEventId: signed.eventId, reason: 'test' } }],
+    ]);
     const projector = new ReadModelProjector(pool, store, clock, DEFAULT_SCORING_CONFIG, silent, { batchSize: 13 });
     projector.start();
     try {
@@ -53,7 +63,9 @@ describe('rebuildReadModels', () => {
       expect(after.schema).not.toBe(before.schema);
       expect(result).toMatchObject({ accounts: 15, events: await store.headPosition() });
       expect(await dumpReadModel(pool, after.schema)).toEqual(incremental);
-      const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1", [before.schema]);
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1', [
+        before.schema,
+      ]);
       expect(rows[0].n).toBe(0);
 
       // The live projector follows the swap and keeps the new read model current.

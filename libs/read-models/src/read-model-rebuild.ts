@@ -35,7 +35,13 @@ interface AccountLog {
  * holds the pointer row: the running projector (which holds it shared per batch) is between batches, then finds
  * the new schema and carries on from its checkpoint; queries move over at their next read. No downtime.
  */
-export async function rebuildReadModels(pool: Pool, store: EventStore, clock: () => Date, config: ScoringConfig, options: RebuildOptions = {}): Promise<RebuildResult> {
+export async function rebuildReadModels(
+  pool: Pool,
+  store: EventStore,
+  clock: () => Date,
+  config: ScoringConfig,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
   const pageSize = options.pageSize ?? 5_000;
   const writeChunk = options.writeChunk ?? 500;
   const previous = await ensureActiveReadModel(pool);
@@ -57,14 +63,21 @@ export async function rebuildReadModels(pool: Pool, store: EventStore, clock: ()
     const ids = [...accounts.keys()].sort();
     for (let i = 0; i < ids.length; i += writeChunk) {
       const chunk = ids.slice(i, i + writeChunk);
-      await inTransaction(pool, (client) => writeAccountProjections(client, schema, chunk.map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config))));
+      await inTransaction(pool, (client) =>
+        writeAccountProjections(
+          client,
+          schema,
+          chunk.map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)),
+        ),
+      );
       options.onProgress?.({ phase: 'write', events, accounts: Math.min(i + writeChunk, ids.length) });
     }
     await inTransaction(pool, (client) => writeCheckpoint(client, schema, position, utcDay(at)));
 
     await inTransaction(pool, async (client) => {
       const active = await readActiveReadModel(client, 'update');
-      if (active?.schema !== previous.schema) throw new Error(`the active read model changed during the rebuild (now ${active?.schema}); run it again`);
+      if (active?.schema !== previous.schema)
+        throw new Error(`the active read model changed during the rebuild (now ${active?.schema}); run it again`);
       // What was appended while the rebuild ran; the live projector waits on the pointer row meanwhile.
       const touched = new Set<string>();
       for (;;) {
@@ -78,9 +91,16 @@ export async function rebuildReadModels(pool: Pool, store: EventStore, clock: ()
         if (page.length > 0) position = page[page.length - 1].globalPosition;
         if (page.length < pageSize) break;
       }
-      await writeAccountProjections(client, schema, [...touched].map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)));
+      await writeAccountProjections(
+        client,
+        schema,
+        [...touched].map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)),
+      );
       await writeCheckpoint(client, schema, position, utcDay(at));
-      await client.query('UPDATE rapport_read_model_active SET schema_name = $1, version = $2, swapped_at = now()', [schema, READ_MODEL_VERSION]);
+      await client.query('UPDATE rapport_read_model_active SET schema_name = $1, version = $2, swapped_at = now()', [
+        schema,
+        READ_MODEL_VERSION,
+      ]);
       options.onProgress?.({ phase: 'swap', events, accounts: accounts.size });
     });
     // Queries still reading the old schema hold locks that DROP waits for: they finish first.

@@ -43,7 +43,8 @@ export interface TableDefinition<S, C extends Record<string, Column<S, unknown>>
 }
 
 /** The row type of a table, as queries read it. */
-export type RowOf<T> = T extends TableDefinition<infer _S, infer C> ? { [K in keyof C]: C[K] extends Column<unknown, infer R> ? R : never } : never;
+export type RowOf<T> =
+  T extends TableDefinition<infer _S, infer C> ? { [K in keyof C]: C[K] extends Column<unknown, infer R> ? R : never } : never;
 
 function table<S, C extends Record<string, Column<S, unknown>>>(definition: TableDefinition<S, C>): TableDefinition<S, C> {
   return definition;
@@ -180,6 +181,14 @@ export const PRODUCTS = table({
 export type AnyTableDefinition = TableDefinition<unknown>;
 
 /** Every table written from account projections, in write order. */
-export const ACCOUNT_TABLES = [ACCOUNTS, ARR_SEGMENTS, CONTRACT_TERMS, RENEWAL_OUTCOMES, NPS_RESPONSES, REALISED_EXPANSION, PRODUCTS] as unknown as readonly AnyTableDefinition[];
+export const ACCOUNT_TABLES = [
+  ACCOUNTS,
+  ARR_SEGMENTS,
+  CONTRACT_TERMS,
+  RENEWAL_OUTCOMES,
+  NPS_RESPONSES,
+  REALISED_EXPANSION,
+  PRODUCTS,
+] as unknown as readonly AnyTableDefinition[];
 
 export type AccountRow = RowOf<typeof ACCOUNTS>;

@@ -1,6 +1,15 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { IncomingMessage, MESSAGE_BUS, MessageBus, MessageProducer, RunningConsumer, TOPIC_NAMES, TOPIC_PARTITIONS, TopicNames } from '@rapport/messaging';
+import {
+  IncomingMessage,
+  MESSAGE_BUS,
+  MessageBus,
+  MessageProducer,
+  RunningConsumer,
+  TOPIC_NAMES,
+  TOPIC_PARTITIONS,
+  TopicNames,
+} from '@rapport/messaging';
 import { ProblemDetails, problemTypes } from '@rapport/platform';
 import { IngestRefusal, IngestRefused, isPermanent } from '../commands/ingest-events/ingest-errors';
 import { IngestEventsCommand } from '../commands/ingest-events/ingest-events.command';
@@ -34,8 +43,9 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     ]);
     this.deadLetters = await this.bus.producer();
     // Messages are keyed by account, so partitions can go in parallel: order is needed within an account only.
-    this.consumer = await this.bus.consume({ groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest, partitionsConcurrently: TOPIC_PARTITIONS }, (messages) =>
-      this.handle(messages),
+    this.consumer = await this.bus.consume(
+      { groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest, partitionsConcurrently: TOPIC_PARTITIONS },
+      (messages) => this.handle(messages),
     );
     this.logger.log(`consuming ${this.topics.ingest}`);
   }
@@ -53,7 +63,13 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     const parsed = messages.map((message) => ({ message, envelope: parse(message.value) }));
     const readable = parsed.filter((p) => p.envelope.ok);
     try {
-      if (readable.length > 0) await this.commands.execute(new IngestEventsCommand(readable.map((p) => (p.envelope as { value: unknown }).value), 'kafka'));
+      if (readable.length > 0)
+        await this.commands.execute(
+          new IngestEventsCommand(
+            readable.map((p) => (p.envelope as { value: unknown }).value),
+            'kafka',
+          ),
+        );
     } catch (error) {
       if (!permanentRefusal(error)) throw error;
       return this.handleOneByOne(parsed);
@@ -102,7 +118,10 @@ function parse(value: string | null): Parsed {
   try {
     return { ok: true, value: JSON.parse(value ?? '') };
   } catch (error) {
-    return { ok: false, problem: { type: problemTypes.malformed, title: 'Malformed JSON', status: HttpStatus.BAD_REQUEST, detail: (error as Error).message } };
+    return {
+      ok: false,
+      problem: { type: problemTypes.malformed, title: 'Malformed JSON', status: HttpStatus.BAD_REQUEST, detail: (error as Error).message },
+    };
   }
 }
 

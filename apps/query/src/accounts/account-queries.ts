@@ -38,7 +38,8 @@ export class AccountQueries {
       (s) => `SELECT *, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position FROM ${s}.rm_accounts WHERE account_id = $1 AND opened`,
       [accountId],
     );
-    if (!row) throw problem(HttpStatus.NOT_FOUND, problemTypes.accountNotFound, 'Unknown account', `no account ${accountId} in the read model`);
+    if (!row)
+      throw problem(HttpStatus.NOT_FOUND, problemTypes.accountNotFound, 'Unknown account', `no account ${accountId} in the read model`);
     return row;
   }
 
@@ -52,7 +53,9 @@ export class AccountQueries {
   async healthAt(accountId: string, at: string): Promise<{ health: Health; asOfPosition: number }> {
     const when = new Date(at);
     if (when.getTime() > this.clock().getTime()) {
-      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'at must not be in the future', [{ field: 'at', message: 'must not be in the future' }]);
+      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'at must not be in the future', [
+        { field: 'at', message: 'must not be in the future' },
+      ]);
     }
     const row = await this.account(accountId);
     const asOfPosition = Number(row.as_of_position);
@@ -67,9 +70,13 @@ export class AccountQueries {
     const first = from ?? addDays(last, -89);
     const span = (Date.parse(last) - Date.parse(first)) / DAY_MS + 1;
     if (span < 1 || span > MAX_HISTORY_DAYS || last > today) {
-      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', `from must be on or before to, to not after today, and at most ${MAX_HISTORY_DAYS} days apart`, [
-        { field: span < 1 || span > MAX_HISTORY_DAYS ? 'from' : 'to', message: 'outside the allowed range' },
-      ]);
+      throw problem(
+        HttpStatus.BAD_REQUEST,
+        problemTypes.invalidRequest,
+        'Invalid request',
+        `from must be on or before to, to not after today, and at most ${MAX_HISTORY_DAYS} days apart`,
+        [{ field: span < 1 || span > MAX_HISTORY_DAYS ? 'from' : 'to', message: 'outside the allowed range' }],
+      );
     }
     const row = await this.account(accountId);
     const asOfPosition = Number(row.as_of_position);
@@ -84,7 +91,11 @@ export class AccountQueries {
   }
 
   /** The account's stream, oldest first: the audit trail, retractions and their targets included. */
-  async timeline(accountId: string, after: number | undefined, limit: number): Promise<{ events: StoredEventView[]; nextCursor: number | null; asOfPosition: number }> {
+  async timeline(
+    accountId: string,
+    after: number | undefined,
+    limit: number,
+  ): Promise<{ events: StoredEventView[]; nextCursor: number | null; asOfPosition: number }> {
     const row = await this.account(accountId);
     const asOfPosition = Number(row.as_of_position);
     const page = await this.store.readStream(accountStreamId(accountId), { fromVersion: (after ?? -1) + 1, limit: limit + 1 });

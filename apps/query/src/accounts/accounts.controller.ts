@@ -53,7 +53,7 @@ export class AccountsController {
   }
 
   @Get('timeline')
-  @ApiOperation({ summary: 'The account\'s events, oldest first, with recordedAt and source (the audit trail)' })
+  @ApiOperation({ summary: "The account's events, oldest first, with recordedAt and source (the audit trail)" })
   async timeline(@Param('id') id: string, @Query() query: TimelineQuery) {
     await this.reader.waitFor(query.minPosition);
     return this.accounts.timeline(id, query.after, query.limit ?? 100);

@@ -14,5 +14,7 @@ export function decodeCursor(cursor: string | undefined, shape: (key: unknown[])
   } catch {
     // fall through to the problem below
   }
-  throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'the cursor is not one this route gave', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+  throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'the cursor is not one this route gave', [
+    { field: 'cursor', message: 'is not a valid cursor' },
+  ]);
 }

@@ -17,8 +17,22 @@ export class PortfolioQueries {
 
   async health(query: PortfolioHealthQuery) {
     const limit = query.limit ?? 50;
-    const after = decodeCursor(query.cursor, (k) => k.length === 2 && (k[0] === null || typeof k[0] === 'number') && typeof k[1] === 'string');
-    const rows = await this.reader.query<{ account_id: string; name: string; owner_id: string | null; key_account: boolean; health_score: number | null; health_band: string | null; health_coverage: number; arr: Record<string, number>; evaluated_at: Date; as_of_position: string }>(
+    const after = decodeCursor(
+      query.cursor,
+      (k) => k.length === 2 && (k[0] === null || typeof k[0] === 'number') && typeof k[1] === 'string',
+    );
+    const rows = await this.reader.query<{
+      account_id: string;
+      name: string;
+      owner_id: string | null;
+      key_account: boolean;
+      health_score: number | null;
+      health_band: string | null;
+      health_coverage: number;
+      arr: Record<string, number>;
+      evaluated_at: Date;
+      as_of_position: string;
+    }>(
       (s) => `
         SELECT account_id, name, owner_id, key_account, health_score, health_band, health_coverage, arr, evaluated_at,
                (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
@@ -30,7 +44,15 @@ export class PortfolioQueries {
                OR (NOT $4 AND health_score IS NULL AND account_id > $6))
         ORDER BY health_score ASC NULLS LAST, account_id
         LIMIT $7`,
-      [query.band ?? null, query.ownerId ?? null, query.keyAccount ?? null, after ? after[0] !== null : null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      [
+        query.band ?? null,
+        query.ownerId ?? null,
+        query.keyAccount ?? null,
+        after ? after[0] !== null : null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        limit + 1,
+      ],
     );
     const items = rows.slice(0, limit).map((r) => ({
       accountId: r.account_id,
@@ -57,10 +79,22 @@ export class PortfolioQueries {
     const horizon = addDays(utcDay(this.clock()), horizonDays);
     const after = decodeCursor(query.cursor, (k) => k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string');
     const atRisk = (s: string) => `${s}.rm_contract_terms t WHERE (t.end_date <= $1::date OR t.renewal_due <= $1::date)`;
-    const rows = await this.reader.query<{ account_id: string; name: string; owner_id: string | null; churn_score: number; churn: { base: number; drivers: unknown[] }; health_score: number | null; health_band: string | null; arr_at_risk: Record<string, string> | null; as_of_position: string }>(
+    const rows = await this.reader.query<{
+      account_id: string;
+      name: string;
+      owner_id: string | null;
+      churn_score: number;
+      churn: { base: number; drivers: unknown[] };
+      health_score: number | null;
+      health_band: string | null;
+      arr_at_risk: Record<string, string> | null;
+      as_of_position: string;
+    }>(
       (s) => `
         SELECT a.account_id, a.name, a.owner_id, a.churn_score, a.churn, a.health_score, a.health_band,
-               (SELECT jsonb_object_agg(currency, total) FROM (SELECT currency, sum(arr) AS total FROM ${atRisk(s)} AND t.account_id = a.account_id GROUP BY currency) x) AS arr_at_risk,
+               (SELECT jsonb_object_agg(currency, total)
+                FROM (SELECT currency, sum(arr) AS total FROM ${atRisk(s)} AND t.account_id = a.account_id GROUP BY currency) x
+               ) AS arr_at_risk,
                (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
         FROM ${s}.rm_accounts a
         WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'
@@ -69,7 +103,10 @@ export class PortfolioQueries {
         LIMIT $4`,
       [horizon, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const totals = await this.reader.query<{ currency: string; total: string }>((s) => `SELECT currency, sum(arr) AS total FROM ${atRisk(s)} GROUP BY currency ORDER BY currency`, [horizon]);
+    const totals = await this.reader.query<{ currency: string; total: string }>(
+      (s) => `SELECT currency, sum(arr) AS total FROM ${atRisk(s)} GROUP BY currency ORDER BY currency`,
+      [horizon],
+    );
     const items = rows.slice(0, limit).map((r) => ({
       accountId: r.account_id,
       name: r.name,
@@ -95,13 +132,23 @@ export class PortfolioQueries {
     const from = query.from ?? addDays(to, -365);
     if (from >= to) throw this.badPeriod();
     const [accounts, catalogue, realised] = await Promise.all([
-      this.reader.query<{ account_id: string; name: string; health: Health; products: string[]; arr: Record<string, number>; signals: ExpansionSignal[]; as_of_position: string }>(
+      this.reader.query<{
+        account_id: string;
+        name: string;
+        health: Health;
+        products: string[];
+        arr: Record<string, number>;
+        signals: ExpansionSignal[];
+        as_of_position: string;
+      }>(
         (s) => `SELECT account_id, name, health, products, arr, signals, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
                 FROM ${s}.rm_accounts WHERE opened AND health_band IS DISTINCT FROM 'churned'`,
       ),
       this.reader.query<{ product: string }>((s) => `SELECT product FROM ${s}.rm_products`),
       this.reader.query<{ currency: string; total: string }>(
-        (s) => `SELECT currency, sum(amount) AS total FROM ${s}.rm_realised_expansion WHERE effective_date >= $1 AND effective_date < $2 GROUP BY currency ORDER BY currency`,
+        (s) =>
+          `SELECT currency, sum(amount) AS total FROM ${s}.rm_realised_expansion
+           WHERE effective_date >= $1 AND effective_date < $2 GROUP BY currency ORDER BY currency`,
         [from, to],
       ),
     ]);
@@ -138,14 +185,22 @@ export class PortfolioQueries {
     const [arr, outcomes, nps] = await Promise.all([
       this.reader.query<{ account_id: string; currency: string; arr_from: string; arr_to: string }>(
         (s) => `
-          WITH f AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments WHERE valid_from <= $1::date AND $1::date < valid_to GROUP BY 1, 2),
-               t AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments WHERE valid_from <= $2::date AND $2::date < valid_to GROUP BY 1, 2)
-          SELECT account_id, currency, coalesce(f.arr, 0) AS arr_from, coalesce(t.arr, 0) AS arr_to FROM f FULL JOIN t USING (account_id, currency)`,
+          WITH f AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments
+                     WHERE valid_from <= $1::date AND $1::date < valid_to GROUP BY 1, 2),
+               t AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments
+                     WHERE valid_from <= $2::date AND $2::date < valid_to GROUP BY 1, 2)
+          SELECT account_id, currency, coalesce(f.arr, 0) AS arr_from, coalesce(t.arr, 0) AS arr_to
+          FROM f FULL JOIN t USING (account_id, currency)`,
         [from, to],
       ),
-      this.reader.query<{ outcome: 'won' | 'lost' }>((s) => `SELECT outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`, [from, to]),
+      this.reader.query<{ outcome: 'won' | 'lost' }>(
+        (s) => `SELECT outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`,
+        [from, to],
+      ),
       this.reader.query<{ score: number }>(
-        (s) => `SELECT DISTINCT ON (account_id) score FROM ${s}.rm_nps_responses WHERE occurred_at >= $1::date AND occurred_at < $2::date ORDER BY account_id, occurred_at DESC, seq DESC`,
+        (s) =>
+          `SELECT DISTINCT ON (account_id) score FROM ${s}.rm_nps_responses
+           WHERE occurred_at >= $1::date AND occurred_at < $2::date ORDER BY account_id, occurred_at DESC, seq DESC`,
         [from, to],
       ),
     ]);
@@ -156,11 +211,19 @@ export class PortfolioQueries {
       if (Number(row.arr_to) > 0) account.to.set(row.currency, money(row.arr_to));
       perAccount.set(row.account_id, account);
     }
-    const metrics = metricsFrom({ from, to, arr: [...perAccount.values()], renewalOutcomes: outcomes.map((o) => o.outcome), latestNps: nps.map((n) => Number(n.score)) });
+    const metrics = metricsFrom({
+      from,
+      to,
+      arr: [...perAccount.values()],
+      renewalOutcomes: outcomes.map((o) => o.outcome),
+      latestNps: nps.map((n) => Number(n.score)),
+    });
     return { ...metrics, asOfPosition };
   }
 
   private badPeriod() {
-    return problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from must be before to', [{ field: 'to', message: 'must be after from' }]);
+    return problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from must be before to', [
+      { field: 'to', message: 'must be after from' },
+    ]);
   }
 }

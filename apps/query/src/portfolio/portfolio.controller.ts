@@ -27,7 +27,9 @@ export class PortfolioController {
   }
 
   @Get('expansion')
-  @ApiOperation({ summary: 'Expansion signals with reasons and potential; realised expansion ARR in [from, to) (default: the last 365 days)' })
+  @ApiOperation({
+    summary: 'Expansion signals with reasons and potential; realised expansion ARR in [from, to) (default: the last 365 days)',
+  })
   async expansion(@Query() query: ExpansionQuery) {
     await this.reader.waitFor(query.minPosition);
     return this.portfolio.expansion(query);

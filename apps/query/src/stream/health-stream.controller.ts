@@ -47,7 +47,9 @@ export class HealthStreamController implements OnModuleInit, BeforeApplicationSh
       let open = true;
       this.subscribers.add(subscriber);
       (async () => {
-        let after = resumeFrom ?? Number((await this.pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM rapport_outbox')).rows[0].seq);
+        let after =
+          resumeFrom ??
+          Number((await this.pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM rapport_outbox')).rows[0].seq);
         while (open) {
           const rows = await readOutbox(this.pool, after, 500);
           for (const row of rows) {

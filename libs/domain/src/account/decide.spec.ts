@@ -16,7 +16,10 @@ const signed: AccountEvent = {
 
 /** given(events).when(fact) → .accepted() (the fact is the one event to append) | .rejected(code) | .notFound() */
 function given(...events: Array<AccountEvent | EventEnvelope>) {
-  const state = foldAccount(ACCOUNT, events.map((e) => newAccountEvent('accountId' in e ? e : envelope(ACCOUNT, e))));
+  const state = foldAccount(
+    ACCOUNT,
+    events.map((e) => newAccountEvent('accountId' in e ? e : envelope(ACCOUNT, e))),
+  );
   return {
     when(event: AccountEvent) {
       const fact = newAccountEvent(envelope(ACCOUNT, event));
@@ -24,7 +27,11 @@ function given(...events: Array<AccountEvent | EventEnvelope>) {
       return {
         accepted: () => expect(decision).toEqual({ ok: true, events: [fact] }),
         rejected: (code: string) => expect(decision).toMatchObject({ ok: false, rejection: { type: 'RuleBroken', code } }),
-        notFound: () => expect(decision).toMatchObject({ ok: false, rejection: { type: 'AccountNotFound', code: 'account_not_found', field: 'accountId' } }),
+        notFound: () =>
+          expect(decision).toMatchObject({
+            ok: false,
+            rejection: { type: 'AccountNotFound', code: 'account_not_found', field: 'accountId' },
+          }),
       };
     },
   };
@@ -32,7 +39,9 @@ function given(...events: Array<AccountEvent | EventEnvelope>) {
 
 describe('decide', () => {
   it('refuses every fact but AccountOpened on an unopened account', () => {
-    given().when({ type: 'InteractionLogged', data: { interactionId: 'i', channel: 'call', direction: 'inbound' } }).notFound();
+    given()
+      .when({ type: 'InteractionLogged', data: { interactionId: 'i', channel: 'call', direction: 'inbound' } })
+      .notFound();
     given().when(signed).notFound();
     given().when(opened).accepted();
     given(opened).when(opened).rejected('account_already_opened');
@@ -78,7 +87,9 @@ describe('decide', () => {
     const lost: AccountEvent = { type: 'RenewalLost', data: { renewalId: 'r-1', contractId: 'c-1', reason: 'price' } };
     given(opened, signed).when(won).rejected('renewal_unknown');
     given(opened, signed).when(lost).rejected('renewal_unknown');
-    given(opened, signed).when({ type: 'RenewalOpened', data: { renewalId: 'r-1', contractId: 'c-9', dueDate: '2026-12-01' } }).rejected('contract_unknown');
+    given(opened, signed)
+      .when({ type: 'RenewalOpened', data: { renewalId: 'r-1', contractId: 'c-9', dueDate: '2026-12-01' } })
+      .rejected('contract_unknown');
     given(opened, signed, renewal).when(won).accepted();
     given(opened, signed, renewal).when(lost).accepted();
     given(opened, signed, renewal, won).when(lost).rejected('renewal_closed');
@@ -101,19 +112,27 @@ describe('decide', () => {
     given(openedEnvelope, signedEnvelope).when(retract('00000000-0000-0000-0000-000000000000')).rejected('retraction_target_unknown');
     const retraction = envelope(ACCOUNT, retract(signedId));
     given(openedEnvelope, signedEnvelope, retraction).when(retract(signedId)).rejected('already_retracted');
-    given(openedEnvelope, signedEnvelope, retraction).when(retract(eventIdFor(retraction.source))).rejected('retraction_of_retraction');
+    given(openedEnvelope, signedEnvelope, retraction)
+      .when(retract(eventIdFor(retraction.source)))
+      .rejected('retraction_of_retraction');
   });
 
   it('folds as if a retracted event never happened', () => {
     const openedEnvelope = envelope(ACCOUNT, opened);
     const signedEnvelope = envelope(ACCOUNT, signed);
-    const retraction = envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: eventIdFor(signedEnvelope.source), reason: 'wrong account' } });
+    const retraction = envelope(ACCOUNT, {
+      type: 'EventRetracted',
+      data: { targetEventId: eventIdFor(signedEnvelope.source), reason: 'wrong account' },
+    });
     given(openedEnvelope, signedEnvelope, retraction)
       .when({ type: 'ContractAmended', data: { contractId: 'c-1', arr: 5, effectiveDate: '2026-02-01', reason: 'downgrade' } })
       .rejected('contract_unknown');
     // The contract can be signed again: the retracted signing no longer counts.
     given(openedEnvelope, signedEnvelope, retraction).when(signed).accepted();
-    const retractOpening = envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: eventIdFor(openedEnvelope.source), reason: 'duplicate account' } });
+    const retractOpening = envelope(ACCOUNT, {
+      type: 'EventRetracted',
+      data: { targetEventId: eventIdFor(openedEnvelope.source), reason: 'duplicate account' },
+    });
     given(openedEnvelope, retractOpening).when(signed).notFound();
   });
 });
@@ -125,14 +144,23 @@ describe('foldAccount', () => {
       [
         opened,
         signed,
-        { type: 'ContractAmended', data: { contractId: 'c-1', arr: 1500, products: ['core', 'bi'], effectiveDate: '2026-05-01', reason: 'cross_sell' } },
+        {
+          type: 'ContractAmended',
+          data: { contractId: 'c-1', arr: 1500, products: ['core', 'bi'], effectiveDate: '2026-05-01', reason: 'cross_sell' },
+        },
         { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c-1', dueDate: '2026-11-01' } },
         { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c-1', newEndDate: '2028-01-01', arr: 1600 } },
         { type: 'ContractTerminated', data: { contractId: 'c-1', effectiveDate: '2027-03-01' } },
       ].map((e) => newAccountEvent(envelope(ACCOUNT, e as AccountEvent))),
     );
     expect(state.contracts.get('c-1')).toMatchObject({
-      contractId: 'c-1', currency: 'EUR', arr: 1600, products: ['core', 'bi'], startDate: '2026-01-01', endDate: '2027-03-01', terminated: true,
+      contractId: 'c-1',
+      currency: 'EUR',
+      arr: 1600,
+      products: ['core', 'bi'],
+      startDate: '2026-01-01',
+      endDate: '2027-03-01',
+      terminated: true,
     });
     expect(state.renewals.get('r')?.outcome?.kind).toBe('won');
     expect(state.segment).toBe('enterprise');
@@ -146,7 +174,9 @@ describe('AccountStream', () => {
     const signedEvent = newAccountEvent(envelope(ACCOUNT, signed));
     stream.append([openedEvent, signedEvent]);
     expect(stream.state.contracts.has('c-1')).toBe(true);
-    stream.append([newAccountEvent(envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: signedEvent.eventId, reason: 'typo' } }))]);
+    stream.append([
+      newAccountEvent(envelope(ACCOUNT, { type: 'EventRetracted', data: { targetEventId: signedEvent.eventId, reason: 'typo' } })),
+    ]);
     expect(stream.state.contracts.has('c-1')).toBe(false);
     expect(decide({ type: 'RecordFact', event: newAccountEvent(envelope(ACCOUNT, signed)) }, stream.state)).toMatchObject({ ok: true });
   });

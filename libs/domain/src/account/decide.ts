@@ -51,7 +51,10 @@ export type Rejection = AccountNotFound | RuleBroken;
 export type Decision = { ok: true; events: NewAccountEvent[] } | { ok: false; rejection: Rejection };
 
 const accept = (event: NewAccountEvent): Decision => ({ ok: true, events: [event] });
-const broken = (code: RuleCode, message: string, field: string): Decision => ({ ok: false, rejection: { type: 'RuleBroken', code, field, message } });
+const broken = (code: RuleCode, message: string, field: string): Decision => ({
+  ok: false,
+  rejection: { type: 'RuleBroken', code, field, message },
+});
 
 /**
  * The rules an account's state puts on a command: the events to append, or why not. Pure: the state is not changed.
@@ -72,13 +75,17 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
   }
   if (!state.opened) {
     const message = `account ${event.accountId} has not been opened: send AccountOpened first`;
-    return { ok: false, rejection: { type: 'AccountNotFound', code: 'account_not_found', accountId: event.accountId, field: 'accountId', message } };
+    return {
+      ok: false,
+      rejection: { type: 'AccountNotFound', code: 'account_not_found', accountId: event.accountId, field: 'accountId', message },
+    };
   }
 
   switch (event.type) {
     case 'SupportTicketOpened': {
       const { ticketId } = event.data;
-      if (state.tickets.has(ticketId)) return broken('ticket_exists', `ticket ${ticketId} was already opened on this account`, 'data.ticketId');
+      if (state.tickets.has(ticketId))
+        return broken('ticket_exists', `ticket ${ticketId} was already opened on this account`, 'data.ticketId');
       return accept(event);
     }
     case 'SupportTicketResolved': {
@@ -90,7 +97,8 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
     }
     case 'ContractSigned': {
       const { contractId } = event.data;
-      if (state.contracts.has(contractId)) return broken('contract_exists', `contract ${contractId} was already signed on this account`, 'data.contractId');
+      if (state.contracts.has(contractId))
+        return broken('contract_exists', `contract ${contractId} was already signed on this account`, 'data.contractId');
       return accept(event);
     }
     case 'ContractAmended':
@@ -99,7 +107,8 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
       const contract = state.contracts.get(event.data.contractId);
       if (!contract) return unknownContract(event.data.contractId, verb);
       const { effectiveDate } = event.data;
-      if (contract.terminated) return broken('contract_ended', `cannot ${verb} contract ${contract.contractId}: it was terminated`, 'data.contractId');
+      if (contract.terminated)
+        return broken('contract_ended', `cannot ${verb} contract ${contract.contractId}: it was terminated`, 'data.contractId');
       if (effectiveDate >= contract.endDate) {
         const message = `cannot ${verb} contract ${contract.contractId} from ${effectiveDate}: it ends on ${contract.endDate}`;
         return broken('contract_ended', message, 'data.effectiveDate');
@@ -113,9 +122,11 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
     case 'RenewalOpened': {
       const contract = state.contracts.get(event.data.contractId);
       if (!contract) return unknownContract(event.data.contractId, 'renew');
-      if (contract.terminated) return broken('contract_ended', `cannot renew contract ${contract.contractId}: it was terminated`, 'data.contractId');
+      if (contract.terminated)
+        return broken('contract_ended', `cannot renew contract ${contract.contractId}: it was terminated`, 'data.contractId');
       const { renewalId } = event.data;
-      if (state.renewals.has(renewalId)) return broken('renewal_exists', `renewal ${renewalId} was already opened on this account`, 'data.renewalId');
+      if (state.renewals.has(renewalId))
+        return broken('renewal_exists', `renewal ${renewalId} was already opened on this account`, 'data.renewalId');
       return accept(event);
     }
     case 'RenewalWon':
@@ -123,14 +134,22 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
       const outcome = event.type === 'RenewalWon' ? 'win' : 'lose';
       const renewal = state.renewals.get(event.data.renewalId);
       if (!renewal) {
-        return broken('renewal_unknown', `cannot ${outcome} renewal ${event.data.renewalId}: it was never opened on this account`, 'data.renewalId');
+        return broken(
+          'renewal_unknown',
+          `cannot ${outcome} renewal ${event.data.renewalId}: it was never opened on this account`,
+          'data.renewalId',
+        );
       }
       if (renewal.contractId !== event.data.contractId) {
         const message = `renewal ${renewal.renewalId} is for contract ${renewal.contractId}, not ${event.data.contractId}`;
         return broken('renewal_contract_mismatch', message, 'data.contractId');
       }
       if (renewal.outcome) {
-        return broken('renewal_closed', `cannot ${outcome} renewal ${renewal.renewalId}: it was already ${renewal.outcome.kind}`, 'data.renewalId');
+        return broken(
+          'renewal_closed',
+          `cannot ${outcome} renewal ${renewal.renewalId}: it was already ${renewal.outcome.kind}`,
+          'data.renewalId',
+        );
       }
       if (event.type === 'RenewalLost') return accept(event);
       const contract: ContractState | undefined = state.contracts.get(renewal.contractId);
@@ -146,10 +165,15 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
     }
     case 'EventRetracted': {
       const { targetEventId } = event.data;
-      if (state.retracted.has(targetEventId)) return broken('already_retracted', `event ${targetEventId} is already retracted`, 'data.targetEventId');
+      if (state.retracted.has(targetEventId))
+        return broken('already_retracted', `event ${targetEventId} is already retracted`, 'data.targetEventId');
       const targetType = state.eventTypes.get(targetEventId);
       if (!targetType) {
-        return broken('retraction_target_unknown', `event ${targetEventId} is not in the stream of account ${event.accountId}`, 'data.targetEventId');
+        return broken(
+          'retraction_target_unknown',
+          `event ${targetEventId} is not in the stream of account ${event.accountId}`,
+          'data.targetEventId',
+        );
       }
       if (targetType === 'EventRetracted') {
         return broken('retraction_of_retraction', 'a retraction cannot be retracted: record the fact again instead', 'data.targetEventId');

@@ -86,7 +86,12 @@ export function streamIdOf(event: Pick<EventMetadata, 'accountId'>): string {
 /** The record to append. Only the catalog's fields are copied: nothing else reaches the store. */
 export function encodeEvent(event: NewAccountEvent): EventRecord {
   const { accountId, occurredAt, source, actor } = event;
-  const metadata: EventMetadata = { accountId, occurredAt, source: { system: source.system, eventId: source.eventId }, ...(actor !== undefined ? { actor } : {}) };
+  const metadata: EventMetadata = {
+    accountId,
+    occurredAt,
+    source: { system: source.system, eventId: source.eventId },
+    ...(actor !== undefined ? { actor } : {}),
+  };
   return { eventId: event.eventId, type: event.type, data: event.data, metadata: { ...metadata }, schemaVersion: SCHEMA_VERSION };
 }
 
@@ -99,7 +104,12 @@ export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
   if (!isEventType(record.type)) throw new UndecodableEventError(record.eventId, `unknown type ${JSON.stringify(record.type)}`);
   if (record.data === null || typeof record.data !== 'object') throw new UndecodableEventError(record.eventId, 'data is not an object');
   const source = metadata.source as EventMetadata['source'] | undefined;
-  if (typeof metadata.accountId !== 'string' || typeof metadata.occurredAt !== 'string' || typeof source?.system !== 'string' || typeof source.eventId !== 'string') {
+  if (
+    typeof metadata.accountId !== 'string' ||
+    typeof metadata.occurredAt !== 'string' ||
+    typeof source?.system !== 'string' ||
+    typeof source.eventId !== 'string'
+  ) {
     throw new UndecodableEventError(record.eventId, 'metadata lacks accountId, occurredAt or source');
   }
   return {

@@ -13,7 +13,9 @@ function errorsOf(input: unknown): FieldError[] {
 }
 
 function fields(input: unknown): string[] {
-  return errorsOf(input).map((e) => e.field).sort();
+  return errorsOf(input)
+    .map((e) => e.field)
+    .sort();
 }
 
 const VALID: Record<string, Record<string, unknown>> = {
@@ -21,7 +23,16 @@ const VALID: Record<string, Record<string, unknown>> = {
   AccountOwnerAssigned: { ownerId: 'u-2' },
   KeyAccountDesignated: { reason: 'top 10' },
   KeyAccountRevoked: {},
-  InteractionLogged: { interactionId: 'i-1', channel: 'call', direction: 'outbound', sentiment: 0.4, durationMinutes: 30, contactCount: 2, executiveInvolved: true, summary: 'QBR prep' },
+  InteractionLogged: {
+    interactionId: 'i-1',
+    channel: 'call',
+    direction: 'outbound',
+    sentiment: 0.4,
+    durationMinutes: 30,
+    contactCount: 2,
+    executiveInvolved: true,
+    summary: 'QBR prep',
+  },
   SupportTicketOpened: { ticketId: 't-1', severity: 'urgent', subject: 'Outage' },
   SupportTicketResolved: { ticketId: 't-1' },
   SurveyResponded: { surveyId: 's-1', kind: 'nps', score: 9 },
@@ -59,7 +70,15 @@ describe('validateEnvelope', () => {
   });
 
   it('reports every offending envelope field at once', () => {
-    const input = { type: 'AccountOpened', accountId: '-bad', occurredAt: '2026-03-02T10:00:00', source: { system: 'Sales Force', eventId: '' }, actor: 'x'.repeat(257), data: { name: 'A' }, extra: 1 };
+    const input = {
+      type: 'AccountOpened',
+      accountId: '-bad',
+      occurredAt: '2026-03-02T10:00:00',
+      source: { system: 'Sales Force', eventId: '' },
+      actor: 'x'.repeat(257),
+      data: { name: 'A' },
+      extra: 1,
+    };
     expect(fields(input)).toEqual(['accountId', 'actor', 'extra', 'occurredAt', 'source.eventId', 'source.system']);
   });
 
@@ -76,14 +95,30 @@ describe('validateEnvelope', () => {
   });
 
   it('rejects unknown data properties with their path', () => {
-    expect(errorsOf(base('AccountOwnerAssigned', { ownerId: 'u', colour: 'red' }))).toEqual([{ field: 'data.colour', message: 'is not a known property' }]);
+    expect(errorsOf(base('AccountOwnerAssigned', { ownerId: 'u', colour: 'red' }))).toEqual([
+      { field: 'data.colour', message: 'is not a known property' },
+    ]);
   });
 
   it('names each bad data field of an interaction', () => {
-    const data = { interactionId: '', channel: 'fax', direction: 'sideways', sentiment: 1.5, durationMinutes: 2000, contactCount: 1.5, executiveInvolved: 'yes' };
-    expect(fields(base('InteractionLogged', data))).toEqual(
-      ['data.channel', 'data.contactCount', 'data.direction', 'data.durationMinutes', 'data.executiveInvolved', 'data.interactionId', 'data.sentiment'],
-    );
+    const data = {
+      interactionId: '',
+      channel: 'fax',
+      direction: 'sideways',
+      sentiment: 1.5,
+      durationMinutes: 2000,
+      contactCount: 1.5,
+      executiveInvolved: 'yes',
+    };
+    expect(fields(base('InteractionLogged', data))).toEqual([
+      'data.channel',
+      'data.contactCount',
+      'data.direction',
+      'data.durationMinutes',
+      'data.executiveInvolved',
+      'data.interactionId',
+      'data.sentiment',
+    ]);
   });
 
   it('checks amounts: ≥ 0, at most 2 fraction digits, numbers only', () => {
@@ -96,7 +131,9 @@ describe('validateEnvelope', () => {
 
   it('checks contract dates, currency and products', () => {
     const signed = VALID.ContractSigned;
-    expect(errorsOf(base('ContractSigned', { ...signed, endDate: '2026-01-01' }))).toEqual([{ field: 'data.endDate', message: 'must be after startDate' }]);
+    expect(errorsOf(base('ContractSigned', { ...signed, endDate: '2026-01-01' }))).toEqual([
+      { field: 'data.endDate', message: 'must be after startDate' },
+    ]);
     expect(fields(base('ContractSigned', { ...signed, startDate: '2026-13-01' }))).toEqual(['data.startDate']);
     expect(fields(base('ContractSigned', { ...signed, currency: 'EURO' }))).toEqual(['data.currency']);
     expect(fields(base('ContractSigned', { ...signed, products: [] }))).toEqual(['data.products']);
@@ -114,7 +151,10 @@ describe('validateEnvelope', () => {
   });
 
   it('checks usage, amendments, renewals and retractions', () => {
-    expect(fields(base('UsageReported', { product: 'core', activeUsers: -1, licensedUsers: 0 }))).toEqual(['data.activeUsers', 'data.licensedUsers']);
+    expect(fields(base('UsageReported', { product: 'core', activeUsers: -1, licensedUsers: 0 }))).toEqual([
+      'data.activeUsers',
+      'data.licensedUsers',
+    ]);
     expect(fields(base('ContractAmended', { ...VALID.ContractAmended, reason: 'discount' }))).toEqual(['data.reason']);
     expect(fields(base('RenewalLost', { ...VALID.RenewalLost, reason: 'weather' }))).toEqual(['data.reason']);
     expect(fields(base('RenewalWon', { renewalId: 'r', contractId: 'c', arr: 1 }))).toEqual(['data.newEndDate']);

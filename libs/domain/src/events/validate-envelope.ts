@@ -14,7 +14,13 @@ export type EnvelopeValidation = { ok: true; envelope: EventEnvelope } | { ok: f
 /** How far in the future `occurredAt` may lie: clocks of source systems drift, business facts are not scheduled. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
-const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true, validationError: { target: false } };
+const STRICT = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  validationError: { target: false },
+};
 
 /**
  * Validates one inbound envelope against events.md: shape, the type's data rules, unknown properties rejected.
@@ -60,7 +66,9 @@ function nulCharacters(value: unknown, path = ''): FieldError[] {
   if (value === null || typeof value !== 'object') return [];
   if (Array.isArray(value)) return value.flatMap((item, index) => nulCharacters(item, `${path}[${index}]`));
   return Object.entries(value).flatMap(([key, item]) =>
-    key.includes('\u0000') ? [{ field: joinPath(path, key.replaceAll('\u0000', '\\u0000')), message }] : nulCharacters(item, joinPath(path, key)),
+    key.includes('\u0000')
+      ? [{ field: joinPath(path, key.replaceAll('\u0000', '\\u0000')), message }]
+      : nulCharacters(item, joinPath(path, key)),
   );
 }
 

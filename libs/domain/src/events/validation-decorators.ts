@@ -14,7 +14,9 @@ export function isCalendarDate(value: unknown): value is string {
 }
 
 export function isInstantWithZone(value: unknown): value is string {
-  return typeof value === 'string' && INSTANT_WITH_ZONE.test(value) && !Number.isNaN(Date.parse(value)) && isCalendarDate(value.slice(0, 10));
+  return (
+    typeof value === 'string' && INSTANT_WITH_ZONE.test(value) && !Number.isNaN(Date.parse(value)) && isCalendarDate(value.slice(0, 10))
+  );
 }
 
 /** `YYYY-MM-DD`, a real day of the calendar (no 2026-02-30). */

@@ -27,20 +27,32 @@ export function churnRisk(state: AccountState, health: Health, at: Date, config:
   const due = termsEndingWithin(state, today, 90);
   if (due.length > 0) add('renewal_due', `${due.map((d) => `${d.contractId} ends ${d.endDate}`).join(', ')} without a renewal won`);
 
-  const nps = state.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
+  const nps = state.surveys
+    .filter((s) => s.kind === 'nps' && s.at <= t)
+    .sort((a, b) => a.at - b.at)
+    .pop();
   if (nps && nps.score <= 6) add('nps_detractor', `latest NPS is ${nps.score} (a detractor)`);
 
   const drops = seatDrops(state, t);
   if (drops.length > 0) add('seat_drop', drops.join('; '));
 
-  const aged = [...state.tickets.entries()].filter(([, k]) => k.severity === 'urgent' && k.openedAt <= t && (k.resolvedAt === undefined || k.resolvedAt > t) && t - k.openedAt > 7 * DAY_MS);
+  const aged = [...state.tickets.entries()].filter(
+    ([, k]) =>
+      k.severity === 'urgent' && k.openedAt <= t && (k.resolvedAt === undefined || k.resolvedAt > t) && t - k.openedAt > 7 * DAY_MS,
+  );
   if (aged.length > 0) add('urgent_ticket_aged', `urgent ticket(s) ${aged.map(([id]) => id).join(', ')} open for more than 7 days`);
 
   const last = state.interactions.filter((i) => i.at <= t).reduce((max, i) => Math.max(max, i.at), -Infinity);
-  if (t - last > 60 * DAY_MS) add('no_recent_interaction', Number.isFinite(last) ? `last interaction ${Math.floor((t - last) / DAY_MS)} days ago` : 'no interaction ever logged');
+  if (t - last > 60 * DAY_MS)
+    add(
+      'no_recent_interaction',
+      Number.isFinite(last) ? `last interaction ${Math.floor((t - last) / DAY_MS)} days ago` : 'no interaction ever logged',
+    );
 
   const since = addDays(today, -180);
-  const downgrades = [...state.contracts.values()].flatMap((c) => c.changes.filter((ch) => ch.reason === 'downgrade' && ch.from > since && ch.from <= today && ch.at <= t).map(() => c.contractId));
+  const downgrades = [...state.contracts.values()].flatMap((c) =>
+    c.changes.filter((ch) => ch.reason === 'downgrade' && ch.from > since && ch.from <= today && ch.at <= t).map(() => c.contractId),
+  );
   if (downgrades.length > 0) add('contraction', `downgrade of ${[...new Set(downgrades)].join(', ')} in the last 180 days`);
 
   const base = health.score === null ? 50 : Math.round((100 - health.score) * 100) / 100;
@@ -89,7 +101,13 @@ export function termsEndingWithin(state: AccountState, today: string, horizonDay
     const endsSoon = contract.endDate <= horizon;
     const dueSoon = openRenewal !== undefined && openRenewal.dueDate <= horizon;
     if (endsSoon || dueSoon) {
-      terms.push({ contractId: contract.contractId, currency: contract.currency, arr, endDate: contract.endDate, ...(openRenewal ? { renewalDue: openRenewal.dueDate } : {}) });
+      terms.push({
+        contractId: contract.contractId,
+        currency: contract.currency,
+        arr,
+        endDate: contract.endDate,
+        ...(openRenewal ? { renewalDue: openRenewal.dueDate } : {}),
+      });
     }
   }
   return terms;
@@ -98,6 +116,7 @@ export function termsEndingWithin(state: AccountState, today: string, horizonDay
 /** ARR at risk within the horizon (default 90 days), per currency (scoring.md). */
 export function arrAtRisk(state: AccountState, at: Date, horizonDays = 90): Map<string, number> {
   const total = new Map<string, number>();
-  for (const term of termsEndingWithin(state, utcDay(at), horizonDays)) total.set(term.currency, roundCents((total.get(term.currency) ?? 0) + term.arr));
+  for (const term of termsEndingWithin(state, utcDay(at), horizonDays))
+    total.set(term.currency, roundCents((total.get(term.currency) ?? 0) + term.arr));
   return total;
 }

@@ -40,12 +40,20 @@ export interface RealisedExpansion {
 export function realisedExpansion(state: AccountState): RealisedExpansion[] {
   const out: RealisedExpansion[] = [];
   for (const contract of state.contracts.values()) {
-    const ordered = contract.changes.map((change, index) => ({ change, index })).sort((a, b) => a.change.from.localeCompare(b.change.from) || a.index - b.index);
+    const ordered = contract.changes
+      .map((change, index) => ({ change, index }))
+      .sort((a, b) => a.change.from.localeCompare(b.change.from) || a.index - b.index);
     for (let i = 1; i < ordered.length; i++) {
       const { change } = ordered[i];
       const previous = ordered[i - 1].change.arr;
       const counts = change.kind === 'renewed' || ['upsell', 'cross_sell', 'price_change'].includes(change.reason ?? '');
-      if (counts && change.arr > previous) out.push({ contractId: contract.contractId, currency: contract.currency, date: change.from, amount: roundCents(change.arr - previous) });
+      if (counts && change.arr > previous)
+        out.push({
+          contractId: contract.contractId,
+          currency: contract.currency,
+          date: change.from,
+          amount: roundCents(change.arr - previous),
+        });
     }
   }
   return out;
@@ -56,11 +64,18 @@ export function realisedExpansion(state: AccountState): RealisedExpansion[] {
  * contract's previous ARR by an upsell, cross-sell or price-change amendment, or by a renewal won.
  * `catalogue` is the set of products seen across the portfolio.
  */
-export function expansion(state: AccountState, health: Health, at: Date, catalogue: ReadonlySet<string>, period: { from: string; to: string }): Expansion {
+export function expansion(
+  state: AccountState,
+  health: Health,
+  at: Date,
+  catalogue: ReadonlySet<string>,
+  period: { from: string; to: string },
+): Expansion {
   const t = at.getTime();
   const realised = new Map<string, number>();
   for (const change of realisedExpansion(state)) {
-    if (change.date >= period.from && change.date < period.to) realised.set(change.currency, roundCents((realised.get(change.currency) ?? 0) + change.amount));
+    if (change.date >= period.from && change.date < period.to)
+      realised.set(change.currency, roundCents((realised.get(change.currency) ?? 0) + change.amount));
   }
 
   const today = utcDay(at);
@@ -75,18 +90,32 @@ export function expansion(state: AccountState, health: Health, at: Date, catalog
     for (const c of inForce.filter((c) => c.products.includes(product))) {
       potential.set(c.currency, roundCents((potential.get(c.currency) ?? 0) + SEAT_PRESSURE_POTENTIAL * contractArrOn(c, today)));
     }
-    signals.push({ name: 'seat_pressure', reason: `${product}: ${usage.active} of ${usage.licensed} seats used (${Math.round(utilisation * 100)} %)`, potential: Object.fromEntries(potential) });
+    signals.push({
+      name: 'seat_pressure',
+      reason: `${product}: ${usage.active} of ${usage.licensed} seats used (${Math.round(utilisation * 100)} %)`,
+      potential: Object.fromEntries(potential),
+    });
   }
 
   const held = new Set(inForce.flatMap((c) => c.products));
   const crossSell = crossSellSignal(health.band, held, arr, catalogue);
   if (crossSell) signals.push(crossSell);
 
-  const nps = state.surveys.filter((s) => s.kind === 'nps' && s.at <= t).sort((a, b) => a.at - b.at).pop();
+  const nps = state.surveys
+    .filter((s) => s.kind === 'nps' && s.at <= t)
+    .sort((a, b) => a.at - b.at)
+    .pop();
   const referral = state.referrals.some((r) => r <= t && t - r < 180 * DAY_MS);
   if ((nps && nps.score >= 9) || referral) {
-    const reasons = [...(nps && nps.score >= 9 ? [`latest NPS ${nps.score} (a promoter)`] : []), ...(referral ? ['gave a referral in the last 180 days'] : [])];
-    signals.push({ name: 'advocate', reason: reasons.join('; '), potential: Object.fromEntries([...arr].map(([c, v]) => [c, roundCents(v * ADVOCATE_POTENTIAL)])) });
+    const reasons = [
+      ...(nps && nps.score >= 9 ? [`latest NPS ${nps.score} (a promoter)`] : []),
+      ...(referral ? ['gave a referral in the last 180 days'] : []),
+    ];
+    signals.push({
+      name: 'advocate',
+      reason: reasons.join('; '),
+      potential: Object.fromEntries([...arr].map(([c, v]) => [c, roundCents(v * ADVOCATE_POTENTIAL)])),
+    });
   }
   return { realised: Object.fromEntries(realised), signals };
 }
@@ -104,6 +133,12 @@ export function crossSellSignal(
 ): ExpansionSignal | undefined {
   const missing = [...catalogue].filter((p) => !held.has(p)).sort();
   if (band !== 'green' || held.size === 0 || missing.length === 0) return undefined;
-  const potential = Object.fromEntries([...arr].map(([currency, value]) => [currency, roundCents((value / held.size) * missing.length * CROSS_SELL_POTENTIAL)]));
-  return { name: 'cross_sell', reason: `healthy account holding ${held.size} of ${catalogue.size} products; not yet: ${missing.join(', ')}`, potential };
+  const potential = Object.fromEntries(
+    [...arr].map(([currency, value]) => [currency, roundCents((value / held.size) * missing.length * CROSS_SELL_POTENTIAL)]),
+  );
+  return {
+    name: 'cross_sell',
+    reason: `healthy account holding ${held.size} of ${catalogue.size} products; not yet: ${missing.join(', ')}`,
+    potential,
+  };
 }

@@ -100,8 +100,14 @@ function engagement(state: AccountState, t: number, config: ScoringConfig): Comp
 function sentiment(state: AccountState, t: number): ComponentResult {
   const parts: Array<[number, string]> = [];
   for (const kind of ['nps', 'csat'] as const) {
-    const latest = state.surveys.filter((s) => s.kind === kind && s.at <= t && t - s.at < 365 * DAY_MS).sort((a, b) => a.at - b.at).pop();
-    if (latest) parts.push(kind === 'nps' ? [latest.score * 10, `latest NPS ${latest.score}`] : [(latest.score - 1) * 25, `latest CSAT ${latest.score}`]);
+    const latest = state.surveys
+      .filter((s) => s.kind === kind && s.at <= t && t - s.at < 365 * DAY_MS)
+      .sort((a, b) => a.at - b.at)
+      .pop();
+    if (latest)
+      parts.push(
+        kind === 'nps' ? [latest.score * 10, `latest NPS ${latest.score}`] : [(latest.score - 1) * 25, `latest CSAT ${latest.score}`],
+      );
   }
   const scored = state.interactions.filter((i) => i.sentiment !== undefined && i.at <= t && t - i.at < 90 * DAY_MS);
   if (scored.length > 0) {
@@ -109,7 +115,11 @@ function sentiment(state: AccountState, t: number): ComponentResult {
     parts.push([(mean + 1) * 50, `mean interaction sentiment ${mean.toFixed(2)} over ${scored.length} interactions`]);
   }
   if (parts.length === 0) return noData('no survey in 365 days and no rated interaction in 90 days');
-  return { score: parts.reduce((sum, [s]) => sum + s, 0) / parts.length, hasData: true, explanation: parts.map(([, why]) => why).join('; ') };
+  return {
+    score: parts.reduce((sum, [s]) => sum + s, 0) / parts.length,
+    hasData: true,
+    explanation: parts.map(([, why]) => why).join('; '),
+  };
 }
 
 /**
@@ -120,7 +130,9 @@ function sentiment(state: AccountState, t: number): ComponentResult {
 function support(state: AccountState, t: number, config: ScoringConfig): ComponentResult {
   const tickets = [...state.tickets.values()].filter((k) => k.openedAt <= t);
   if (tickets.length === 0) return noData('no support ticket yet');
-  const open = tickets.filter((k) => (k.resolvedAt === undefined || k.resolvedAt > t) && (k.severity === 'high' || k.severity === 'urgent'));
+  const open = tickets.filter(
+    (k) => (k.resolvedAt === undefined || k.resolvedAt > t) && (k.severity === 'high' || k.severity === 'urgent'),
+  );
   let penalty = 0;
   for (const ticket of open) {
     const age = days(t - ticket.openedAt);
@@ -130,7 +142,12 @@ function support(state: AccountState, t: number, config: ScoringConfig): Compone
     .filter((k) => k.resolvedAt !== undefined && k.resolvedAt <= t && t - k.resolvedAt < 90 * DAY_MS)
     .map((k) => (k.resolvedAt! - k.openedAt) / 3_600_000)
     .sort((a, b) => a - b);
-  const median = resolved.length === 0 ? undefined : resolved.length % 2 ? resolved[(resolved.length - 1) / 2] : (resolved[resolved.length / 2 - 1] + resolved[resolved.length / 2]) / 2;
+  const median =
+    resolved.length === 0
+      ? undefined
+      : resolved.length % 2
+        ? resolved[(resolved.length - 1) / 2]
+        : (resolved[resolved.length / 2 - 1] + resolved[resolved.length / 2]) / 2;
   const target = config.resolutionTargetHours;
   if (median !== undefined && median > target) penalty += Math.min(30, (30 * (median - target)) / target);
   return {
@@ -150,7 +167,9 @@ function adoption(state: AccountState, t: number, config: ScoringConfig): Compon
   return {
     score: scores.reduce((a, b) => a + b, 0) / scores.length,
     hasData: true,
-    explanation: [...latest.entries()].map(([product, u]) => `${product} ${Math.round((100 * u.active) / u.licensed)} % of seats used`).join('; '),
+    explanation: [...latest.entries()]
+      .map(([product, u]) => `${product} ${Math.round((100 * u.active) / u.licensed)} % of seats used`)
+      .join('; '),
   };
 }
 
@@ -166,13 +185,17 @@ function commercial(state: AccountState, t: number): ComponentResult {
   const currencies = new Set([...now.keys(), ...before.keys()]);
   if (currencies.size === 0) return noData('no ARR in force now nor 365 days ago');
   const growth =
-    [...currencies].map((c) => {
-      const was = before.get(c) ?? 0;
-      if (was === 0) return 100;
-      return clamp((100 * ((now.get(c) ?? 0) / was - 0.5)) / 0.5);
-    }).reduce((a, b) => a + b, 0) / currencies.size;
+    [...currencies]
+      .map((c) => {
+        const was = before.get(c) ?? 0;
+        if (was === 0) return 100;
+        return clamp((100 * ((now.get(c) ?? 0) / was - 0.5)) / 0.5);
+      })
+      .reduce((a, b) => a + b, 0) / currencies.size;
   const yearAgo = addDays(today, -365);
-  const downgrades = [...state.contracts.values()].flatMap((c) => c.changes).filter((ch) => ch.reason === 'downgrade' && ch.from > yearAgo && ch.from <= today && ch.at <= t).length;
+  const downgrades = [...state.contracts.values()]
+    .flatMap((c) => c.changes)
+    .filter((ch) => ch.reason === 'downgrade' && ch.from > yearAgo && ch.from <= today && ch.at <= t).length;
   const renewalDue = [...state.renewals.values()].some((r) => !r.outcome && r.dueDate >= today && r.dueDate <= addDays(today, 90));
   const score = clamp(growth - Math.min(40, 20 * downgrades) - (renewalDue ? 15 : 0));
   const arrText = [...currencies].map((c) => `${c} ${now.get(c) ?? 0} (was ${before.get(c) ?? 0})`).join(', ');

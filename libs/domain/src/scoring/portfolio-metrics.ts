@@ -36,11 +36,21 @@ export function portfolioMetrics(accounts: readonly AccountState[], from: string
   const outcomes: Array<'won' | 'lost'> = [];
   const latestNps: number[] = [];
   for (const account of accounts) {
-    for (const renewal of account.renewals.values()) if (renewal.outcome && inPeriod(renewal.outcome.at)) outcomes.push(renewal.outcome.kind);
-    const latest = account.surveys.filter((s) => s.kind === 'nps' && inPeriod(s.at)).sort((a, b) => a.at - b.at).pop();
+    for (const renewal of account.renewals.values())
+      if (renewal.outcome && inPeriod(renewal.outcome.at)) outcomes.push(renewal.outcome.kind);
+    const latest = account.surveys
+      .filter((s) => s.kind === 'nps' && inPeriod(s.at))
+      .sort((a, b) => a.at - b.at)
+      .pop();
     if (latest) latestNps.push(latest.score);
   }
-  return metricsFrom({ from, to, arr: accounts.map((a) => ({ from: arrOn(a, from), to: arrOn(a, to) })), renewalOutcomes: outcomes, latestNps });
+  return metricsFrom({
+    from,
+    to,
+    arr: accounts.map((a) => ({ from: arrOn(a, from), to: arrOn(a, to) })),
+    renewalOutcomes: outcomes,
+    latestNps,
+  });
 }
 
 export interface MetricsInput {
@@ -63,7 +73,16 @@ export function metricsFrom(input: MetricsInput): PortfolioMetrics {
     for (const [currency, was] of account.from) {
       if (was <= 0) continue;
       const now = end.get(currency) ?? 0;
-      const m = sums.get(currency) ?? { cohort: 0, starting: 0, ending: 0, retained: 0, churned: 0, churnedAccounts: 0, contraction: 0, expansion: 0 };
+      const m = sums.get(currency) ?? {
+        cohort: 0,
+        starting: 0,
+        ending: 0,
+        retained: 0,
+        churned: 0,
+        churnedAccounts: 0,
+        contraction: 0,
+        expansion: 0,
+      };
       m.cohort += 1;
       m.starting = roundCents(m.starting + was);
       m.ending = roundCents(m.ending + now);
@@ -102,7 +121,12 @@ export function metricsFrom(input: MetricsInput): PortfolioMetrics {
     to,
     currencies,
     renewals: { won, lost, rate: won + lost > 0 ? ratio(won / (won + lost)) : null },
-    nps: { responses, promoters, detractors, score: responses > 0 ? Math.round(((promoters - detractors) / responses) * 10_000) / 100 : null },
+    nps: {
+      responses,
+      promoters,
+      detractors,
+      score: responses > 0 ? Math.round(((promoters - detractors) / responses) * 10_000) / 100 : null,
+    },
   };
 }
 

@@ -15,7 +15,8 @@ export interface ScoringConfig {
 export type HealthComponentName = 'engagement' | 'sentiment' | 'support' | 'adoption' | 'commercial';
 export const HEALTH_COMPONENTS: HealthComponentName[] = ['engagement', 'sentiment', 'support', 'adoption', 'commercial'];
 
-export type ChurnDriverName = 'renewal_due' | 'nps_detractor' | 'seat_drop' | 'urgent_ticket_aged' | 'no_recent_interaction' | 'contraction';
+export type ChurnDriverName =
+  'renewal_due' | 'nps_detractor' | 'seat_drop' | 'urgent_ticket_aged' | 'no_recent_interaction' | 'contraction';
 
 export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   weights: { engagement: 0.25, sentiment: 0.2, support: 0.15, adoption: 0.2, commercial: 0.2 },
@@ -42,9 +43,11 @@ export function scoringConfig(overrides: DeepPartial<ScoringConfig> = {}): Scori
     ['adoptionTarget', config.adoptionTarget] as const,
   ];
   for (const [name, value] of numbers) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`scoring configuration: ${name} must be a number ≥ 0`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new Error(`scoring configuration: ${name} must be a number ≥ 0`);
   }
-  if (Object.values(config.weights).reduce((a, b) => a + b, 0) <= 0) throw new Error('scoring configuration: the weights must not all be 0');
+  if (Object.values(config.weights).reduce((a, b) => a + b, 0) <= 0)
+    throw new Error('scoring configuration: the weights must not all be 0');
   if (config.adoptionTarget === 0 || config.resolutionTargetHours === 0) throw new Error('scoring configuration: targets must be > 0');
   return config;
 }

@@ -9,8 +9,13 @@ import { portfolioMetrics } from './portfolio-metrics';
 import { DEFAULT_SCORING_CONFIG, scoringConfig } from './scoring-config';
 
 let n = 0;
-const ev = (occurredAt: string, event: AccountEvent): AccountStreamEvent => ({ ...event, eventId: `e-${++n}`, occurredAt: occurredAt.length === 10 ? `${occurredAt}T12:00:00Z` : occurredAt });
-const opened = (segment: 'enterprise' | 'mid_market' | 'smb' = 'enterprise') => ev('2025-01-01', { type: 'AccountOpened', data: { name: 'A', segment } });
+const ev = (occurredAt: string, event: AccountEvent): AccountStreamEvent => ({
+  ...event,
+  eventId: `e-${++n}`,
+  occurredAt: occurredAt.length === 10 ? `${occurredAt}T12:00:00Z` : occurredAt,
+});
+const opened = (segment: 'enterprise' | 'mid_market' | 'smb' = 'enterprise') =>
+  ev('2025-01-01', { type: 'AccountOpened', data: { name: 'A', segment } });
 const signed = (contractId: string, arr: number, startDate: string, endDate: string, currency = 'EUR', products = ['core']) =>
   ev(startDate, { type: 'ContractSigned', data: { contractId, arr, currency, startDate, endDate, products } });
 const amended = (contractId: string, arr: number, effectiveDate: string, reason: 'upsell' | 'cross_sell' | 'downgrade' | 'price_change') =>
@@ -46,7 +51,8 @@ describe('ARR of an account at a day', () => {
     const segments = arrSegments(facts(events));
     for (let day = '2025-12-01'; day < '2027-07-01'; day = addDays(day, 1)) {
       const fromSegments = new Map<string, number>();
-      for (const s of segments.filter((s) => s.from <= day && day < s.to)) fromSegments.set(s.currency, (fromSegments.get(s.currency) ?? 0) + s.arr);
+      for (const s of segments.filter((s) => s.from <= day && day < s.to))
+        fromSegments.set(s.currency, (fromSegments.get(s.currency) ?? 0) + s.arr);
       expect([day, fromSegments]).toEqual([day, arrOn(facts(events), day)]);
     }
     expect(segments.filter((s) => s.contractId === 'c')).toEqual([
@@ -76,8 +82,14 @@ describe('ARR of an account at a day', () => {
   it('sums contracts per currency and leaves retracted events out', () => {
     const usd = signed('u', 700.25, '2026-01-01', '2027-01-01', 'USD');
     const wrong = signed('w', 99, '2026-01-01', '2027-01-01', 'USD');
-    const events = [opened(), signed('c', 0.1, '2026-01-01', '2027-01-01'), signed('d', 0.2, '2026-01-01', '2027-01-01'), usd, wrong,
-      ev('2026-02-01', { type: 'EventRetracted', data: { targetEventId: wrong.eventId, reason: 'wrong account' } })];
+    const events = [
+      opened(),
+      signed('c', 0.1, '2026-01-01', '2027-01-01'),
+      signed('d', 0.2, '2026-01-01', '2027-01-01'),
+      usd,
+      wrong,
+      ev('2026-02-01', { type: 'EventRetracted', data: { targetEventId: wrong.eventId, reason: 'wrong account' } }),
+    ];
     expect(Object.fromEntries(arrOn(facts(events), '2026-03-01'))).toEqual({ EUR: 0.3, USD: 700.25 });
   });
 });
@@ -86,34 +98,68 @@ describe('portfolio metrics over [from, to)', () => {
   const from = '2026-01-01';
   const to = '2026-07-01';
   // scoring.md's example: A 500 → 450, B 300 → 400, C 200 → 0; plus D in USD, flat.
-  const a = [opened(), signed('a', 500, '2025-06-01', '2027-06-01'), amended('a', 450, '2026-03-15', 'downgrade'),
+  const a = [
+    opened(),
+    signed('a', 500, '2025-06-01', '2027-06-01'),
+    amended('a', 450, '2026-03-15', 'downgrade'),
     ev('2026-02-01', { type: 'SurveyResponded', data: { surveyId: 's1', kind: 'nps', score: 3 } }),
-    ev('2026-05-01', { type: 'SurveyResponded', data: { surveyId: 's2', kind: 'nps', score: 10 } })];
-  const b = [opened(), signed('b', 300, '2025-09-01', '2027-09-01'), amended('b', 400, '2026-04-01', 'upsell'),
-    ev('2026-03-01', { type: 'SurveyResponded', data: { surveyId: 's', kind: 'nps', score: 5 } })];
+    ev('2026-05-01', { type: 'SurveyResponded', data: { surveyId: 's2', kind: 'nps', score: 10 } }),
+  ];
+  const b = [
+    opened(),
+    signed('b', 300, '2025-09-01', '2027-09-01'),
+    amended('b', 400, '2026-04-01', 'upsell'),
+    ev('2026-03-01', { type: 'SurveyResponded', data: { surveyId: 's', kind: 'nps', score: 5 } }),
+  ];
   // C's contract ends exactly on `to`: it has ended within the period.
-  const c = [opened(), signed('c', 200, '2025-07-01', to),
+  const c = [
+    opened(),
+    signed('c', 200, '2025-07-01', to),
     ev('2026-05-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c', dueDate: '2026-06-01' } }),
     ev('2026-06-10', { type: 'RenewalLost', data: { renewalId: 'r', contractId: 'c', reason: 'competitor' } }),
-    ev('2026-06-01', { type: 'SurveyResponded', data: { surveyId: 's', kind: 'nps', score: 8 } })];
-  const d = [opened(), signed('d', 1000, '2025-01-01', '2028-01-01', 'USD'),
+    ev('2026-06-01', { type: 'SurveyResponded', data: { surveyId: 's', kind: 'nps', score: 8 } }),
+  ];
+  const d = [
+    opened(),
+    signed('d', 1000, '2025-01-01', '2028-01-01', 'USD'),
     ev('2025-12-01', { type: 'RenewalOpened', data: { renewalId: 'r0', contractId: 'd', dueDate: '2026-01-01' } }),
     ev('2025-12-20', { type: 'RenewalWon', data: { renewalId: 'r0', contractId: 'd', newEndDate: '2029-01-01', arr: 1000 } }),
-    ev('2026-02-01', { type: 'RenewalOpened', data: { renewalId: 'r1', contractId: 'd', dueDate: '2026-03-01' } })];
+    ev('2026-02-01', { type: 'RenewalOpened', data: { renewalId: 'r1', contractId: 'd', dueDate: '2026-03-01' } }),
+  ];
   // E starts after `from`: not in the cohort.
   const e = [opened(), signed('e', 999, '2026-02-01', '2027-02-01')];
 
-  const metrics = portfolioMetrics([a, b, c, d, e].map((events) => facts(events)), from, to);
+  const metrics = portfolioMetrics(
+    [a, b, c, d, e].map((events) => facts(events)),
+    from,
+    to,
+  );
 
-  it('matches scoring.md\'s example in EUR', () => {
+  it("matches scoring.md's example in EUR", () => {
     expect(metrics.currencies.find((m) => m.currency === 'EUR')).toEqual({
-      currency: 'EUR', cohortSize: 3, startingArr: 1000, endingArr: 850,
-      grr: 0.75, nrr: 0.85, churnedArr: 200, contractionArr: 50, expansionArr: 100, logoChurnRate: 0.3333, churnedAccounts: 1,
+      currency: 'EUR',
+      cohortSize: 3,
+      startingArr: 1000,
+      endingArr: 850,
+      grr: 0.75,
+      nrr: 0.85,
+      churnedArr: 200,
+      contractionArr: 50,
+      expansionArr: 100,
+      logoChurnRate: 0.3333,
+      churnedAccounts: 1,
     });
   });
 
   it('keeps currencies apart', () => {
-    expect(metrics.currencies.find((m) => m.currency === 'USD')).toMatchObject({ cohortSize: 1, startingArr: 1000, endingArr: 1000, grr: 1, nrr: 1, logoChurnRate: 0 });
+    expect(metrics.currencies.find((m) => m.currency === 'USD')).toMatchObject({
+      cohortSize: 1,
+      startingArr: 1000,
+      endingArr: 1000,
+      grr: 1,
+      nrr: 1,
+      logoChurnRate: 0,
+    });
   });
 
   it('counts renewals closed in the period and the latest NPS answer per account', () => {
@@ -176,7 +222,8 @@ describe('account health', () => {
 
   it('decays with time alone: recency falls linearly from 14 to 90 days', () => {
     const events = [opened('smb'), interaction('2026-01-01')];
-    const score = (when: string) => accountHealth(foldAccount('a', events, { at: at(when) }), at(when), DEFAULT_SCORING_CONFIG).components[0].score;
+    const score = (when: string) =>
+      accountHealth(foldAccount('a', events, { at: at(when) }), at(when), DEFAULT_SCORING_CONFIG).components[0].score;
     // 52 days after (midday to midnight: 51.5 days): frequency 1/3 → 33.33; recency 100 × (90 − 51.5) / 76 = 50.66
     expect(score('2026-02-22')).toBeCloseTo(0.4 * ((100 * (90 - 51.5)) / 76) + 0.4 * (100 / 3), 2);
     expect(score('2026-05-01')).toBe(0);
@@ -192,9 +239,12 @@ describe('account health', () => {
   });
 
   it('bands red below 40 and says churned when ARR is gone after a lost renewal', () => {
-    const lost = [opened(), signed('c', 1000, '2025-01-01', '2026-01-01'),
+    const lost = [
+      opened(),
+      signed('c', 1000, '2025-01-01', '2026-01-01'),
       ev('2025-11-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c', dueDate: '2025-12-01' } }),
-      ev('2025-12-15', { type: 'RenewalLost', data: { renewalId: 'r', contractId: 'c', reason: 'price' } })];
+      ev('2025-12-15', { type: 'RenewalLost', data: { renewalId: 'r', contractId: 'c', reason: 'price' } }),
+    ];
     expect(accountHealth(foldAccount('a', lost, { at: at('2025-12-20') }), at('2025-12-20'), DEFAULT_SCORING_CONFIG).churned).toBe(false);
     const after = accountHealth(foldAccount('a', lost, { at: at('2026-01-02') }), at('2026-01-02'), DEFAULT_SCORING_CONFIG);
     expect(after).toMatchObject({ churned: true, band: 'churned' });
@@ -237,13 +287,18 @@ describe('churn risk and ARR at risk', () => {
   it('counts ARR at risk per currency within the horizon, until a renewal is won', () => {
     expect(Object.fromEntries(arrAtRisk(foldAccount('a', risky, { at: at(T) }), at(T)))).toEqual({ EUR: 800 });
     expect(Object.fromEntries(arrAtRisk(foldAccount('a', risky, { at: at(T) }), at(T), 200))).toEqual({ EUR: 800, USD: 500 });
-    const renewed = [...risky,
+    const renewed = [
+      ...risky,
       ev('2026-06-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c', dueDate: '2026-08-01' } }),
-      ev('2026-06-15', { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c', newEndDate: '2027-09-01', arr: 800 } })];
+      ev('2026-06-15', { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c', newEndDate: '2027-09-01', arr: 800 } }),
+    ];
     expect(arrAtRisk(foldAccount('a', renewed, { at: at(T) }), at(T)).size).toBe(0);
     // An open renewal due within the horizon puts its contract at risk even when the contract ends later.
-    const dueSoon = [opened(), signed('x', 300, '2026-01-01', '2027-06-01'),
-      ev('2026-06-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'x', dueDate: '2026-08-01' } })];
+    const dueSoon = [
+      opened(),
+      signed('x', 300, '2026-01-01', '2027-06-01'),
+      ev('2026-06-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'x', dueDate: '2026-08-01' } }),
+    ];
     expect(Object.fromEntries(arrAtRisk(foldAccount('a', dueSoon, { at: at(T) }), at(T)))).toEqual({ EUR: 300 });
   });
 });
@@ -280,6 +335,8 @@ describe('expansion', () => {
       { name: 'advocate', reason: 'latest NPS 10 (a promoter)', potential: { EUR: 135 } }, // 0.1 × 1350
     ]);
     const yellow = { ...green, band: 'yellow' as const };
-    expect(expansion(f, yellow, at(T), new Set(['core', 'bi']), { from: '2026-01-01', to: '2026-07-01' }).signals.map((s) => s.name)).toEqual(['seat_pressure', 'advocate']);
+    expect(
+      expansion(f, yellow, at(T), new Set(['core', 'bi']), { from: '2026-01-01', to: '2026-07-01' }).signals.map((s) => s.name),
+    ).toEqual(['seat_pressure', 'advocate']);
   });
 });

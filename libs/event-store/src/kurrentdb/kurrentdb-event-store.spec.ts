@@ -11,17 +11,31 @@ describe('KurrentDbEventStore mapping', () => {
     expect(isClaimStream('account-acme')).toBe(false);
   });
 
-  it('reads a KurrentDB record as the port\'s recorded event, the schema version out of the metadata', () => {
+  it("reads a KurrentDB record as the port's recorded event, the schema version out of the metadata", () => {
     const created = new Date('2026-01-01T00:00:00Z');
     const event = recordedFrom({
       event: {
-        id: 'a7f0c6d8-1b2e-4c3d-9e8f-0a1b2c3d4e5f', type: 'AccountOpened', data: { name: 'Acme' }, metadata: { accountId: 'acme', schemaVersion: 1 },
-        streamId: 'account-acme', revision: 3n, position: { commit: 900n, prepare: 812n }, created, isJson: true,
+        id: 'a7f0c6d8-1b2e-4c3d-9e8f-0a1b2c3d4e5f',
+        type: 'AccountOpened',
+        data: { name: 'Acme' },
+        metadata: { accountId: 'acme', schemaVersion: 1 },
+        streamId: 'account-acme',
+        revision: 3n,
+        position: { commit: 900n, prepare: 812n },
+        created,
+        isJson: true,
       },
     } as never);
     expect(event).toEqual({
-      eventId: 'a7f0c6d8-1b2e-4c3d-9e8f-0a1b2c3d4e5f', type: 'AccountOpened', data: { name: 'Acme' }, metadata: { accountId: 'acme' }, schemaVersion: 1,
-      streamId: 'account-acme', version: 3, globalPosition: 812, recordedAt: created,
+      eventId: 'a7f0c6d8-1b2e-4c3d-9e8f-0a1b2c3d4e5f',
+      type: 'AccountOpened',
+      data: { name: 'Acme' },
+      metadata: { accountId: 'acme' },
+      schemaVersion: 1,
+      streamId: 'account-acme',
+      version: 3,
+      globalPosition: 812,
+      recordedAt: created,
     });
   });
 });

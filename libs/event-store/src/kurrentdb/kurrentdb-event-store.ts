@@ -12,7 +12,15 @@ import {
   WrongExpectedVersionError as KurrentWrongExpectedVersion,
 } from '@kurrent/kurrentdb-client';
 import { assertValidAppend } from '../append-planner';
-import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription, WrongExpectedVersionError } from '../event-store.port';
+import {
+  AppendResult,
+  EventStore,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+  WrongExpectedVersionError,
+} from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
 
 /** Claim streams hold one event each: the stream and version an event id was first appended at. */
@@ -85,17 +93,30 @@ export class KurrentDbEventStore implements EventStore {
     const requests: AppendStreamRequest[] = [];
     const planned = new Map<string, { streamId: string; version: number }>();
     for (const stream of streams) {
-      const fresh = stream.events.filter((e, i) => !known.has(e.eventId) && !planned.has(e.eventId) && stream.events.findIndex((x) => x.eventId === e.eventId) === i);
+      const fresh = stream.events.filter(
+        (e, i) => !known.has(e.eventId) && !planned.has(e.eventId) && stream.events.findIndex((x) => x.eventId === e.eventId) === i,
+      );
       if (fresh.length === 0) continue;
-      const current = stream.expectedVersion === 'any' ? await this.currentVersion(stream.streamId) : stream.expectedVersion === 'no_stream' ? -1 : stream.expectedVersion;
+      const current =
+        stream.expectedVersion === 'any'
+          ? await this.currentVersion(stream.streamId)
+          : stream.expectedVersion === 'no_stream'
+            ? -1
+            : stream.expectedVersion;
       fresh.forEach((e, i) => planned.set(e.eventId, { streamId: stream.streamId, version: current + 1 + i }));
       requests.push({
         streamName: stream.streamId,
         expectedState: stream.expectedVersion === 'any' ? ANY : expectedStateFor(current),
-        events: fresh.map((e) => jsonEvent({ id: e.eventId, type: e.type, data: e.data as never, metadata: { ...e.metadata, schemaVersion: e.schemaVersion } })),
+        events: fresh.map((e) =>
+          jsonEvent({ id: e.eventId, type: e.type, data: e.data as never, metadata: { ...e.metadata, schemaVersion: e.schemaVersion } }),
+        ),
       });
       for (const e of fresh) {
-        requests.push({ streamName: claimStream(e.eventId), expectedState: NO_STREAM, events: [jsonEvent({ type: 'EventIdClaimed', data: planned.get(e.eventId)! })] });
+        requests.push({
+          streamName: claimStream(e.eventId),
+          expectedState: NO_STREAM,
+          events: [jsonEvent({ type: 'EventIdClaimed', data: planned.get(e.eventId)! })],
+        });
       }
     }
     if (requests.length > 0) {
@@ -114,8 +135,18 @@ export class KurrentDbEventStore implements EventStore {
     return streams.map((stream) =>
       stream.events.map((event, index) => {
         const first = known.get(event.eventId) ?? appended.get(event.eventId)!;
-        const repeated = known.has(event.eventId) || stream.events.findIndex((e) => e.eventId === event.eventId) !== index || planned.get(event.eventId)?.streamId !== stream.streamId;
-        return { eventId: first.eventId, streamId: first.streamId, version: first.version, globalPosition: first.globalPosition, recordedAt: first.recordedAt, duplicate: repeated };
+        const repeated =
+          known.has(event.eventId) ||
+          stream.events.findIndex((e) => e.eventId === event.eventId) !== index ||
+          planned.get(event.eventId)?.streamId !== stream.streamId;
+        return {
+          eventId: first.eventId,
+          streamId: first.streamId,
+          version: first.version,
+          globalPosition: first.globalPosition,
+          recordedAt: first.recordedAt,
+          duplicate: repeated,
+        };
       }),
     );
   }
@@ -136,7 +167,10 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
-    const raw = await this.readRaw(streamId, { fromRevision: BigInt(options.fromVersion ?? 0), ...(options.limit !== undefined ? { maxCount: options.limit } : {}) });
+    const raw = await this.readRaw(streamId, {
+      fromRevision: BigInt(options.fromVersion ?? 0),
+      ...(options.limit !== undefined ? { maxCount: options.limit } : {}),
+    });
     return raw.map(recordedFrom);
   }
 
@@ -146,7 +180,10 @@ export class KurrentDbEventStore implements EventStore {
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
-    const from = options.after === 0 ? START : (this.positions.get(options.after) ?? { commit: BigInt(options.after), prepare: BigInt(options.after) });
+    const from =
+      options.after === 0
+        ? START
+        : (this.positions.get(options.after) ?? { commit: BigInt(options.after), prepare: BigInt(options.after) });
     for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: options.limit + 1, filter: excludeSystemEvents() })) {
       if (!resolved.event || isClaimStream(resolved.event.streamId)) continue;
       const event = recordedFrom(resolved as Resolved);
@@ -178,7 +215,12 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: 'end' as never, maxCount: 50, filter: excludeSystemEvents() })) {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: 'end' as never,
+      maxCount: 50,
+      filter: excludeSystemEvents(),
+    })) {
       if (resolved.event && !isClaimStream(resolved.event.streamId)) return Number(resolved.event.position?.prepare ?? 0n);
     }
     return 0;

@@ -35,7 +35,8 @@ export function insertAndCommitSQL(events: readonly EventRowValues[], head: numb
   const rows = events.map(
     (e) =>
       `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
-      `${escapeLiteral(JSON.stringify(e.data))}::jsonb, ${escapeLiteral(JSON.stringify(e.metadata))}::jsonb, ${e.schemaVersion}, transaction_timestamp())`,
+      `${escapeLiteral(JSON.stringify(e.data))}::jsonb, ${escapeLiteral(JSON.stringify(e.metadata))}::jsonb, ` +
+      `${e.schemaVersion}, transaction_timestamp())`,
   );
   return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;
 }

@@ -48,10 +48,18 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
     });
 
     it('keeps any JSON, type and stream name to the letter, in small and in bulk appends', async () => {
-      const awkward = { text: 'tab\there, newline\nthere, back\\slash, quote " and unicode: é 漢字 🙂', n: -0.5, big: 12345678.91, list: [null, true, { deep: '\\\\' }] };
+      const awkward = {
+        text: 'tab\there, newline\nthere, back\\slash, quote " and unicode: é 漢字 🙂',
+        n: -0.5,
+        big: 12345678.91,
+        list: [null, true, { deep: '\\\\' }],
+      };
       for (const size of [1, 300]) {
         const s = `account-${randomUUID()}\\with\ttab`;
-        const events = Array.from({ length: size }, (_, i) => ({ ...newEvent(`Type\\${i}`, { ...awkward, i }), metadata: { note: 'line\nbreak\\' } }));
+        const events = Array.from({ length: size }, (_, i) => ({
+          ...newEvent(`Type\\${i}`, { ...awkward, i }),
+          metadata: { note: 'line\nbreak\\' },
+        }));
         await store.append([{ streamId: s, expectedVersion: 'no_stream', events }]);
         const read = await store.readStream(s);
         expect(read.map((e) => [e.type, e.data, e.metadata])).toEqual(events.map((e) => [e.type, e.data, e.metadata]));
@@ -60,10 +68,14 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
 
     it('refuses malformed appends before storing anything', async () => {
       const head = await store.headPosition();
-      expect(() => store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), eventId: "x'); DROP TABLE x; --" }] }])).toThrow(TypeError);
+      expect(() =>
+        store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), eventId: "x'); DROP TABLE x; --" }] }]),
+      ).toThrow(TypeError);
       expect(() => store.append([{ streamId: '', expectedVersion: 'any', events: [newEvent()] }])).toThrow(TypeError);
       expect(() => store.append([{ streamId: stream(), expectedVersion: -3, events: [newEvent()] }])).toThrow(TypeError);
-      expect(() => store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), schemaVersion: 1.5 }] }])).toThrow(TypeError);
+      expect(() => store.append([{ streamId: stream(), expectedVersion: 'any', events: [{ ...newEvent(), schemaVersion: 1.5 }] }])).toThrow(
+        TypeError,
+      );
       expect(await store.headPosition()).toBe(head);
     });
 
@@ -83,8 +95,12 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       await expect(store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent()] }])).rejects.toEqual(
         expect.objectContaining({ name: 'WrongExpectedVersionError', streamId: s, expected: 'no_stream', actual: 0 }),
       );
-      await expect(store.append([{ streamId: s, expectedVersion: 5, events: [newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
-      await expect(store.append([{ streamId: stream(), expectedVersion: 0, events: [newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(store.append([{ streamId: s, expectedVersion: 5, events: [newEvent()] }])).rejects.toBeInstanceOf(
+        WrongExpectedVersionError,
+      );
+      await expect(store.append([{ streamId: stream(), expectedVersion: 0, events: [newEvent()] }])).rejects.toBeInstanceOf(
+        WrongExpectedVersionError,
+      );
       expect(await store.headPosition()).toBe(head);
       const [ok] = await store.append([{ streamId: s, expectedVersion: 0, events: [newEvent()] }]);
       expect(ok[0].version).toBe(1);
@@ -118,7 +134,9 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       const head = await store.headPosition();
       // All duplicates: no version check, so retrying a whole append that landed is harmless.
       const [[again]] = await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [event] }]);
-      const [[elsewhere]] = await store.append([{ streamId: other, expectedVersion: 'any', events: [{ ...event, data: { changed: true } }] }]);
+      const [[elsewhere]] = await store.append([
+        { streamId: other, expectedVersion: 'any', events: [{ ...event, data: { changed: true } }] },
+      ]);
       expect(again).toEqual({ ...first, duplicate: true });
       expect(elsewhere).toEqual({ ...first, duplicate: true });
       expect(await store.headPosition()).toBe(head);
@@ -136,7 +154,9 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
         [fresh.eventId, 1, false],
         [fresh.eventId, 1, true],
       ]);
-      await expect(store.append([{ streamId: s, expectedVersion: 0, events: [old, newEvent()] }])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(store.append([{ streamId: s, expectedVersion: 0, events: [old, newEvent()] }])).rejects.toBeInstanceOf(
+        WrongExpectedVersionError,
+      );
       expect((await store.readStream(s)).map((e) => e.eventId)).toEqual([old.eventId, fresh.eventId]);
     });
 
@@ -175,7 +195,7 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       expect(seen).toEqual(['old-2', 'live-1', 'live-2']);
     });
 
-    it('ends a subscription with the handler\'s error', async () => {
+    it("ends a subscription with the handler's error", async () => {
       await store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent()] }]);
       const subscription = store.subscribeToAll({ after: 0 }, async () => {
         throw new Error('projection failed');
@@ -209,7 +229,9 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
             for (let i = 0; i < APPENDS_PER_WRITER; i++) {
               const size = 1 + (i % 3);
               expectedCount += size;
-              await writer.append([{ streamId: stream(), expectedVersion: 'no_stream', events: Array.from({ length: size }, () => newEvent()) }]);
+              await writer.append([
+                { streamId: stream(), expectedVersion: 'no_stream', events: Array.from({ length: size }, () => newEvent()) },
+              ]);
             }
           }),
         ),

@@ -15,7 +15,10 @@ export class RapportEnvironment {
 
   /** PostgreSQL for the event store and read models. Standalone starts an embedded server when it is unset. */
   @IsOptional()
-  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true }, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsUrl(
+    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    { message: 'DATABASE_URL must be a postgres:// URL' },
+  )
   DATABASE_URL?: string;
 
   /** Where the embedded PostgreSQL keeps its data (standalone without DATABASE_URL). */
@@ -25,7 +28,9 @@ export class RapportEnvironment {
 
   /** KurrentDB / EventStoreDB for the event store instead of PostgreSQL (read models stay on DATABASE_URL). */
   @IsOptional()
-  @Matches(/^(kurrentdb|kurrentdb\+discover|esdb|esdb\+discover|kdb|kdb\+discover):\/\/\S+$/, { message: 'EVENTSTORE_URL must be a kurrentdb:// (or esdb://) connection string' })
+  @Matches(/^(kurrentdb|kurrentdb\+discover|esdb|esdb\+discover|kdb|kdb\+discover):\/\/\S+$/, {
+    message: 'EVENTSTORE_URL must be a kurrentdb:// (or esdb://) connection string',
+  })
   EVENTSTORE_URL?: string;
 
   /** Kafka bootstrap servers, host:port[,host:port]: Kafka in (rapport.ingest.v1) and out (rapport.account-health.v1). */
@@ -60,7 +65,9 @@ export function validateEnvironment(env: Record<string, unknown>): RapportEnviro
   const config = plainToInstance(RapportEnvironment, env);
   const errors = validateSync(config, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
-    throw new ConfigurationError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${JSON.stringify(e.value)})`)));
+    throw new ConfigurationError(
+      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${JSON.stringify(e.value)})`)),
+    );
   }
   return config as RapportEnvironment & Record<string, unknown>;
 }

@@ -19,7 +19,10 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The PostgreSQL pool (DATABASE_URL, read models) and the event store: KurrentDB with EVENTSTORE_URL, else PostgreSQL, migrated before the app serves. */
+/**
+ * The PostgreSQL pool (DATABASE_URL, read models) and the event store: KurrentDB with EVENTSTORE_URL, else PostgreSQL,
+ * migrated before the app serves.
+ */
 @Global()
 @Module({
   providers: [

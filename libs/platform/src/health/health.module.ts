@@ -56,5 +56,10 @@ class HealthController {
 
 /** `/health/live` and `/health/ready` (terminus): ready = PostgreSQL answers and every registered check passes. */
 @Global()
-@Module({ imports: [TerminusModule.forRoot({ logger: false })], controllers: [HealthController], providers: [Readiness], exports: [Readiness] })
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [Readiness],
+  exports: [Readiness],
+})
 export class HealthModule {}

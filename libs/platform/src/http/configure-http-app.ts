@@ -7,7 +7,10 @@ import { problemValidationPipe } from './validation';
 /** Largest request body: a batch of 10,000 envelopes with long summaries fits. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, validated parameters, pino logs. Signals: `runUntilSignal`. */
+/**
+ * What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, validated parameters,
+ * pino logs. Signals: `runUntilSignal`.
+ */
 export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));

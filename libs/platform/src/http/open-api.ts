@@ -4,7 +4,10 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 export function openApiDocument(app: INestApplication, title: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(title)
-    .setDescription('Rapport: account health, churn risk, expansion and retention metrics from an immutable event log. Errors are application/problem+json (RFC 9457).')
+    .setDescription(
+      'Rapport: account health, churn risk, expansion and retention metrics from an immutable event log. ' +
+        'Errors are application/problem+json (RFC 9457).',
+    )
     .setVersion('1')
     .build();
   return SwaggerModule.createDocument(app, config);

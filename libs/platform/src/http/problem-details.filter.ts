@@ -28,14 +28,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof ProblemException) return exception.problem;
     const bodyParserError = exception as { type?: string; status?: number; message?: string; limit?: number };
     if (bodyParserError?.type === 'entity.too.large') {
-      return { type: problemTypes.tooLarge, title: 'Request body too large', status: HttpStatus.PAYLOAD_TOO_LARGE, detail: `the body exceeds ${bodyParserError.limit} bytes` };
+      return {
+        type: problemTypes.tooLarge,
+        title: 'Request body too large',
+        status: HttpStatus.PAYLOAD_TOO_LARGE,
+        detail: `the body exceeds ${bodyParserError.limit} bytes`,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const detail = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
       // Nest maps body-parser's invalid JSON (a SyntaxError) to BadRequestException before filters see it.
-      const title = (HttpStatus[status] ?? 'error').replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+      const title = (HttpStatus[status] ?? 'error')
+        .replace(/_/g, ' ')
+        .toLowerCase()
+        .replace(/^./, (c) => c.toUpperCase());
       return {
         type: problemTypes.http,
         title,
@@ -45,6 +53,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...(typeof response === 'object' && detail === undefined ? { details: response } : {}),
       };
     }
-    return { type: problemTypes.internal, title: 'Internal error', status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'the server failed; the error is logged' };
+    return {
+      type: problemTypes.internal,
+      title: 'Internal error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: 'the server failed; the error is logged',
+    };
   }
 }

@@ -9,7 +9,13 @@ export function problemValidationPipe(): ValidationPipe {
     transform: true,
     stopAtFirstError: true,
     exceptionFactory: (errors) =>
-      problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'the request parameters are not valid', flatten(errors)),
+      problem(
+        HttpStatus.BAD_REQUEST,
+        problemTypes.invalidRequest,
+        'Invalid request',
+        'the request parameters are not valid',
+        flatten(errors),
+      ),
   });
 }
 

@@ -13,8 +13,18 @@ export class Metrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly eventsAppended = new Counter({ name: 'rapport_events_appended_total', help: 'Events appended by ingest', labelNames: ['via'], registers: [this.registry] });
-  readonly duplicates = new Counter({ name: 'rapport_events_duplicate_total', help: 'Deliveries whose idempotency key was seen before', labelNames: ['via'], registers: [this.registry] });
+  readonly eventsAppended = new Counter({
+    name: 'rapport_events_appended_total',
+    help: 'Events appended by ingest',
+    labelNames: ['via'],
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'rapport_events_duplicate_total',
+    help: 'Deliveries whose idempotency key was seen before',
+    labelNames: ['via'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rapport_' });

@@ -28,7 +28,9 @@ export function parseBatchBody(contentType: string | undefined, body: unknown): 
     );
   }
   if (items.length === 0) {
-    throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalid, 'Empty batch', 'the batch holds no event', [{ field: '', message: 'must hold at least one envelope' }]);
+    throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalid, 'Empty batch', 'the batch holds no event', [
+      { field: '', message: 'must hold at least one envelope' },
+    ]);
   }
   if (items.length > MAX_BATCH_ITEMS) {
     throw problem(
@@ -55,7 +57,13 @@ function parseNdjson(text: string): unknown[] {
     if (items.length > MAX_BATCH_ITEMS) break;
   }
   if (errors.length > 0 && items.length <= MAX_BATCH_ITEMS) {
-    throw problem(HttpStatus.BAD_REQUEST, problemTypes.malformed, 'Malformed NDJSON', `${errors.length} line(s) are not JSON; nothing was appended`, errors);
+    throw problem(
+      HttpStatus.BAD_REQUEST,
+      problemTypes.malformed,
+      'Malformed NDJSON',
+      `${errors.length} line(s) are not JSON; nothing was appended`,
+      errors,
+    );
   }
   return items;
 }

@@ -13,9 +13,18 @@ export class IngestEventsController {
 
   /** One envelope: 201 with its place in the log, or 200 with the first result when the idempotency key was seen. */
   @Post()
-  async ingestOne(@Headers('content-type') contentType: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+  async ingestOne(
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     if (!(contentType ?? '').toLowerCase().startsWith('application/json')) {
-      throw problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, problemTypes.unsupportedMediaType, 'Unsupported media type', 'send one envelope as application/json');
+      throw problem(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        problemTypes.unsupportedMediaType,
+        'Unsupported media type',
+        'send one envelope as application/json',
+      );
     }
     const [result] = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand([body]));
     response.status(result.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
@@ -24,7 +33,11 @@ export class IngestEventsController {
 
   /** Up to 10,000 envelopes for any accounts, all or nothing. */
   @Post('batch')
-  async ingestBatch(@Headers('content-type') contentType: string | undefined, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+  async ingestBatch(
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const items = parseBatchBody(contentType, body);
     const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand(items));
     const duplicates = results.filter((r) => r.duplicate).length;

@@ -115,6 +115,9 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   }
 }
 
-function resultOf(event: Pick<AppendResult, 'eventId' | 'version' | 'globalPosition'>, fact: Pick<NewAccountEvent, 'accountId'>): Omit<IngestResult, 'duplicate'> {
+function resultOf(
+  event: Pick<AppendResult, 'eventId' | 'version' | 'globalPosition'>,
+  fact: Pick<NewAccountEvent, 'accountId'>,
+): Omit<IngestResult, 'duplicate'> {
   return { eventId: event.eventId, accountId: fact.accountId, version: event.version, globalPosition: event.globalPosition };
 }

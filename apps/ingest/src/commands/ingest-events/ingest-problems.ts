@@ -12,39 +12,51 @@ function withIndex(errors: ProblemFieldError[], single: boolean): ProblemFieldEr
 export function ingestProblem(error: IngestRefusal): ProblemDetails {
   const { single } = error;
   switch (error.kind) {
-  case 'invalid': {
-    const count = new Set(error.errors.map((e) => e.index)).size;
-    return {
-      type: problemTypes.invalid,
-      title: 'Invalid event',
-      status: HttpStatus.BAD_REQUEST,
-      detail: single ? 'the event does not match the catalog; nothing was appended' : `${count} item(s) of the batch do not match the catalog; nothing was appended`,
-      errors: withIndex(error.errors, single),
-    };
-  }
-  case 'rejected': {
-    const errors = error.rejections.map(({ index, rejection }) => ({ index, field: rejection.field, code: rejection.code, message: rejection.message }));
-    // An unopened account is 404 when it is the only thing wrong; any broken rule makes the whole answer a 409.
-    const allNotFound = error.rejections.every(({ rejection }) => rejection.type === 'AccountNotFound');
-    return {
-      type: allNotFound ? problemTypes.accountNotFound : problemTypes.rule,
-      title: allNotFound ? 'Unknown account' : 'Account rule broken',
-      status: allNotFound ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
-      detail: single ? errors[0].message : `${errors.length} item(s) of the batch break a rule of their account; nothing was appended`,
-      errors: withIndex(errors, single),
-    };
-  }
-  case 'conflicting':
-    return {
-      type: problemTypes.conflict,
-      title: 'Concurrent writes',
-      status: HttpStatus.CONFLICT,
-      detail: `the accounts kept changing under this request through ${error.attempts} attempts; nothing was appended, retry it`,
-    };
-  case 'shutting-down':
-    return { type: problemTypes.unavailable, title: 'Shutting down', status: HttpStatus.SERVICE_UNAVAILABLE, detail: 'this instance is stopping; nothing was appended, retry' };
-  default:
-    return unreachable(error);
+    case 'invalid': {
+      const count = new Set(error.errors.map((e) => e.index)).size;
+      return {
+        type: problemTypes.invalid,
+        title: 'Invalid event',
+        status: HttpStatus.BAD_REQUEST,
+        detail: single
+          ? 'the event does not match the catalog; nothing was appended'
+          : `${count} item(s) of the batch do not match the catalog; nothing was appended`,
+        errors: withIndex(error.errors, single),
+      };
+    }
+    case 'rejected': {
+      const errors = error.rejections.map(({ index, rejection }) => ({
+        index,
+        field: rejection.field,
+        code: rejection.code,
+        message: rejection.message,
+      }));
+      // An unopened account is 404 when it is the only thing wrong; any broken rule makes the whole answer a 409.
+      const allNotFound = error.rejections.every(({ rejection }) => rejection.type === 'AccountNotFound');
+      return {
+        type: allNotFound ? problemTypes.accountNotFound : problemTypes.rule,
+        title: allNotFound ? 'Unknown account' : 'Account rule broken',
+        status: allNotFound ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT,
+        detail: single ? errors[0].message : `${errors.length} item(s) of the batch break a rule of their account; nothing was appended`,
+        errors: withIndex(errors, single),
+      };
+    }
+    case 'conflicting':
+      return {
+        type: problemTypes.conflict,
+        title: 'Concurrent writes',
+        status: HttpStatus.CONFLICT,
+        detail: `the accounts kept changing under this request through ${error.attempts} attempts; nothing was appended, retry it`,
+      };
+    case 'shutting-down':
+      return {
+        type: problemTypes.unavailable,
+        title: 'Shutting down',
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail: 'this instance is stopping; nothing was appended, retry',
+      };
+    default:
+      return unreachable(error);
   }
 }
 

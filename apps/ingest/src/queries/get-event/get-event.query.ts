@@ -16,7 +16,9 @@ export class GetEventHandler implements IQueryHandler<GetEventQuery, StoredEvent
 
   async execute({ eventId }: GetEventQuery): Promise<StoredEventView> {
     if (!UUID.test(eventId)) {
-      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalid, 'Invalid event id', 'an event id is a UUID', [{ field: 'eventId', message: 'must be a UUID' }]);
+      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalid, 'Invalid event id', 'an event id is a UUID', [
+        { field: 'eventId', message: 'must be a UUID' },
+      ]);
     }
     const event = (await this.store.readEvents([eventId.toLowerCase()])).get(eventId.toLowerCase());
     if (!event) throw problem(HttpStatus.NOT_FOUND, problemTypes.notFound, 'Event not found', `no event with id ${eventId}`);
