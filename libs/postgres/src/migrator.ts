@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { inTransaction } from './transaction';
 
 export interface Migration {
   /** Increasing from 1; a released migration is never edited, a change is a new migration. */
@@ -25,13 +26,12 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
     const newlyApplied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
-      await client.query('BEGIN');
       try {
-        await client.query(migration.sql);
-        await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-        await client.query('COMMIT');
+        await inTransaction(client, async () => {
+          await client.query(migration.sql);
+          await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        });
       } catch (error) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${component} ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, {
           cause: error,
         });

@@ -61,15 +61,9 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
    */
   private async handle(messages: IncomingMessage[]): Promise<void> {
     const parsed = messages.map((message) => ({ message, envelope: parse(message.value) }));
-    const readable = parsed.filter((p) => p.envelope.ok);
+    const values = parsed.flatMap(({ envelope }) => (envelope.ok ? [envelope.value] : []));
     try {
-      if (readable.length > 0)
-        await this.commands.execute(
-          new IngestEventsCommand(
-            readable.map((p) => (p.envelope as { value: unknown }).value),
-            'kafka',
-          ),
-        );
+      if (values.length > 0) await this.commands.execute(new IngestEventsCommand(values, 'kafka'));
     } catch (error) {
       if (!permanentRefusal(error)) throw error;
       return this.handleOneByOne(parsed);
