@@ -1,4 +1,4 @@
-import { AccountEvent, isEventType, SCHEMA_VERSION } from './event-catalog';
+import { isEventType, SCHEMA_VERSION } from './event-catalog';
 import { EventEnvelope } from './envelope';
 import { accountStreamId, eventIdFor } from './event-identity';
 
