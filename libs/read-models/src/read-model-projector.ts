@@ -151,7 +151,11 @@ export class ReadModelProjector {
    */
   private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, StoredAccountEvent[]>> {
     const touched = new Map<string, StoredAccountEvent[]>();
-    for (const event of batch) touched.set(event.accountId, [...(touched.get(event.accountId) ?? []), event]);
+    for (const event of batch) {
+      const events = touched.get(event.accountId) ?? [];
+      events.push(event);
+      touched.set(event.accountId, events);
+    }
     const missing = [...touched.keys()].filter((id) => !this.cache.has(id));
     const read = missing.length > 0 ? await this.store.readStreams(missing.map(accountStreamId)) : new Map<string, RecordedEvent[]>();
     const streams = new Map<string, StoredAccountEvent[]>();

@@ -84,7 +84,9 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
         continue;
       }
       stream.append(decision.events);
-      appends.set(item.event.accountId, [...(appends.get(item.event.accountId) ?? []), ...decision.events.map(encodeEvent)]);
+      const events = appends.get(item.event.accountId) ?? [];
+      for (const event of decision.events) events.push(encodeEvent(event));
+      appends.set(item.event.accountId, events);
     }
     if (rejections.length > 0) throw new EventsRejected(rejections, single);
 
