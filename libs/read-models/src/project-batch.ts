@@ -1,4 +1,4 @@
-import { ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
+import { PositionedAccountEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
 import { AccountProjection, projectAccount } from './account-projection';
 import { OutboundEvent, outboundEvents, PreviousFigures } from './outbound-events';
 
@@ -15,7 +15,7 @@ export interface ProjectedBatch {
  */
 export function projectBatch(
   batch: readonly StoredAccountEvent[],
-  streams: ReadonlyMap<string, readonly StoredAccountEvent[]>,
+  streams: ReadonlyMap<string, readonly PositionedAccountEvent[]>,
   previous: ReadonlyMap<string, PreviousFigures>,
   at: Date,
   config: ScoringConfig,
@@ -44,7 +44,7 @@ export function projectBatch(
  * events name the day and the checkpoint as their cause, so a repeated re-evaluation raises nothing new.
  */
 export function reevaluateAccounts(
-  streams: ReadonlyMap<string, readonly StoredAccountEvent[]>,
+  streams: ReadonlyMap<string, readonly PositionedAccountEvent[]>,
   previous: ReadonlyMap<string, PreviousFigures>,
   checkpoint: number,
   at: Date,
@@ -56,6 +56,6 @@ export function reevaluateAccounts(
   return { projections, outbound };
 }
 
-function project(accountId: string, events: readonly StoredAccountEvent[], at: Date, config: ScoringConfig): AccountProjection {
+function project(accountId: string, events: readonly PositionedAccountEvent[], at: Date, config: ScoringConfig): AccountProjection {
   return projectAccount(accountId, events, events.length > 0 ? events[events.length - 1].globalPosition : 0, at, config);
 }

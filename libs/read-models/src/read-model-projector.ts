@@ -1,5 +1,15 @@
 import { Pool, PoolClient } from 'pg';
-import { accountIdOfStream, accountStreamId, decodeEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
+import {
+  accountIdOfStream,
+  accountStreamId,
+  decodeEvent,
+  decodeStreamEvent,
+  PositionedAccountEvent,
+  positionedEvent,
+  ScoringConfig,
+  StoredAccountEvent,
+  utcDay,
+} from '@rapport/domain';
 import { EventStore, RecordedEvent, Subscription } from '@rapport/event-store';
 import { Backoff, supervise } from '@rapport/retry';
 import { evaluationTime } from './account-projection';
@@ -149,22 +159,22 @@ export class ReadModelProjector {
    * Each touched account's stream up to `upTo`: cached streams need only this batch's events, the others are read
    * from the store once.
    */
-  private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, StoredAccountEvent[]>> {
-    const touched = new Map<string, StoredAccountEvent[]>();
+  private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, PositionedAccountEvent[]>> {
+    const touched = new Map<string, PositionedAccountEvent[]>();
     for (const event of batch) {
       const events = touched.get(event.accountId) ?? [];
-      events.push(event);
+      events.push(positionedEvent(event));
       touched.set(event.accountId, events);
     }
     const missing = [...touched.keys()].filter((id) => !this.cache.has(id));
     const read = missing.length > 0 ? await this.store.readStreams(missing.map(accountStreamId)) : new Map<string, RecordedEvent[]>();
-    const streams = new Map<string, StoredAccountEvent[]>();
+    const streams = new Map<string, PositionedAccountEvent[]>();
     for (const [accountId, events] of touched) {
       const stream = this.cache.has(accountId)
         ? this.cache.extend(accountId, events)
         : this.cache.remember(
             accountId,
-            (read.get(accountStreamId(accountId)) ?? []).filter((e) => e.globalPosition <= upTo).map(decodeEvent),
+            (read.get(accountStreamId(accountId)) ?? []).filter((e) => e.globalPosition <= upTo).map(decodeStreamEvent),
           );
       streams.set(accountId, stream);
     }
@@ -186,7 +196,7 @@ export class ReadModelProjector {
         const streams = new Map(
           ids.map((id) => [
             id,
-            (read.get(accountStreamId(id)) ?? []).filter((e) => e.globalPosition <= checkpoint.position).map(decodeEvent),
+            (read.get(accountStreamId(id)) ?? []).filter((e) => e.globalPosition <= checkpoint.position).map(decodeStreamEvent),
           ]),
         );
         await this.write(

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { accountIdOfStream, decodeEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
+import { accountIdOfStream, decodeStreamEvent, PositionedAccountEvent, ScoringConfig, utcDay } from '@rapport/domain';
 import { EventStore, RecordedEvent } from '@rapport/event-store';
 import { inTransaction } from '@rapport/postgres';
 import { evaluationTime, projectAccount } from './account-projection';
@@ -24,7 +24,7 @@ export interface RebuildResult {
 }
 
 interface AccountLog {
-  events: StoredAccountEvent[];
+  events: PositionedAccountEvent[];
   lastPosition: number;
 }
 
@@ -116,7 +116,7 @@ function addEvent(accounts: Map<string, AccountLog>, event: RecordedEvent): void
   const accountId = accountIdOfStream(event.streamId);
   if (accountId === undefined) return;
   const log = accounts.get(accountId) ?? { events: [], lastPosition: 0 };
-  log.events.push(decodeEvent(event));
+  log.events.push(decodeStreamEvent(event));
   log.lastPosition = event.globalPosition;
   accounts.set(accountId, log);
 }

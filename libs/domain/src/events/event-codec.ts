@@ -1,3 +1,4 @@
+import { AccountStreamEvent } from '../account/account-state';
 import { isEventType, SCHEMA_VERSION } from './event-catalog';
 import { EventEnvelope } from './envelope';
 import { accountStreamId, eventIdFor } from './event-identity';
@@ -29,6 +30,12 @@ export type StoredAccountEvent = NewAccountEvent & {
   recordedAt: Date;
   schemaVersion: number;
 };
+
+/**
+ * What a fold reads, and the event's place in the log: the compact form in which a rebuild holds a whole portfolio's
+ * streams (a third of the memory of `StoredAccountEvent`).
+ */
+export type PositionedAccountEvent = AccountStreamEvent & { globalPosition: number };
 
 /** What an event store takes for a new event (the store port's `NewEvent`, by shape: the domain imports no adapter). */
 export interface EventRecord {
@@ -137,6 +144,17 @@ export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
   } as StoredAccountEvent;
   if (typeof actor === 'string') event.actor = actor;
   return event;
+}
+
+/** The compact form of a stored record, for folds over many streams (rebuild, the projector's cache). */
+export function decodeStreamEvent(record: RecordedEventRecord): PositionedAccountEvent {
+  return positionedEvent(decodeEvent(record));
+}
+
+/** The compact form of a decoded event. */
+export function positionedEvent(event: StoredAccountEvent): PositionedAccountEvent {
+  const { type, data, eventId, occurredAt, globalPosition } = event;
+  return { type, data, eventId, occurredAt, globalPosition } as PositionedAccountEvent;
 }
 
 export function eventView(event: StoredAccountEvent): StoredEventView {
