@@ -12,7 +12,7 @@ import { Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { NewEvent, PostgresEventStore } from '@rapport/event-store';
-import { startService } from '../../test/support/service-process';
+import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 
 const { values: args } = parseArgs({
@@ -139,7 +139,7 @@ async function httpIngest(
     );
     const opened = await fetch(`${base}/v1/events/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...SERVICE_AUTH },
       body: JSON.stringify(opening),
     });
     if (opened.status !== 201) throw new Error(`could not open the bench accounts: ${opened.status} ${await opened.text()}`);
@@ -162,7 +162,7 @@ async function httpIngest(
         method: 'POST',
         connections,
         duration: SECONDS,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...SERVICE_AUTH },
         requests: [
           {
             setupRequest: (request) => {

@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import { accountStreamId, DEFAULT_SCORING_CONFIG, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
 import { ensureActiveReadModel, rebuildReadModels } from '@rapport/read-models';
-import { startService } from '../../test/support/service-process';
+import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 import { generatePortfolio } from '../support/generate-portfolio';
 
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
           url: query.base,
           connections: 100,
           duration: SECONDS,
+          headers: SERVICE_AUTH,
           requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
         });
         rows.push(
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       const timings: number[] = [];
       for (let i = 0; i < 10; i++) {
         const started = performance.now();
-        const response = await fetch(`${query.base}/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01`);
+        const response = await fetch(`${query.base}/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01`, { headers: SERVICE_AUTH });
         if (!response.ok) throw new Error(`metrics answered ${response.status}`);
         await response.json();
         timings.push(performance.now() - started);

@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { Pool } from 'pg';
 import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
 
 let app: TestApp;
 let pool: Pool;
@@ -37,14 +36,8 @@ async function eventCount(): Promise<number> {
   return rows[0].n;
 }
 
-const post = (body: unknown) =>
-  request(app.server)
-    .post('/v1/events')
-    .send(body as object);
-const postBatch = (body: unknown) =>
-  request(app.server)
-    .post('/v1/events/batch')
-    .send(body as object);
+const post = (body: unknown) => app.http.post('/v1/events').send(body as object);
+const postBatch = (body: unknown) => app.http.post('/v1/events/batch').send(body as object);
 
 describe('POST /v1/events', () => {
   it('appends an event, answers its place in the log, and serves it back', async () => {
@@ -58,7 +51,7 @@ describe('POST /v1/events', () => {
       duplicate: false,
     });
 
-    const stored = await request(app.server).get(`/v1/events/${created.body.eventId}`).expect(200);
+    const stored = await app.http.get(`/v1/events/${created.body.eventId}`).expect(200);
     expect(stored.body).toEqual({
       ...event,
       eventId: created.body.eventId,
@@ -67,6 +60,8 @@ describe('POST /v1/events', () => {
       globalPosition: created.body.globalPosition,
       recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       schemaVersion: 1,
+      // Who sent it: here the bootstrap admin key of the test app.
+      recordedBy: 'bootstrap',
     });
   });
 
@@ -120,10 +115,10 @@ describe('POST /v1/events', () => {
   });
 
   it('answers malformed JSON and other media types with a problem', async () => {
-    const malformed = await request(app.server).post('/v1/events').set('content-type', 'application/json').send('{"type":').expect(400);
+    const malformed = await app.http.post('/v1/events').set('content-type', 'application/json').send('{"type":').expect(400);
     expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(malformed.body).toMatchObject({ title: 'Bad request', status: 400, detail: expect.stringContaining('JSON') });
-    await request(app.server).post('/v1/events').set('content-type', 'text/plain').send('hello').expect(415);
+    await app.http.post('/v1/events').set('content-type', 'text/plain').send('hello').expect(415);
     await post([opened('array')]).expect(400);
   });
 
@@ -132,11 +127,7 @@ describe('POST /v1/events', () => {
     try {
       await post(opened('busy')).expect(201);
       const responses = await Promise.all(
-        Array.from({ length: 200 }, (_, i) =>
-          request(i % 2 === 0 ? app.server : second.server)
-            .post('/v1/events')
-            .send(interaction('busy')),
-        ),
+        Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? app.http : second.http).post('/v1/events').send(interaction('busy'))),
       );
       expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
       expect(responses.map((r) => r.body.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
@@ -177,7 +168,7 @@ describe('POST /v1/events/batch', () => {
 
   it('accepts NDJSON', async () => {
     const body = [opened('nd-1'), signed('nd-1')].map((e) => JSON.stringify(e)).join('\n') + '\n\n';
-    const response = await request(app.server).post('/v1/events/batch').set('content-type', 'application/x-ndjson').send(body).expect(201);
+    const response = await app.http.post('/v1/events/batch').set('content-type', 'application/x-ndjson').send(body).expect(201);
     expect(response.body.appended).toBe(2);
   });
 
@@ -213,7 +204,7 @@ describe('POST /v1/events/batch', () => {
     expect(large.headers['content-type']).toMatch(/problem\+json/);
     await postBatch([]).expect(400);
     await postBatch({ not: 'an array' }).expect(400);
-    const ndjson = await request(app.server)
+    const ndjson = await app.http
       .post('/v1/events/batch')
       .set('content-type', 'application/x-ndjson')
       .send(`${JSON.stringify(opened('nd-bad'))}\n{oops\n`)
@@ -233,7 +224,7 @@ describe('shutdown', () => {
     const client = new AbortController();
     const inFlight = fetch(`http://127.0.0.1:${port}/v1/events/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
       body: JSON.stringify(items),
       signal: client.signal,
     }).catch((error: Error) => error.name);
@@ -247,16 +238,16 @@ describe('shutdown', () => {
 
 describe('GET /v1/events/:eventId', () => {
   it('answers 400 for what is not a UUID and 404 for an unknown event', async () => {
-    await request(app.server).get('/v1/events/not-a-uuid').expect(400);
-    const missing = await request(app.server).get('/v1/events/00000000-0000-4000-8000-000000000000').expect(404);
+    await app.http.get('/v1/events/not-a-uuid').expect(400);
+    const missing = await app.http.get('/v1/events/00000000-0000-4000-8000-000000000000').expect(404);
     expect(missing.body).toMatchObject({ status: 404, title: 'Event not found' });
   });
 });
 
 describe('health', () => {
   it('is live and ready with its database', async () => {
-    await request(app.server).get('/health/live').expect(200);
-    const ready = await request(app.server).get('/health/ready').expect(200);
+    await app.http.get('/health/live').expect(200);
+    const ready = await app.http.get('/health/ready').expect(200);
     expect(ready.body.info.postgres.status).toBe('up');
   });
 });

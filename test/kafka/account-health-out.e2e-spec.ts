@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
-import request from 'supertest';
 import schema from '../../docs/schemas/rapport.account-health.v1.schema.json';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
 
 const prefix = `t${randomUUID().slice(0, 8)}.`;
 let app: TestApp;
@@ -23,7 +22,7 @@ async function readSse(
   headers: Record<string, string> = {},
 ): Promise<Array<{ id: string; event: string; data: { eventId: string; type: string; accountId: string } }>> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
+  const response = await fetch(url, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...headers }, signal: controller.signal });
   const reader = response.body!.getReader();
   const events: Array<{ id: string; event: string; data: { eventId: string; type: string; accountId: string } }> = [];
   let buffer = '';
@@ -87,7 +86,7 @@ describe('Kafka out and SSE: rapport.account-health.v1', () => {
       e('busy', '2026-01-01', 'AccountOpened', { name: 'Busy' }),
       e('busy', '2026-11-01', 'UsageReported', { product: 'core', activeUsers: 98, licensedUsers: 100 }),
     ];
-    const posted = await request(app.server).post('/v1/events/batch').send(batch).expect(201);
+    const posted = await app.http.post('/v1/events/batch').send(batch).expect(201);
     expect(posted.body.appended).toBe(6);
 
     const received: IncomingMessage[] = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
-import { exitCode, ServiceProcess, spawnService, startService } from '../support/service-process';
+import { exitCode, SERVICE_AUTH, ServiceProcess, spawnService, startService } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const prefix = `s${randomUUID().slice(0, 8)}.`;
@@ -59,17 +59,33 @@ describe('the services mode: ingest, projector and query as separate processes',
 
     const out = JSON.parse(healthChanged()!.value!);
     expect(out).toMatchObject({ accountId, figures: { band: expect.any(String) } });
-    const account = await fetch(`${services[2].base}/v1/accounts/${accountId}?minPosition=${out.causedBy.globalPosition}`).then((r) =>
-      r.json(),
-    );
+    const account = await fetch(`${services[2].base}/v1/accounts/${accountId}?minPosition=${out.causedBy.globalPosition}`, {
+      headers: SERVICE_AUTH,
+    }).then((r) => r.json());
     expect(account).toMatchObject({ accountId, name: 'Svc' });
-    const metrics = await fetch(`${services[0].base}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${services[0].base}/metrics`, { headers: SERVICE_AUTH }).then((r) => r.text());
     expect(metrics).toMatch(/^rapport_events_appended_total\{via="kafka"\} [1-9]/m);
   }, 60_000);
 
   it('stops each service cleanly on SIGTERM', async () => {
     for (const service of services) {
       expect([service.name, await service.stop()]).toEqual([service.name, 0]);
+    }
+  }, 60_000);
+
+  it('logs requests without their credentials', async () => {
+    const query = await startService('query', { ...env, LOG_LEVEL: 'info' });
+    try {
+      await fetch(`${query.base}/v1/portfolio/health`, { headers: SERVICE_AUTH }).then((r) => expect(r.status).toBe(200));
+      await fetch(`${query.base}/v1/portfolio/health`, { headers: { authorization: 'Bearer a-wrong-secret-that-must-not-be-logged' } });
+      await new Promise((r) => setTimeout(r, 200));
+      const logged = query.output.join('');
+      expect(logged).toContain('"url":"/v1/portfolio/health"');
+      expect(logged).toContain('[redacted]');
+      expect(logged).not.toContain(SERVICE_AUTH.authorization.slice('Bearer '.length));
+      expect(logged).not.toContain('a-wrong-secret-that-must-not-be-logged');
+    } finally {
+      await query.stop();
     }
   }, 60_000);
 

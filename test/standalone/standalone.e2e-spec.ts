@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { AccountStreamEvent, accountHealth, DEFAULT_SCORING_CONFIG, foldAccount } from '@rapport/domain';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -19,12 +18,12 @@ const envelope = (f: Fact) => ({ ...f, source: { system: 'e2e', eventId: `e-${++
 
 /** Posts facts as one batch and returns the last global position, for ?minPosition= reads. */
 async function post(facts: Fact[]): Promise<{ position: number; eventIds: string[] }> {
-  const response = await request(app.server).post('/v1/events/batch').send(facts.map(envelope)).expect(201);
+  const response = await app.http.post('/v1/events/batch').send(facts.map(envelope)).expect(201);
   const results = response.body.results as Array<{ globalPosition: number; eventId: string }>;
   return { position: Math.max(...results.map((r) => r.globalPosition)), eventIds: results.map((r) => r.eventId) };
 }
 
-const get = (path: string) => request(app.server).get(path);
+const get = (path: string) => app.http.get(path);
 
 // scoring.md's example over [2026-01-01, 2026-07-01): A 500 → 450, B 300 → 400, C 200 → 0; D in USD, flat.
 const opened = (id: string, ownerId: string) =>

@@ -14,11 +14,15 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+/** The bootstrap admin key of the processes that tests and benchmarks start (auth is on, as deployed). */
+export const SERVICE_ADMIN_KEY = 'service-admin-key-0123456789abcdef0123456789';
+export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
+
 /** Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. */
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
   const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_BOOTSTRAP_KEY: SERVICE_ADMIN_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

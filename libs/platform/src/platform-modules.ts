@@ -1,5 +1,6 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { MessagingModule } from '@rapport/messaging';
+import { AccessModule } from './access/access.module';
 import { ClockModule } from './clock.module';
 import { RapportConfigModule } from './config/config.module';
 import { RapportEnvironment } from './config/rapport-config';
@@ -20,5 +21,6 @@ export function platformModules(config: Partial<RapportEnvironment>): Array<Type
     ScoringConfigModule,
     MetricsModule,
     HealthModule,
+    AccessModule,
   ];
 }

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   IncomingMessage,
@@ -12,7 +13,7 @@ import {
 } from '@rapport/messaging';
 import { ProblemDetails, problemTypes } from '@rapport/platform';
 import { IngestRefusal, IngestRefused, isPermanent } from '../commands/ingest-events/ingest-errors';
-import { IngestEventsCommand } from '../commands/ingest-events/ingest-events.command';
+import { IngestEventsCommand, Writer } from '../commands/ingest-events/ingest-events.command';
 import { ingestProblem } from '../commands/ingest-events/ingest-problems';
 
 export const INGEST_CONSUMER_GROUP = 'rapport-ingest';
@@ -33,6 +34,7 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     @Optional() @Inject(MESSAGE_BUS) private readonly bus: MessageBus | null,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     private readonly commands: CommandBus,
+    private readonly config: ConfigService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,6 +52,12 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     this.logger.log(`consuming ${this.topics.ingest}`);
   }
 
+  /** Events from Kafka record the topic as their sender; RAPPORT_KAFKA_SYSTEMS limits the source systems it may carry. */
+  private writer(): Writer {
+    const systems = this.config.get<string>('RAPPORT_KAFKA_SYSTEMS');
+    return { recordedBy: `kafka:${this.topics.ingest}`, systems: systems ? systems.split(',') : 'any' };
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
     await this.deadLetters?.disconnect();
@@ -63,7 +71,7 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     const parsed = messages.map((message) => ({ message, envelope: parse(message.value) }));
     const values = parsed.flatMap(({ envelope }) => (envelope.ok ? [envelope.value] : []));
     try {
-      if (values.length > 0) await this.commands.execute(new IngestEventsCommand(values, 'kafka'));
+      if (values.length > 0) await this.commands.execute(new IngestEventsCommand(values, this.writer(), 'kafka'));
     } catch (error) {
       if (!permanentRefusal(error)) throw error;
       return this.handleOneByOne(parsed);
@@ -78,7 +86,7 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
         continue;
       }
       try {
-        await this.commands.execute(new IngestEventsCommand([envelope.value], 'kafka'));
+        await this.commands.execute(new IngestEventsCommand([envelope.value], this.writer(), 'kafka'));
       } catch (error) {
         if (!permanentRefusal(error)) throw error;
         await this.deadLetter(message, ingestProblem(error));

@@ -3,9 +3,11 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReadModelReader } from '../read-model-reader';
 import { HealthQuery, PeriodQuery, ReadOptions, TimelineQuery } from '../query-params';
 import { AccountQueries } from './account-queries';
+import { RequiresScope } from '@rapport/platform';
 
 @ApiTags('accounts')
 @Controller('v1/accounts/:id')
+@RequiresScope('read')
 export class AccountsController {
   constructor(
     private readonly accounts: AccountQueries,

@@ -3,9 +3,11 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
+import { RequiresScope } from '@rapport/platform';
 
 @ApiTags('portfolio')
 @Controller('v1/portfolio')
+@RequiresScope('read')
 export class PortfolioController {
   constructor(
     private readonly portfolio: PortfolioQueries,

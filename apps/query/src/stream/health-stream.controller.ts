@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
 import { Pool } from 'pg';
 import { Observable, Subscriber } from 'rxjs';
-import { PG_POOL } from '@rapport/platform';
+import { PG_POOL, RequiresScope } from '@rapport/platform';
 import { migrateOutbox, readOutbox } from '@rapport/read-models';
 
 export class StreamQuery {
@@ -25,6 +25,7 @@ const POLL_MS = 200;
  */
 @ApiTags('stream')
 @Controller('v1/stream')
+@RequiresScope('read')
 export class HealthStreamController implements OnModuleInit, BeforeApplicationShutdown {
   private readonly subscribers = new Set<Subscriber<MessageEvent>>();
 

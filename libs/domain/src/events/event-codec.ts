@@ -15,6 +15,8 @@ export interface EventMetadata {
   occurredAt: string;
   source: { system: string; eventId: string };
   actor?: string;
+  /** Who sent it: an API key's id, `oidc:<sub>`, `kafka:<topic>`, `bootstrap` or `anonymous`. Absent on events stored before. */
+  recordedBy?: string;
 }
 
 /** A fact accepted for an account's stream and not stored yet: its envelope and the platform's id for it. */
@@ -29,6 +31,8 @@ export type StoredAccountEvent = NewAccountEvent & {
   /** When the store committed it (transaction time). */
   recordedAt: Date;
   schemaVersion: number;
+  /** Who sent it (see EventMetadata). */
+  recordedBy?: string;
 };
 
 /**
@@ -68,6 +72,7 @@ export interface StoredEventView {
   globalPosition: number;
   recordedAt: string;
   schemaVersion: number;
+  recordedBy?: string;
 }
 
 /** A record that cannot be an account event of this catalog: the log was written by something else, or is damaged. */
@@ -100,13 +105,14 @@ export function streamIdOf(event: Pick<EventMetadata, 'accountId'>): string {
 }
 
 /** The record to append. Only the catalog's fields are copied: nothing else reaches the store. */
-export function encodeEvent(event: NewAccountEvent): EventRecord {
+export function encodeEvent(event: NewAccountEvent, recordedBy?: string): EventRecord {
   const metadata: Record<string, unknown> = {
     accountId: event.accountId,
     occurredAt: event.occurredAt,
     source: { system: event.source.system, eventId: event.source.eventId },
   };
   if (event.actor !== undefined) metadata.actor = event.actor;
+  if (recordedBy !== undefined) metadata.recordedBy = recordedBy;
   return { eventId: event.eventId, type: event.type, data: event.data, metadata, schemaVersion: SCHEMA_VERSION };
 }
 
@@ -119,7 +125,7 @@ export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
   if (!isEventType(record.type)) throw new UndecodableEventError(record.eventId, `unknown type ${JSON.stringify(record.type)}`);
   if (record.data === null || typeof record.data !== 'object') throw new UndecodableEventError(record.eventId, 'data is not an object');
   const source = metadata.source as EventMetadata['source'] | undefined;
-  const { accountId, occurredAt, actor } = metadata;
+  const { accountId, occurredAt, actor, recordedBy } = metadata;
   if (
     typeof accountId !== 'string' ||
     typeof occurredAt !== 'string' ||
@@ -143,6 +149,7 @@ export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
     schemaVersion: record.schemaVersion,
   } as StoredAccountEvent;
   if (typeof actor === 'string') event.actor = actor;
+  if (typeof recordedBy === 'string') event.recordedBy = recordedBy;
   return event;
 }
 
@@ -171,5 +178,6 @@ export function eventView(event: StoredAccountEvent): StoredEventView {
     globalPosition: event.globalPosition,
     recordedAt: event.recordedAt.toISOString(),
     schemaVersion: event.schemaVersion,
+    ...(event.recordedBy !== undefined ? { recordedBy: event.recordedBy } : {}),
   };
 }

@@ -4,7 +4,9 @@ import { RapportEnvironment, validateEnvironment } from './rapport-config';
 
 /**
  * The validated environment, global: a bad variable stops the start with its name.
- * `overrides` (set by the standalone launcher and by tests) take precedence over the environment.
+ * `overrides` (set by the standalone launcher and by tests) take precedence over the environment. The environment is
+ * read, never written: ConfigModule's own `validate` would copy every value into process.env, and one app's settings
+ * would leak into the next app started in the same process (tests start many).
  */
 @Module({})
 export class RapportConfigModule {
@@ -16,8 +18,9 @@ export class RapportConfigModule {
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          validate: (env) => validateEnvironment({ ...env, ...defined }),
-          load: [() => defined],
+          ignoreEnvVars: true,
+          skipProcessEnv: true,
+          load: [() => ({ ...validateEnvironment({ ...process.env, ...defined }) })],
         }),
       ],
     };

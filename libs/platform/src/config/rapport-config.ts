@@ -43,6 +43,13 @@ export class RapportEnvironment {
   @Matches(/^[a-zA-Z0-9._-]{0,100}$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dot, dash and underscore' })
   KAFKA_TOPIC_PREFIX?: string;
 
+  /** Source systems the inbound Kafka topic may carry, comma-separated; others go to the DLQ as 403. Unset: any. */
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}(,[a-z0-9][a-z0-9_-]{0,63})*$/, {
+    message: 'RAPPORT_KAFKA_SYSTEMS must be source system names, comma-separated',
+  })
+  RAPPORT_KAFKA_SYSTEMS?: string;
+
   /** Scoring weights, targets and churn points overriding the defaults, as JSON (README, Scoring). */
   @IsOptional()
   @IsString()
@@ -51,6 +58,49 @@ export class RapportEnvironment {
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  /** `disabled` turns every credential check off, for local experiments only (a warning at every start). */
+  @IsOptional()
+  @IsIn(['enabled', 'disabled'], { message: 'RAPPORT_AUTH must be enabled or disabled' })
+  RAPPORT_AUTH?: 'enabled' | 'disabled';
+
+  /** A secret of at least 32 characters accepted as an admin key (for provisioning; rotate it by restarting). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'RAPPORT_BOOTSTRAP_KEY must be at least 32 characters, without spaces' })
+  RAPPORT_BOOTSTRAP_KEY?: string;
+
+  /** The identity provider whose JWTs are accepted (OIDC): its issuer URL, with RAPPORT_OIDC_AUDIENCE. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'RAPPORT_OIDC_ISSUER must be the issuer URL' })
+  RAPPORT_OIDC_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+$/, { message: 'RAPPORT_OIDC_AUDIENCE must be the audience tokens are issued for' })
+  RAPPORT_OIDC_AUDIENCE?: string;
+
+  /** The identity provider's JWKS; unset, its discovery document names it. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'RAPPORT_OIDC_JWKS_URL must be a URL' })
+  RAPPORT_OIDC_JWKS_URL?: string;
+
+  /** `true`: /metrics answers without a credential (for a Prometheus without one). */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'RAPPORT_PUBLIC_METRICS must be true or false' })
+  RAPPORT_PUBLIC_METRICS?: 'true' | 'false';
+
+  /** `true`: /docs and /docs-json answer without a credential. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'RAPPORT_PUBLIC_DOCS must be true or false' })
+  RAPPORT_PUBLIC_DOCS?: 'true' | 'false';
+
+  /** Origins allowed to call the API from a browser, comma-separated; unset: no CORS headers at all. */
+  @IsOptional()
+  @Matches(/^(https?:\/\/[^\s,]+)(,https?:\/\/[^\s,]+)*$/, {
+    message: 'RAPPORT_CORS_ORIGINS must be origins like https://app.example, comma-separated',
+  })
+  RAPPORT_CORS_ORIGINS?: string;
 }
 
 export class ConfigurationError extends Error {
@@ -64,10 +114,12 @@ export class ConfigurationError extends Error {
 export function validateEnvironment(env: Record<string, unknown>): RapportEnvironment & Record<string, unknown> {
   const config = plainToInstance(RapportEnvironment, env);
   const errors = validateSync(config, { skipMissingProperties: false, whitelist: false });
-  if (errors.length > 0) {
-    throw new ConfigurationError(
-      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${JSON.stringify(e.value)})`)),
-    );
+  // A secret is named, never echoed.
+  const shown = (e: (typeof errors)[number]) => (e.property === 'RAPPORT_BOOTSTRAP_KEY' ? '(hidden)' : JSON.stringify(e.value));
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${shown(e)})`));
+  if (Boolean(config.RAPPORT_OIDC_ISSUER) !== Boolean(config.RAPPORT_OIDC_AUDIENCE)) {
+    problems.push('RAPPORT_OIDC_ISSUER and RAPPORT_OIDC_AUDIENCE go together: set both or neither');
   }
+  if (problems.length > 0) throw new ConfigurationError(problems);
   return config as RapportEnvironment & Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Global, Inject, Injectable, Module } from '@nestjs/common';
+import { Public } from '../access/access.guard';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Pool } from 'pg';
 import { PG_POOL } from '../database/database.module';
@@ -16,6 +17,7 @@ export class Readiness {
 }
 
 @Controller('health')
+@Public()
 class HealthController {
   constructor(
     private readonly health: HealthCheckService,

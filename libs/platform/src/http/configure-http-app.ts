@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { problemValidationPipe } from './validation';
@@ -8,12 +10,17 @@ import { problemValidationPipe } from './validation';
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
- * What every Rapport HTTP app shares: body parsers (JSON and NDJSON), problem+json errors, validated parameters,
- * pino logs. Signals: `runUntilSignal`.
+ * What every Rapport HTTP app shares: security headers (helmet), CORS only for the origins configured, body parsers
+ * (JSON and NDJSON), problem+json errors, validated parameters, pino logs. Signals: `runUntilSignal`.
  */
 export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
+  express.use(helmet());
+  const origins = app.get(ConfigService).get<string>('RAPPORT_CORS_ORIGINS');
+  if (origins) {
+    express.enableCors({ origin: origins.split(','), allowedHeaders: ['authorization', 'content-type', 'last-event-id'], maxAge: 600 });
+  }
   express.useBodyParser('json', { limit: MAX_BODY_BYTES });
   express.useBodyParser('text', { type: 'application/x-ndjson', limit: MAX_BODY_BYTES });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -5,12 +5,13 @@ import { ProblemDetails, ProblemException, problemTypes } from './problem';
 const logger = new Logger('http');
 
 /** Answers the request of `host` with a problem (application/problem+json); server errors are logged with their cause. */
-export function sendProblem(host: ArgumentsHost, problem: ProblemDetails, cause?: unknown): void {
+export function sendProblem(host: ArgumentsHost, problem: ProblemDetails, cause?: unknown, headers: Record<string, string> = {}): void {
   const http = host.switchToHttp();
   const request = http.getRequest<Request>();
   const response = http.getResponse<Response>();
   const body = { ...problem, instance: request.originalUrl };
   if (body.status >= 500) logger.error({ err: cause, url: request.originalUrl }, 'request failed');
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
@@ -21,7 +22,7 @@ export function sendProblem(host: ArgumentsHost, problem: ProblemDetails, cause?
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    sendProblem(host, this.toProblem(exception), exception);
+    sendProblem(host, this.toProblem(exception), exception, exception instanceof ProblemException ? exception.headers : {});
   }
 
   private toProblem(exception: unknown): ProblemDetails {

@@ -21,9 +21,12 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
-/** An error that already knows its problem+json answer. */
+/** An error that already knows its problem+json answer (and any header it needs, such as WWW-Authenticate). */
 export class ProblemException extends HttpException {
-  constructor(readonly problem: ProblemDetails) {
+  constructor(
+    readonly problem: ProblemDetails,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(problem, problem.status);
   }
 }
@@ -40,6 +43,9 @@ export const problemTypes = {
   conflict: 'https://rapport.dev/problems/concurrency-conflict',
   internal: 'https://rapport.dev/problems/internal',
   unavailable: 'https://rapport.dev/problems/unavailable',
+  unauthenticated: 'https://rapport.dev/problems/unauthenticated',
+  forbidden: 'https://rapport.dev/problems/forbidden',
+  tooManyRequests: 'https://rapport.dev/problems/too-many-requests',
   http: 'about:blank',
 } as const;
 

@@ -10,6 +10,8 @@ import { LoggerModule } from 'nestjs-pino';
       useFactory: (config: ConfigService) => ({
         pinoHttp: {
           level: config.get<string>('LOG_LEVEL') ?? 'info',
+          // Credentials never reach the logs, whatever the level.
+          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
           // Probes and scrapes would drown the request log.
           autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
         },

@@ -1,5 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, MiddlewareConsumer, Module, NestMiddleware, NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { RequiresScopeUnlessPublic } from '../access/access.guard';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The process's Prometheus registry and the metrics every app shares. Apps add theirs (gauges read when scraped). */
@@ -44,6 +45,7 @@ export class Metrics {
 }
 
 @Controller()
+@RequiresScopeUnlessPublic('read', 'RAPPORT_PUBLIC_METRICS')
 class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 

@@ -33,6 +33,18 @@ export class EventsInvalid extends IngestRefused {
   }
 }
 
+/** Items of source systems the sender may not write for. Permanent: the same sender is refused again. */
+export class EventsForbidden extends IngestRefused {
+  readonly kind = 'forbidden';
+
+  constructor(
+    readonly errors: ItemError[],
+    single: boolean,
+  ) {
+    super(`${errors.length} item(s) are of source systems the sender may not write for`, single);
+  }
+}
+
 /** Items that break a rule of their account's state (or name an unopened account). Permanent for the same stream. */
 export class EventsRejected extends IngestRefused {
   readonly kind = 'rejected';
@@ -66,9 +78,9 @@ export class IngestShuttingDown extends IngestRefused {
   }
 }
 
-export type IngestRefusal = EventsInvalid | EventsRejected | WritesKeptConflicting | IngestShuttingDown;
+export type IngestRefusal = EventsInvalid | EventsForbidden | EventsRejected | WritesKeptConflicting | IngestShuttingDown;
 
 /** Whether a later delivery of the same input could be accepted. */
 export function isPermanent(error: IngestRefusal): boolean {
-  return error.kind === 'invalid' || error.kind === 'rejected';
+  return error.kind === 'invalid' || error.kind === 'forbidden' || error.kind === 'rejected';
 }

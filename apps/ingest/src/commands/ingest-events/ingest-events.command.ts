@@ -1,7 +1,14 @@
+/** Who sends a command: recorded on every event it appends, and the source systems it may write for. */
+export interface Writer {
+  recordedBy: string;
+  systems: readonly string[] | 'any';
+}
+
 /** Record facts from source systems: raw envelopes, validated and decided as one all-or-nothing command. */
 export class IngestEventsCommand {
   constructor(
     readonly items: readonly unknown[],
+    readonly writer: Writer,
     /** The channel, for metrics. */
     readonly via: 'http' | 'kafka' = 'http',
   ) {}

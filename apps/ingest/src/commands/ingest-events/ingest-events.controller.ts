@@ -1,13 +1,20 @@
-import { Body, Controller, Headers, HttpStatus, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Headers, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
-import { problem, problemTypes } from '@rapport/platform';
+import { principalOf, problem, problemTypes, RequestWithPrincipal, RequiresScope } from '@rapport/platform';
 import { parseBatchBody } from './batch-body';
-import { IngestEventsCommand, IngestResult } from './ingest-events.command';
+import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
 import { IngestProblemsFilter } from './ingest-problems';
+
+/** The sender of a request: its principal records the events and bounds the source systems. */
+function writerOf(request: RequestWithPrincipal): Writer {
+  const { id, systems } = principalOf(request);
+  return { recordedBy: id, systems };
+}
 
 @Controller('v1/events')
 @UseFilters(IngestProblemsFilter)
+@RequiresScope('events:write')
 export class IngestEventsController {
   constructor(private readonly commands: CommandBus) {}
 
@@ -16,6 +23,7 @@ export class IngestEventsController {
   async ingestOne(
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
+    @Req() request: RequestWithPrincipal,
     @Res({ passthrough: true }) response: Response,
   ) {
     if (!(contentType ?? '').toLowerCase().startsWith('application/json')) {
@@ -26,7 +34,7 @@ export class IngestEventsController {
         'send one envelope as application/json',
       );
     }
-    const [result] = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand([body]));
+    const [result] = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand([body], writerOf(request)));
     response.status(result.duplicate ? HttpStatus.OK : HttpStatus.CREATED);
     return result;
   }
@@ -36,10 +44,11 @@ export class IngestEventsController {
   async ingestBatch(
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
+    @Req() request: RequestWithPrincipal,
     @Res({ passthrough: true }) response: Response,
   ) {
     const items = parseBatchBody(contentType, body);
-    const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand(items));
+    const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand(items, writerOf(request)));
     const duplicates = results.filter((r) => r.duplicate).length;
     response.status(HttpStatus.CREATED);
     return { appended: results.length - duplicates, duplicates, results };

@@ -5,9 +5,9 @@ import { AppendResult, EVENT_STORE, EventStore, NewEvent, StreamAppend, WrongExp
 import { CLOCK, Clock, Metrics } from '@rapport/platform';
 import { retry } from '@rapport/retry';
 import { KeyedLock } from '../../keyed-lock';
-import { EventsInvalid, EventsRejected, IngestShuttingDown, WritesKeptConflicting } from './ingest-errors';
-import { IngestItem, validateItems } from './ingest-items';
-import { IngestEventsCommand, IngestResult } from './ingest-events.command';
+import { EventsForbidden, EventsInvalid, EventsRejected, IngestShuttingDown, WritesKeptConflicting } from './ingest-errors';
+import { forbiddenItems, IngestItem, validateItems } from './ingest-items';
+import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
 
 /** Attempts against other processes' writes to the same accounts before giving up. */
 const MAX_ATTEMPTS = 20;
@@ -57,9 +57,11 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const validated = validateItems(command.items, this.clock());
     if (!validated.ok) throw new EventsInvalid(validated.errors, single);
     const { items } = validated;
+    const forbidden = forbiddenItems(items, command.writer);
+    if (forbidden.length > 0) throw new EventsForbidden(forbidden, single);
     const accounts = new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId));
     return this.locks.withLocks(accounts, () =>
-      retry(() => this.attempt(items, single), {
+      retry(() => this.attempt(items, command.writer, single), {
         attempts: MAX_ATTEMPTS,
         retryOn: (error) => error instanceof WrongExpectedVersionError,
         // Jitter, so that two processes that collided do not collide again at once.
@@ -69,7 +71,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     );
   }
 
-  private async attempt(items: IngestItem[], single: boolean): Promise<IngestResult[]> {
+  private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
     const stored = await this.store.readEvents([...new Set(items.map((i) => i.event.eventId))]);
     const fresh = items.filter((i) => i.firstIndex === i.index && !stored.has(i.event.eventId));
     const streams = await this.loadStreams(new Set(fresh.map((i) => i.event.accountId)));
@@ -85,7 +87,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       }
       stream.append(decision.events);
       const events = appends.get(item.event.accountId) ?? [];
-      for (const event of decision.events) events.push(encodeEvent(event));
+      for (const event of decision.events) events.push(encodeEvent(event, writer.recordedBy));
       appends.set(item.event.accountId, events);
     }
     if (rejections.length > 0) throw new EventsRejected(rejections, single);

@@ -1,5 +1,6 @@
 import { NewAccountEvent, newAccountEvent, validateEnvelope } from '@rapport/domain';
 import { ItemError } from './ingest-errors';
+import { Writer } from './ingest-events.command';
 
 /** A valid item of a command: its place in the input and the event it asks to record. */
 export interface IngestItem {
@@ -24,6 +25,20 @@ export function validateItems(inputs: readonly unknown[], now: Date): ValidatedI
     else errors.push(...result.errors.map((e) => ({ index, ...e })));
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, items: markRepeats(items) };
+}
+
+/** The items whose source system the writer may not write for (a batch with one of them is refused whole). */
+export function forbiddenItems(items: readonly IngestItem[], writer: Writer): ItemError[] {
+  if (writer.systems === 'any') return [];
+  const allowed = new Set(writer.systems);
+  const list = writer.systems.length > 0 ? writer.systems.join(', ') : 'none';
+  return items
+    .filter((item) => !allowed.has(item.event.source.system))
+    .map((item) => ({
+      index: item.index,
+      field: 'source.system',
+      message: `this credential may write events of these source systems only: ${list}`,
+    }));
 }
 
 /** Sets `firstIndex` of each item to the first item with its event id (its idempotency key). */

@@ -24,6 +24,16 @@ export function ingestProblem(error: IngestRefusal): ProblemDetails {
         errors: withIndex(error.errors, single),
       };
     }
+    case 'forbidden':
+      return {
+        type: problemTypes.forbidden,
+        title: 'Source system not allowed',
+        status: HttpStatus.FORBIDDEN,
+        detail: single
+          ? error.errors[0].message
+          : `${error.errors.length} item(s) of the batch are of source systems this credential may not write; nothing was appended`,
+        errors: withIndex(error.errors, single),
+      };
     case 'rejected': {
       const errors = error.rejections.map(({ index, rejection }) => ({
         index,

@@ -2,8 +2,10 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { StoredEventView } from '@rapport/domain';
 import { GetEventQuery } from './get-event.query';
+import { RequiresScope } from '@rapport/platform';
 
 @Controller('v1/events')
+@RequiresScope('read')
 export class GetEventController {
   constructor(private readonly queries: QueryBus) {}
 
