@@ -26,7 +26,7 @@ const envelope = (type: string, accountId: string, eventId: string, data: object
 beforeAll(async () => {
   app = await startTestApp(IngestAppModule.forRoot, {
     label: 'kafka_ingest',
-    config: { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix },
+    config: { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, RAPPORT_KAFKA_SYSTEMS: 'kafka-test,crm' },
   });
   bus = new KafkajsMessageBus({ brokers: process.env.KAFKA_BROKERS!, clientId: 'kafka-ingest-test' });
   pool = new Pool({ connectionString: app.database.url, max: 2 });
@@ -68,6 +68,14 @@ describe('Kafka in: rapport.ingest.v1', () => {
         key: 'k-acme',
         value: envelope('InteractionLogged', 'k-acme', 'call-1', { interactionId: 'i', channel: 'call', direction: 'outbound' }),
       },
+      // A system the topic may not carry (RAPPORT_KAFKA_SYSTEMS).
+      {
+        key: 'k-acme',
+        value: JSON.stringify({
+          ...JSON.parse(envelope('ReferralGiven', 'k-acme', 'ref-1', {})),
+          source: { system: 'billing', eventId: 'ref-1' },
+        }),
+      },
     ]);
     await producer.disconnect();
 
@@ -83,8 +91,8 @@ describe('Kafka in: rapport.ingest.v1', () => {
     });
     await eventually(
       async () => dead.length,
-      (n) => n >= 3,
-      'three dead letters',
+      (n) => n >= 4,
+      'four dead letters',
     );
     await consumer.stop();
 
@@ -95,7 +103,15 @@ describe('Kafka in: rapport.ingest.v1', () => {
       ['400', 'Malformed JSON'],
       ['400', 'Invalid event'],
       ['404', 'Unknown account'],
+      ['403', 'Source system not allowed'],
     ]);
+    expect(JSON.parse(dead[3].headers['rapport-error-errors'])).toEqual([
+      { field: 'source.system', message: expect.stringContaining('kafka-test, crm') },
+    ]);
+    const senders = await pool.query(
+      "SELECT DISTINCT metadata->>'recordedBy' AS sender FROM rapport_events WHERE stream_id = 'account-k-acme'",
+    );
+    expect(senders.rows).toEqual([{ sender: `kafka:${ingestTopic}` }]);
     expect(JSON.parse(dead[1].headers['rapport-error-errors'])).toEqual([{ field: 'data', message: expect.stringContaining('required') }]);
     expect(dead[2].headers['rapport-source-topic']).toBe(ingestTopic);
     expect(dead[2].key).toBe('k-ghost');

@@ -1,10 +1,30 @@
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Consumer, Kafka, logLevel, Producer, SASLOptions } from 'kafkajs';
 import { ConsumeOptions, IncomingMessage, MessageBus, MessageProducer, RunningConsumer } from './message-bus.port';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 export interface KafkaOptions {
   /** host:port, comma-separated. */
   brokers: string;
   clientId: string;
+  /** TLS to the brokers (with the system's trusted CAs). */
+  ssl?: boolean;
+  /** SASL authentication to the brokers. */
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+}
+
+/** kafkajs's SASL settings of ours (its type is a union keyed by mechanism). */
+function saslOptions(sasl: KafkaOptions['sasl']): SASLOptions | undefined {
+  if (!sasl) return undefined;
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
 }
 
 /** The MessageBus on Kafka with kafkajs, using raw consumers (eachBatch, explicit commits), not Nest's transport. */
@@ -20,6 +40,8 @@ export class KafkajsMessageBus implements MessageBus {
         .split(',')
         .map((b) => b.trim())
         .filter(Boolean),
+      ssl: options.ssl ?? false,
+      sasl: saslOptions(options.sasl),
       logLevel: logLevel.NOTHING,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
     });

@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { KafkajsMessageBus } from './kafkajs-message-bus';
+import { KafkajsMessageBus, SaslMechanism } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus.port';
 import { TOPICS } from './topics';
 
@@ -25,7 +25,20 @@ class MessageBusLifecycle implements OnApplicationShutdown {
       inject: [ConfigService],
       useFactory: (config: ConfigService): MessageBus | null => {
         const brokers = config.get<string>('KAFKA_BROKERS');
-        return brokers ? new KafkajsMessageBus({ brokers, clientId: 'rapport' }) : null;
+        if (!brokers) return null;
+        const mechanism = config.get<SaslMechanism>('KAFKA_SASL_MECHANISM');
+        return new KafkajsMessageBus({
+          brokers,
+          clientId: 'rapport',
+          ssl: config.get<string>('KAFKA_SSL') === 'true',
+          sasl: mechanism
+            ? {
+                mechanism,
+                username: config.get<string>('KAFKA_SASL_USERNAME') ?? '',
+                password: config.get<string>('KAFKA_SASL_PASSWORD') ?? '',
+              }
+            : undefined,
+        });
       },
     },
     {

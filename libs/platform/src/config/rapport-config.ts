@@ -43,6 +43,24 @@ export class RapportEnvironment {
   @Matches(/^[a-zA-Z0-9._-]{0,100}$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dot, dash and underscore' })
   KAFKA_TOPIC_PREFIX?: string;
 
+  /** `true`: TLS to the Kafka brokers. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' })
+  KAFKA_SSL?: 'true' | 'false';
+
+  /** SASL to the Kafka brokers, with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  @IsOptional()
+  @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'], { message: 'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512' })
+  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD?: string;
+
   /** Source systems the inbound Kafka topic may carry, comma-separated; others go to the DLQ as 403. Unset: any. */
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}(,[a-z0-9][a-z0-9_-]{0,63})*$/, {
@@ -115,8 +133,12 @@ export function validateEnvironment(env: Record<string, unknown>): RapportEnviro
   const config = plainToInstance(RapportEnvironment, env);
   const errors = validateSync(config, { skipMissingProperties: false, whitelist: false });
   // A secret is named, never echoed.
-  const shown = (e: (typeof errors)[number]) => (e.property === 'RAPPORT_BOOTSTRAP_KEY' ? '(hidden)' : JSON.stringify(e.value));
+  const secret = new Set(['RAPPORT_BOOTSTRAP_KEY', 'KAFKA_SASL_PASSWORD']);
+  const shown = (e: (typeof errors)[number]) => (secret.has(e.property) ? '(hidden)' : JSON.stringify(e.value));
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${m} (got ${shown(e)})`));
+  if (config.KAFKA_SASL_MECHANISM && (!config.KAFKA_SASL_USERNAME || !config.KAFKA_SASL_PASSWORD)) {
+    problems.push('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  }
   if (Boolean(config.RAPPORT_OIDC_ISSUER) !== Boolean(config.RAPPORT_OIDC_AUDIENCE)) {
     problems.push('RAPPORT_OIDC_ISSUER and RAPPORT_OIDC_AUDIENCE go together: set both or neither');
   }

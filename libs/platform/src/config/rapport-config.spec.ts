@@ -1,0 +1,49 @@
+import { ConfigurationError, validateEnvironment } from './rapport-config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    validateEnvironment(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('the access and Kafka settings', () => {
+  it('accept a complete set', () => {
+    expect(
+      problems({
+        RAPPORT_AUTH: 'enabled',
+        RAPPORT_BOOTSTRAP_KEY: 'k'.repeat(32),
+        RAPPORT_OIDC_ISSUER: 'https://login.example.com/realms/sales',
+        RAPPORT_OIDC_AUDIENCE: 'rapport',
+        RAPPORT_CORS_ORIGINS: 'https://app.example.com,http://localhost:5173',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'rapport',
+        KAFKA_SASL_PASSWORD: 'secret',
+        RAPPORT_KAFKA_SYSTEMS: 'crm,billing',
+      }),
+    ).toEqual([]);
+  });
+
+  it('name each bad one, and never echo a secret', () => {
+    const found = problems({ RAPPORT_BOOTSTRAP_KEY: 'short-secret', RAPPORT_AUTH: 'off', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SSL: 'yes' });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'RAPPORT_BOOTSTRAP_KEY must be at least 32 characters, without spaces (got (hidden))',
+        'RAPPORT_AUTH must be enabled or disabled (got "off")',
+        'KAFKA_SSL must be true or false (got "yes")',
+        'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+      ]),
+    );
+    expect(found.join('\n')).not.toContain('short-secret');
+  });
+
+  it('want the OIDC issuer and audience together', () => {
+    expect(problems({ RAPPORT_OIDC_ISSUER: 'https://login.example.com' })).toEqual([
+      'RAPPORT_OIDC_ISSUER and RAPPORT_OIDC_AUDIENCE go together: set both or neither',
+    ]);
+  });
+});
