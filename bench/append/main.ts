@@ -123,7 +123,7 @@ async function run(appender: Appender, scenario: Scenario): Promise<number> {
 async function httpIngest(
   databaseUrl: string,
 ): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
-  const ingest = await startService('ingest', { DATABASE_URL: databaseUrl });
+  const ingest = await startService('ingest', { DATABASE_URL: databaseUrl, RAPPORT_RATE_LIMIT: '0' });
   const base = ingest.base;
   try {
     const ACCOUNTS = 1000;

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await rebuildReadModels(pool, store, () => new Date(), DEFAULT_SCORING_CONFIG);
     console.log(`${events.toLocaleString('en-US')} events generated and projected\n`);
 
-    const query = await startService('query', { DATABASE_URL: url });
+    const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
     const rows: string[] = [];
     try {
       for (const [name, path] of [

@@ -207,6 +207,39 @@ describe('API keys', () => {
   });
 });
 
+describe('rate limits', () => {
+  it("answer 429 with Retry-After past a credential's limit, counting neither other credentials nor the probes", async () => {
+    const limited = await startTestApp(StandaloneAppModule.forRoot, {
+      label: 'rate_limit',
+      config: { RAPPORT_RATE_LIMIT: '1', RAPPORT_PUBLIC_METRICS: 'true' },
+    });
+    try {
+      // RAPPORT_PUBLIC_METRICS opens /metrics alone.
+      await request(limited.server).get('/metrics').expect(200);
+      await request(limited.server).get('/v1/portfolio/health').expect(401);
+      const reader = (
+        await limited.http
+          .post('/v1/keys')
+          .send({ name: 'r', scopes: ['read'] })
+          .expect(201)
+      ).body.key as string;
+      const read = () => request(limited.server).get('/v1/portfolio/health').set('authorization', `Bearer ${reader}`);
+      // 1 request/s over a 10 s window: 10 pass (the key's creation above counted for the admin key, not this one).
+      for (let i = 0; i < 10; i++) expect((await read()).status).toBe(200);
+      for (let i = 0; i < 20; i++) await request(limited.server).get('/health/live').expect(200);
+      const refused = await read();
+      expect([refused.status, refused.body.type, refused.headers['retry-after']]).toEqual([
+        429,
+        'https://rapport.dev/problems/too-many-requests',
+        expect.stringMatching(/^\d+$/),
+      ]);
+      await limited.http.get('/v1/portfolio/health').expect(200);
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
+});
+
 describe('without a bootstrap key', () => {
   it('creates an admin key at the first start, prints it once and keeps it in a 0600 file beside the data directory', async () => {
     const db = await createTestDatabase('access_first_start');

@@ -16,6 +16,11 @@ export const Public = () => SetMetadata(ACCESS, 'public');
 /** A route that needs `scope` unless the configuration variable `publicWhen` is `true` (/metrics for a Prometheus without credentials). */
 export const RequiresScopeUnlessPublic = (scope: Scope, publicWhen: string) => SetMetadata(ACCESS, { scope, publicWhen });
 
+/** Whether a route is open to anyone (the health probes). */
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) === 'public';
+}
+
 /** Every route but the public ones: a credential (401 without a valid one), then the route's scope (403 without it). */
 @Injectable()
 export class AccessGuard implements CanActivate {

@@ -103,6 +103,11 @@ export class RapportEnvironment {
   @IsUrl({ require_tld: false, require_protocol: true }, { message: 'RAPPORT_OIDC_JWKS_URL must be a URL' })
   RAPPORT_OIDC_JWKS_URL?: string;
 
+  /** Requests per second per credential, counted over 10 s per process (429 with Retry-After beyond); 0: no limit. */
+  @IsOptional()
+  @Matches(/^\d{1,7}$/, { message: 'RAPPORT_RATE_LIMIT must be a whole number of requests per second (0: no limit)' })
+  RAPPORT_RATE_LIMIT?: string;
+
   /** `true`: /metrics answers without a credential (for a Prometheus without one). */
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'RAPPORT_PUBLIC_METRICS must be true or false' })
