@@ -279,28 +279,33 @@ describe('OIDC tokens of the company identity provider', () => {
   let jwks: Server;
   let issuer: string;
   let oidcApp: TestApp;
-  let sign: (claims: Record<string, unknown>, options?: { audience?: string; expiresIn?: string }) => Promise<string>;
+  let rotate: () => void;
+  let sign: (claims: Record<string, unknown>, options?: { audience?: string; expiresIn?: string; rotated?: boolean }) => Promise<string>;
+  const published: object[] = [];
 
   beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const next = await generateKeyPair('RS256');
+    published.push({ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' });
+    const rotatedJwk = { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' };
+    rotate = () => published.push(rotatedJwk);
     jwks = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.url === '/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-      else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
+      else if (req.url === '/jwks') res.end(JSON.stringify({ keys: published }));
       else res.writeHead(404).end('{}');
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
     sign = (claims, options = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setProtectedHeader({ alg: 'RS256', kid: options.rotated ? 'k2' : 'k1' })
         .setIssuer(issuer)
         .setAudience(options.audience ?? 'rapport')
         .setSubject('jane@vendor.example')
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '5m')
-        .sign(privateKey);
+        .sign(options.rotated ? next.privateKey : privateKey);
     // No JWKS URL: the issuer's discovery document names it.
     oidcApp = await startTestApp(StandaloneAppModule.forRoot, {
       label: 'oidc',
@@ -327,6 +332,18 @@ describe('OIDC tokens of the company identity provider', () => {
       .expect(200);
     expect(stored.body.recordedBy).toBe('oidc:jane@vendor.example');
   });
+
+  it('follow a key rotation through the JWKS', async () => {
+    await request(oidcApp.server)
+      .get('/v1/portfolio/health')
+      .set('authorization', `Bearer ${await sign({ scope: 'read' })}`)
+      .expect(200);
+    const rotatedToken = await sign({ scope: 'read' }, { rotated: true });
+    rotate();
+    // jose fetches the set again for an unknown key id, at most every 5 s (the set was fetched just now).
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    await request(oidcApp.server).get('/v1/portfolio/health').set('authorization', `Bearer ${rotatedToken}`).expect(200);
+  }, 30_000);
 
   it('refuse a token for another audience, an expired one, and one without the scope', async () => {
     const call = async (token: string) => request(oidcApp.server).get('/v1/portfolio/health').set('authorization', `Bearer ${token}`);

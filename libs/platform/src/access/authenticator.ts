@@ -66,7 +66,8 @@ export class Authenticator {
   private async token(token: string, oidc: OidcSettings): Promise<Authentication> {
     let payload: JWTPayload;
     try {
-      this.jwks ??= createRemoteJWKSet(new URL(oidc.jwksUrl ?? (await discoverJwksUrl(oidc.issuer))));
+      // A token signed with a key not in the cached set makes jose fetch the set again, at most every 5 s: rotation.
+      this.jwks ??= createRemoteJWKSet(new URL(oidc.jwksUrl ?? (await discoverJwksUrl(oidc.issuer))), { cooldownDuration: 5_000 });
       ({ payload } = await jwtVerify(token, this.jwks, { issuer: oidc.issuer, audience: oidc.audience, currentDate: this.clock() }));
     } catch (error) {
       const expired = (error as { code?: string }).code === 'ERR_JWT_EXPIRED';

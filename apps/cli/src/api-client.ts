@@ -1,0 +1,53 @@
+/** A problem+json answer of the API, as the CLI shows it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: Array<{ index?: number; field: string; message: string }>;
+}
+
+/** The HTTP API of a Rapport deployment, with one credential. */
+export class ApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly key: string | undefined,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.key) headers.authorization = `Bearer ${this.key}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      throw new ApiError(0, `cannot reach ${this.baseUrl}: ${(error as Error).message} (set --url or RAPPORT_URL)`);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text) as T;
+    throw new ApiError(response.status, describeProblem(response.status, text));
+  }
+}
+
+function describeProblem(status: number, text: string): string {
+  let problem: Problem;
+  try {
+    problem = JSON.parse(text) as Problem;
+  } catch {
+    return `${status}: ${text.slice(0, 500)}`;
+  }
+  const lines = [`${status} ${problem.title ?? ''}: ${problem.detail ?? ''}`.trim()];
+  for (const e of problem.errors ?? []) lines.push(`  ${e.index !== undefined ? `[${e.index}] ` : ''}${e.field || '(body)'}: ${e.message}`);
+  if (status === 401) lines.push('  (pass an admin key with --key or RAPPORT_KEY)');
+  return lines.join('\n');
+}
