@@ -10,6 +10,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 home="${KAFKA_HOME:-$root/.kafka}"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
+# A second listener that requires SASL/PLAIN (user rapport, password rapport-test-secret), for the tests of KAFKA_SASL_*.
+sasl_port="${KAFKA_SASL_PORT:-$((port + 2))}"
 lib="$home/lib"
 pidfile="$home/broker.pid"
 
@@ -37,7 +39,7 @@ port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
   if running; then echo "127.0.0.1:$(cat "$home/broker.port")"; return; fi
-  for p in "$port" "$controller_port"; do
+  for p in "$port" "$controller_port" "$sasl_port"; do
     port_taken "$p" && die "port $p on 127.0.0.1 is in use by another program: set KAFKA_PORT (and KAFKA_CONTROLLER_PORT) to free ports, or point the tests at a running broker with KAFKA_BROKERS=host:port"
   done
   assemble
@@ -46,10 +48,12 @@ start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_rapport="rapport-test-secret";
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$home/data
 num.partitions=4
@@ -70,6 +74,7 @@ PROPS
   nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$home/server.properties" >"$home/broker.log" 2>&1 &
   echo $! > "$pidfile"
   echo "$port" > "$home/broker.port"
+  echo "$sasl_port" > "$home/broker.sasl-port"
   for _ in $(seq 1 120); do
     if grep -q "Kafka Server started\|KafkaRaftServer.*started" "$home/broker.log" 2>/dev/null; then echo "127.0.0.1:$port"; return; fi
     running || { tail -n 30 "$home/broker.log" >&2; die "the broker exited while starting (log: $home/broker.log)"; }

@@ -9,10 +9,12 @@ import { startKafkaBroker } from './kafka-broker';
  * create a database per suite), or else an embedded server started here once for the run.
  */
 export default async function globalSetup(): Promise<void> {
-  // Kafka suites use a real broker: KAFKA_BROKERS, or the one scripts/kafka-broker.sh assembles and starts.
+  // Kafka suites use a real broker: KAFKA_BROKERS, or the one scripts/kafka-broker.sh assembles and starts. The SASL
+  // suite uses KAFKA_SASL_BROKERS: a listener requiring SASL/PLAIN with user rapport, password rapport-test-secret.
   if (!process.env.KAFKA_BROKERS) {
     const broker = startKafkaBroker();
     process.env.KAFKA_BROKERS = broker.brokers;
+    process.env.KAFKA_SASL_BROKERS ??= broker.saslBrokers;
     (globalThis as { __rapportStartedKafka?: boolean }).__rapportStartedKafka = broker.startedHere;
   }
   if (process.env.DATABASE_URL) return;

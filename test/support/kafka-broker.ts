@@ -16,8 +16,11 @@ function brokerRunning(): boolean {
   }
 }
 
-/** Starts scripts/kafka-broker.sh's broker unless one runs; returns its address and whether this call started it. */
-export function startKafkaBroker(): { brokers: string; startedHere: boolean } {
+/**
+ * Starts scripts/kafka-broker.sh's broker unless one runs; returns its address, the address of its SASL/PLAIN
+ * listener (user rapport, password rapport-test-secret), and whether this call started it.
+ */
+export function startKafkaBroker(): { brokers: string; saslBrokers: string; startedHere: boolean } {
   const already = brokerRunning();
   const result = spawnSync('bash', [SCRIPT, 'start'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   if (result.status !== 0) {
@@ -27,7 +30,8 @@ export function startKafkaBroker(): { brokers: string; startedHere: boolean } {
         'or point the tests at a running broker with KAFKA_BROKERS=host:port.',
     );
   }
-  return { brokers: result.stdout.trim().split('\n').pop()!, startedHere: !already };
+  const saslPort = readFileSync(join(process.env.KAFKA_HOME ?? join(ROOT, '.kafka'), 'broker.sasl-port'), 'utf8').trim();
+  return { brokers: result.stdout.trim().split('\n').pop()!, saslBrokers: `127.0.0.1:${saslPort}`, startedHere: !already };
 }
 
 export function stopKafkaBroker(): void {
