@@ -12,6 +12,8 @@ port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"
 # A second listener that requires SASL/PLAIN (user rapport, password rapport-test-secret), for the tests of KAFKA_SASL_*.
 sasl_port="${KAFKA_SASL_PORT:-$((port + 2))}"
+# And one that speaks TLS, with a self-signed certificate made at the first start (its PEM: $home/broker-ca.pem).
+ssl_port="${KAFKA_SSL_PORT:-$((port + 3))}"
 lib="$home/lib"
 pidfile="$home/broker.pid"
 
@@ -39,19 +41,29 @@ port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
   if running; then echo "127.0.0.1:$(cat "$home/broker.port")"; return; fi
-  for p in "$port" "$controller_port" "$sasl_port"; do
+  for p in "$port" "$controller_port" "$sasl_port" "$ssl_port"; do
     port_taken "$p" && die "port $p on 127.0.0.1 is in use by another program: set KAFKA_PORT (and KAFKA_CONTROLLER_PORT) to free ports, or point the tests at a running broker with KAFKA_BROKERS=host:port"
   done
   assemble
   mkdir -p "$home/data"
+  if [ ! -f "$home/broker.p12" ]; then
+    keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 \
+      -keystore "$home/broker.p12" -storetype PKCS12 -storepass rapport-test -keypass rapport-test >/dev/null 2>&1 \
+      || die "keytool could not make the test broker's certificate"
+    keytool -exportcert -rfc -alias broker -keystore "$home/broker.p12" -storepass rapport-test -file "$home/broker-ca.pem" >/dev/null 2>&1
+  fi
   cat > "$home/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$home/broker.p12
+ssl.keystore.password=rapport-test
+ssl.key.password=rapport-test
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_rapport="rapport-test-secret";
 inter.broker.listener.name=PLAINTEXT
@@ -75,6 +87,7 @@ PROPS
   echo $! > "$pidfile"
   echo "$port" > "$home/broker.port"
   echo "$sasl_port" > "$home/broker.sasl-port"
+  echo "$ssl_port" > "$home/broker.ssl-port"
   for _ in $(seq 1 120); do
     if grep -q "Kafka Server started\|KafkaRaftServer.*started" "$home/broker.log" 2>/dev/null; then echo "127.0.0.1:$port"; return; fi
     running || { tail -n 30 "$home/broker.log" >&2; die "the broker exited while starting (log: $home/broker.log)"; }

@@ -10,11 +10,14 @@ import { startKafkaBroker } from './kafka-broker';
  */
 export default async function globalSetup(): Promise<void> {
   // Kafka suites use a real broker: KAFKA_BROKERS, or the one scripts/kafka-broker.sh assembles and starts. The SASL
-  // suite uses KAFKA_SASL_BROKERS: a listener requiring SASL/PLAIN with user rapport, password rapport-test-secret.
+  // suite uses KAFKA_SASL_BROKERS: a listener requiring SASL/PLAIN with user rapport, password rapport-test-secret; the
+  // TLS suite KAFKA_SSL_BROKERS, a TLS listener whose certificate KAFKA_TEST_SSL_CA (a PEM file) signs.
   if (!process.env.KAFKA_BROKERS) {
     const broker = startKafkaBroker();
     process.env.KAFKA_BROKERS = broker.brokers;
     process.env.KAFKA_SASL_BROKERS ??= broker.saslBrokers;
+    process.env.KAFKA_SSL_BROKERS ??= broker.sslBrokers;
+    process.env.KAFKA_TEST_SSL_CA ??= broker.sslCa;
     (globalThis as { __rapportStartedKafka?: boolean }).__rapportStartedKafka = broker.startedHere;
   }
   if (process.env.DATABASE_URL) return;

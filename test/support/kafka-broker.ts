@@ -20,7 +20,7 @@ function brokerRunning(): boolean {
  * Starts scripts/kafka-broker.sh's broker unless one runs; returns its address, the address of its SASL/PLAIN
  * listener (user rapport, password rapport-test-secret), and whether this call started it.
  */
-export function startKafkaBroker(): { brokers: string; saslBrokers: string; startedHere: boolean } {
+export function startKafkaBroker(): { brokers: string; saslBrokers: string; sslBrokers: string; sslCa: string; startedHere: boolean } {
   const already = brokerRunning();
   const result = spawnSync('bash', [SCRIPT, 'start'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   if (result.status !== 0) {
@@ -30,8 +30,15 @@ export function startKafkaBroker(): { brokers: string; saslBrokers: string; star
         'or point the tests at a running broker with KAFKA_BROKERS=host:port.',
     );
   }
-  const saslPort = readFileSync(join(process.env.KAFKA_HOME ?? join(ROOT, '.kafka'), 'broker.sasl-port'), 'utf8').trim();
-  return { brokers: result.stdout.trim().split('\n').pop()!, saslBrokers: `127.0.0.1:${saslPort}`, startedHere: !already };
+  const home = process.env.KAFKA_HOME ?? join(ROOT, '.kafka');
+  const port = (name: string) => readFileSync(join(home, name), 'utf8').trim();
+  return {
+    brokers: result.stdout.trim().split('\n').pop()!,
+    saslBrokers: `127.0.0.1:${port('broker.sasl-port')}`,
+    sslBrokers: `127.0.0.1:${port('broker.ssl-port')}`,
+    sslCa: join(home, 'broker-ca.pem'),
+    startedHere: !already,
+  };
 }
 
 export function stopKafkaBroker(): void {

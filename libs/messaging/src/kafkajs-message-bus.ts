@@ -7,8 +7,8 @@ export interface KafkaOptions {
   /** host:port, comma-separated. */
   brokers: string;
   clientId: string;
-  /** TLS to the brokers (with the system's trusted CAs). */
-  ssl?: boolean;
+  /** TLS to the brokers: trusting the system's CAs, or these PEM certificates instead (a private CA). */
+  ssl?: boolean | { ca: string[] };
   /** SASL authentication to the brokers. */
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
 }

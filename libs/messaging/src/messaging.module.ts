@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { KafkajsMessageBus, SaslMechanism } from './kafkajs-message-bus';
@@ -7,6 +8,16 @@ import { TOPICS } from './topics';
 export const MESSAGE_BUS = Symbol('MessageBus');
 export const TOPIC_NAMES = Symbol('TopicNames');
 export type TopicNames = { -readonly [K in keyof typeof TOPICS]: string };
+
+/** TLS settings: the system's CAs, or the PEM file KAFKA_SSL_CA names (read at start: a bad path stops it, named). */
+function trustedCa(path: string | undefined): true | { ca: string[] } {
+  if (!path) return true;
+  try {
+    return { ca: [readFileSync(path, 'utf8')] };
+  } catch (error) {
+    throw new Error(`KAFKA_SSL_CA: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 @Injectable()
 class MessageBusLifecycle implements OnApplicationShutdown {
@@ -30,7 +41,7 @@ class MessageBusLifecycle implements OnApplicationShutdown {
         return new KafkajsMessageBus({
           brokers,
           clientId: 'rapport',
-          ssl: config.get<string>('KAFKA_SSL') === 'true',
+          ssl: config.get<string>('KAFKA_SSL') === 'true' ? trustedCa(config.get<string>('KAFKA_SSL_CA')) : false,
           sasl: mechanism
             ? {
                 mechanism,

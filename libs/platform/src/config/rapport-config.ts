@@ -48,6 +48,11 @@ export class RapportEnvironment {
   @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' })
   KAFKA_SSL?: 'true' | 'false';
 
+  /** With KAFKA_SSL: a PEM file of the CA certificates to trust instead of the system's (a private CA). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA?: string;
+
   /** SASL to the Kafka brokers, with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
   @IsOptional()
   @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'], { message: 'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512' })
