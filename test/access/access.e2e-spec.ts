@@ -132,6 +132,13 @@ describe('every route but /health/* needs a credential with the right scope', ()
     await request(app.server).get('/health/live').expect(200);
     await request(app.server).get('/health/ready').expect(200);
   });
+
+  it('answers with security headers, and no CORS headers when no origin is configured', async () => {
+    const response = await request(app.server).get('/health/live').set('origin', 'https://app.example.com').expect(200);
+    expect(response.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN' });
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
 });
 
 describe('API keys', () => {
@@ -211,12 +218,24 @@ describe('rate limits', () => {
   it("answer 429 with Retry-After past a credential's limit, counting neither other credentials nor the probes", async () => {
     const limited = await startTestApp(StandaloneAppModule.forRoot, {
       label: 'rate_limit',
-      config: { RAPPORT_RATE_LIMIT: '1', RAPPORT_PUBLIC_METRICS: 'true' },
+      config: {
+        RAPPORT_RATE_LIMIT: '1',
+        RAPPORT_PUBLIC_METRICS: 'true',
+        RAPPORT_PUBLIC_DOCS: 'true',
+        RAPPORT_CORS_ORIGINS: 'https://app.example.com',
+      },
+      openApi: true,
     });
     try {
-      // RAPPORT_PUBLIC_METRICS opens /metrics alone.
+      // RAPPORT_PUBLIC_METRICS and RAPPORT_PUBLIC_DOCS open those alone.
       await request(limited.server).get('/metrics').expect(200);
+      await request(limited.server).get('/docs-json').expect(200);
       await request(limited.server).get('/v1/portfolio/health').expect(401);
+      // CORS for the configured origin only.
+      const preflight = (origin: string) =>
+        request(limited.server).options('/v1/portfolio/health').set('origin', origin).set('access-control-request-method', 'GET');
+      expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
       const reader = (
         await limited.http
           .post('/v1/keys')
