@@ -64,8 +64,9 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       retry(() => this.attempt(items, command.writer, single), {
         attempts: MAX_ATTEMPTS,
         retryOn: (error) => error instanceof WrongExpectedVersionError,
-        // Jitter, so that two processes that collided do not collide again at once.
-        delayMs: (attempt) => Math.random() * 5 * attempt,
+        // Jittered and growing to 250 ms: a command that lost to another process's burst of commands on the same
+        // account (each of which commits as soon as the previous one has) waits the burst out instead of losing 20 times.
+        delayMs: (attempt) => Math.random() * Math.min(250, 5 * 1.5 ** attempt),
         exhausted: () => new WritesKeptConflicting(MAX_ATTEMPTS, single),
       }),
     );
