@@ -1,7 +1,7 @@
 import { AccountStreamEvent } from '../account/account-state';
 import { isEventType, SCHEMA_VERSION } from './event-catalog';
 import { EventEnvelope } from './envelope';
-import { accountStreamId, eventIdFor } from './event-identity';
+import { eventIdFor } from './event-identity';
 
 /**
  * The one place where an account event changes shape: the inbound envelope, the record an event store keeps
@@ -98,10 +98,6 @@ export function newAccountEvent(envelope: EventEnvelope): NewAccountEvent {
   if (envelope.actor !== undefined) event.actor = envelope.actor;
   event.eventId = eventIdFor(envelope.source);
   return event;
-}
-
-export function streamIdOf(event: Pick<EventMetadata, 'accountId'>): string {
-  return accountStreamId(event.accountId);
 }
 
 /** The record to append. Only the catalog's fields are copied: nothing else reaches the store. */
