@@ -84,9 +84,51 @@ export interface EventStore {
   readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
   /** Position of the last event in the global log (0 when empty). */
   headPosition(): Promise<number>;
+  /** Position of the last event recorded at or before `instant` (0 when none): what the platform knew then. */
+  positionAt(instant: Date): Promise<number>;
   /** Catch up from `after`, then follow live. Batches are delivered one at a time, each awaited. */
   subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription;
   close(): Promise<void>;
 }
 
 export const EVENT_STORE = Symbol('EventStore');
+
+export interface ReadChainOptions {
+  /** Events after this global position… */
+  after: number;
+  /** …up to and including this one (default: the head)… */
+  until?: number;
+  /** …of this stream only (default: all). */
+  streamId?: string;
+  limit: number;
+}
+
+/** A stored event with its link in the hash chain (see hash-chain.ts). */
+export interface ChainLink extends RecordedEvent {
+  /** Hex; null when the stored row lacks one (which verification reports as a break). */
+  hash: string | null;
+  /** The hash of the event at the previous global position; null when no event is stored there. */
+  prevHash: string | null;
+}
+
+/** The head as the store records it beside the log. */
+export interface RecordedHead {
+  position: number;
+  hash: string | null;
+  recordedAt: Date | null;
+}
+
+/**
+ * A store that chains its events by hash and can answer "what was recorded by then". The PostgreSQL store (and the
+ * in-memory one) are; KurrentDB is not: its log is appended by the server, out of reach of a lock of ours under which
+ * to extend a chain (see docs/architecture.md).
+ */
+export interface TamperEvidentLog {
+  readChain(options: ReadChainOptions): Promise<ChainLink[]>;
+  recordedHead(): Promise<RecordedHead>;
+}
+
+export function isTamperEvident(store: EventStore): store is EventStore & TamperEvidentLog {
+  const candidate = store as Partial<TamperEvidentLog>;
+  return typeof candidate.readChain === 'function' && typeof candidate.recordedHead === 'function';
+}

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { inTransaction } from './transaction';
 
 export interface Migration {
@@ -6,6 +6,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL cannot do (rewriting rows with values computed in code), run after `sql` in the same transaction. */
+  run?: (client: PoolClient) => Promise<void>;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
       try {
         await inTransaction(client, async () => {
           await client.query(migration.sql);
+          await migration.run?.(client);
           await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
         });
       } catch (error) {

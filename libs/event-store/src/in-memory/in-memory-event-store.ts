@@ -1,13 +1,25 @@
 import { assertValidAppend, planAppend } from '../append-planner';
-import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
+import {
+  AppendResult,
+  ChainLink,
+  EventStore,
+  ReadChainOptions,
+  RecordedEvent,
+  RecordedHead,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+  TamperEvidentLog,
+} from '../event-store.port';
+import { chainHash, GENESIS_HASH } from '../hash-chain';
 import { pollingSubscription } from '../polling-subscription';
 
 /**
  * The event store in memory, for unit tests only: same contract as the PostgreSQL adapter, nothing kept.
  * The clock is injectable so that `recordedAt` is predictable in tests.
  */
-export class InMemoryEventStore implements EventStore {
-  private readonly log: RecordedEvent[] = [];
+export class InMemoryEventStore implements EventStore, TamperEvidentLog {
+  private readonly log: ChainLink[] = [];
   private readonly byId = new Map<string, RecordedEvent>();
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly listeners = new Set<() => void>();
@@ -25,12 +37,14 @@ export class InMemoryEventStore implements EventStore {
       known: new Map([...ids].flatMap((id) => (this.byId.has(id) ? [[id, this.byId.get(id)!] as const] : []))),
       versions: new Map(streams.map((s) => [s.streamId, (this.streams.get(s.streamId)?.length ?? 0) - 1])),
       head: this.log.length,
-      recordedAt: this.clock(),
+      // Transaction times never go back along the log, as in the PostgreSQL store.
+      recordedAt: new Date(Math.max(this.clock().getTime(), this.log.at(-1)?.recordedAt.getTime() ?? 0)),
     };
     const { results, planned } = planAppend(context, streams);
     for (const event of planned) {
+      const prevHash = this.log.at(-1)?.hash ?? GENESIS_HASH;
       const recorded: RecordedEvent = { ...structuredClone(event), recordedAt: context.recordedAt };
-      this.log.push(recorded);
+      this.log.push({ ...recorded, hash: chainHash(recorded, prevHash), prevHash });
       this.byId.set(recorded.eventId, recorded);
       const stream = this.streams.get(recorded.streamId) ?? [];
       stream.push(recorded);
@@ -51,7 +65,26 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
-    return this.log.slice(options.after, options.after + options.limit).map((e) => structuredClone(e));
+    return this.log.slice(options.after, options.after + options.limit).map(({ hash: _h, prevHash: _p, ...e }) => structuredClone(e));
+  }
+
+  async readChain(options: ReadChainOptions): Promise<ChainLink[]> {
+    return this.log
+      .slice(options.after, options.until)
+      .filter((e) => options.streamId === undefined || e.streamId === options.streamId)
+      .slice(0, options.limit)
+      .map((e) => structuredClone(e));
+  }
+
+  async recordedHead(): Promise<RecordedHead> {
+    const last = this.log.at(-1);
+    return { position: this.log.length, hash: last?.hash ?? GENESIS_HASH, recordedAt: last?.recordedAt ?? null };
+  }
+
+  async positionAt(instant: Date): Promise<number> {
+    let position = 0;
+    for (const event of this.log) if (event.recordedAt.getTime() <= instant.getTime()) position = event.globalPosition;
+    return position;
   }
 
   async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {

@@ -226,6 +226,22 @@ export class KurrentDbEventStore implements EventStore {
     return 0;
   }
 
+  /**
+   * Walks `$all` back from the end to the first event created at or before `instant`: KurrentDB keeps no index by
+   * time, so this reads every event recorded since (fine for recent instants, slow for old ones on a large log).
+   */
+  async positionAt(instant: Date): Promise<number> {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: 'end' as never,
+      filter: excludeSystemEvents(),
+    })) {
+      if (!resolved.event || isClaimStream(resolved.event.streamId)) continue;
+      if (resolved.event.created.getTime() <= instant.getTime()) return Number(resolved.event.position?.prepare ?? 0n);
+    }
+    return 0;
+  }
+
   subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription {
     return pollingSubscription({
       after: options.after,

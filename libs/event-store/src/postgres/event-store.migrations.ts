@@ -1,4 +1,6 @@
+import { PoolClient } from 'pg';
 import { Migration } from '@rapport/postgres';
+import { chainHash, GENESIS_HASH } from '../hash-chain';
 
 export const EVENT_STORE_MIGRATIONS: Migration[] = [
   {
@@ -35,4 +37,65 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION rapport_events_are_immutable();
     `,
   },
+  {
+    version: 2,
+    name: 'hash chain and monotonic transaction time',
+    sql: `
+      ALTER TABLE rapport_events ADD COLUMN hash bytea;
+      ALTER TABLE rapport_log_head ADD COLUMN hash bytea, ADD COLUMN recorded_at timestamptz;
+      UPDATE rapport_log_head SET recorded_at = (SELECT max(recorded_at) FROM rapport_events);
+    `,
+    run: chainStoredEvents,
+  },
 ];
+
+/** Hashes the events stored before the chain existed, in global order, and records the head's hash. */
+async function chainStoredEvents(client: PoolClient): Promise<void> {
+  await client.query('SELECT position FROM rapport_log_head FOR UPDATE');
+  // The log refuses UPDATE; this migration is the one writer allowed to add what the rows lacked.
+  await client.query('ALTER TABLE rapport_events DISABLE TRIGGER rapport_events_append_only');
+  let prevHash = GENESIS_HASH;
+  let after = 0;
+  for (;;) {
+    const { rows } = await client.query<{
+      global_position: string;
+      event_id: string;
+      stream_id: string;
+      version: number;
+      type: string;
+      data: unknown;
+      metadata: unknown;
+      schema_version: number;
+      recorded_at: Date;
+    }>('SELECT * FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT 5000', [after]);
+    if (rows.length === 0) break;
+    const positions: string[] = [];
+    const hashes: string[] = [];
+    for (const row of rows) {
+      prevHash = chainHash(
+        {
+          globalPosition: Number(row.global_position),
+          eventId: row.event_id,
+          streamId: row.stream_id,
+          version: row.version,
+          type: row.type,
+          schemaVersion: row.schema_version,
+          data: row.data,
+          metadata: row.metadata,
+          recordedAt: row.recorded_at,
+        },
+        prevHash,
+      );
+      positions.push(row.global_position);
+      hashes.push(prevHash);
+    }
+    await client.query(
+      `UPDATE rapport_events e SET hash = decode(h.hash, 'hex')
+       FROM unnest($1::bigint[], $2::text[]) AS h(position, hash) WHERE e.global_position = h.position`,
+      [positions, hashes],
+    );
+    after = Number(rows[rows.length - 1].global_position);
+  }
+  await client.query('ALTER TABLE rapport_events ENABLE TRIGGER rapport_events_append_only');
+  await client.query("UPDATE rapport_log_head SET hash = decode($1, 'hex')", [prevHash]);
+}

@@ -1,6 +1,9 @@
 import { escapeLiteral } from 'pg';
+import { GENESIS_HASH } from '../hash-chain';
 
-const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at';
+const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at, hash';
+/** What reads select: the event without its hash, which only the chain's readers need. */
+const SELECTED = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at';
 
 /**
  * The append transaction is sent as two simple queries (several statements each, one round trip each) instead of
@@ -10,8 +13,9 @@ const COLUMNS = 'global_position, event_id, stream_id, version, type, data, meta
  */
 export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
   return `BEGIN;
-    SELECT position, transaction_timestamp() AS now FROM rapport_log_head FOR UPDATE;
-    SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY(ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]::uuid[])
+    SELECT position, encode(hash, 'hex') AS hash FROM rapport_log_head FOR UPDATE;
+    SELECT greatest(clock_timestamp(), (SELECT recorded_at FROM rapport_log_head)) AS now;
+    SELECT ${SELECTED} FROM rapport_events WHERE event_id = ANY(ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]::uuid[])
     UNION ALL
     SELECT NULL, NULL, s.stream_id,
            (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1),
@@ -28,22 +32,35 @@ export interface EventRowValues {
   data: unknown;
   metadata: unknown;
   schemaVersion: number;
+  /** Hex. */
+  hash: string;
 }
 
 /** Small writes: the rows, the new head (with the wake-up of subscribers) and the commit, in one round trip. */
-export function insertAndCommitSQL(events: readonly EventRowValues[], head: number): string {
+export function insertAndCommitSQL(events: readonly EventRowValues[], head: LogHead): string {
+  const at = `'${head.recordedAt.toISOString()}'`;
   const rows = events.map(
     (e) =>
       `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
       `${escapeLiteral(JSON.stringify(e.data))}::jsonb, ${escapeLiteral(JSON.stringify(e.metadata))}::jsonb, ` +
-      `${e.schemaVersion}, transaction_timestamp())`,
+      `${e.schemaVersion}, ${at}, '\\x${e.hash}')`,
   );
   return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;
 }
 
+/** The log's last position, its hash (hex) and its transaction time, as the head row keeps them. */
+export interface LogHead {
+  position: number;
+  hash: string;
+  recordedAt: Date;
+}
+
 /** After a COPY, or alone: the new head, the wake-up of subscribers (delivered at commit), the commit. */
-export function advanceHeadAndCommitSQL(head: number): string {
-  return `UPDATE rapport_log_head SET position = ${head} RETURNING pg_notify('${NOTIFY_CHANNEL}', '${head}');\nCOMMIT`;
+export function advanceHeadAndCommitSQL(head: LogHead): string {
+  return (
+    `UPDATE rapport_log_head SET position = ${head.position}, hash = '\\x${head.hash}', recorded_at = '${head.recordedAt.toISOString()}' ` +
+    `RETURNING pg_notify('${NOTIFY_CHANNEL}', '${head.position}');\nCOMMIT`
+  );
 }
 
 /** Bulk path for large writes: COPY in text format, columns in this order. */
@@ -51,16 +68,47 @@ export const copyEventsSQL = `COPY rapport_events (${COLUMNS}) FROM STDIN`;
 
 export const NOTIFY_CHANNEL = 'rapport_events';
 
-export const selectEventsByIdSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
+export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
 
-export const readStreamSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
+export const readStreamSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
 
 /** Several whole streams at once, each in version order. */
-export const readStreamsSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`;
+export const readStreamsSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`;
 
-export const readAllSQL = `SELECT ${COLUMNS} FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`;
+export const readAllSQL = `SELECT ${SELECTED} FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`;
 
 export const headPositionSQL = 'SELECT position FROM rapport_log_head';
+
+export const recordedHeadSQL = "SELECT position, encode(hash, 'hex') AS hash, recorded_at FROM rapport_log_head";
+
+/**
+ * The events in (after, until] in global order, only `stream_id`'s when given, each with the previous event's hash.
+ * The previous event is found by position: positions are gapless.
+ */
+export const readChainSQL = `
+  SELECT ${SELECTED}, encode(e.hash, 'hex') AS hash,
+         coalesce((SELECT encode(p.hash, 'hex') FROM rapport_events p WHERE p.global_position = e.global_position - 1),
+                  CASE WHEN e.global_position = 1 THEN '${GENESIS_HASH}' END) AS prev_hash
+  FROM rapport_events e
+  WHERE e.global_position > $1 AND e.global_position <= $2 AND ($3::text IS NULL OR e.stream_id = $3)
+  ORDER BY e.global_position LIMIT $4`;
+
+/**
+ * The last position recorded at or before $1 (0 for none), by bisection over positions: transaction times rise with
+ * positions (each append takes the later of the clock and the head's time under the write lock), so about twenty
+ * primary-key probes find it, with no index on recorded_at for every append to maintain.
+ */
+export const positionAtSQL = `
+  WITH RECURSIVE probe(lo, hi) AS (
+    SELECT 0::bigint, (SELECT position FROM rapport_log_head) + 1
+    UNION ALL
+    SELECT CASE WHEN e.recorded_at <= $1 THEN m ELSE lo END, CASE WHEN e.recorded_at <= $1 THEN hi ELSE m END
+    FROM probe,
+         LATERAL (SELECT (lo + hi) / 2 AS m) mid,
+         LATERAL (SELECT recorded_at FROM rapport_events WHERE global_position >= m ORDER BY global_position LIMIT 1) e
+    WHERE hi - lo > 1
+  )
+  SELECT coalesce(max(lo), 0) AS position FROM probe WHERE hi - lo <= 1`;
 
 export interface EventRow {
   global_position: string;

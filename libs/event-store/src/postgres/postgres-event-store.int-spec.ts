@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { migrate } from '@rapport/postgres';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
-import { describeEventStoreContract } from '../testing/event-store.contract';
+import { verifyLog } from '../verify-log';
+import { describeEventStoreContract, newEvent } from '../testing/event-store.contract';
+import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { PostgresEventStore } from './postgres-event-store';
 
 let database: TestDatabase;
@@ -12,25 +16,29 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-describeEventStoreContract('PostgresEventStore', async () => {
-  const pools: Pool[] = [];
-  const stores: PostgresEventStore[] = [];
-  const open = () => {
-    const pool = new Pool({ connectionString: database.url, max: 4 });
-    const store = new PostgresEventStore(pool, { idleWaitMs: 200 });
-    pools.push(pool);
-    stores.push(store);
-    return store;
-  };
-  return {
-    store: open(),
-    otherWriter: async () => open(),
-    cleanup: async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      await Promise.all(pools.map((p) => p.end()));
-    },
-  };
-});
+describeEventStoreContract(
+  'PostgresEventStore',
+  async () => {
+    const pools: Pool[] = [];
+    const stores: PostgresEventStore[] = [];
+    const open = () => {
+      const pool = new Pool({ connectionString: database.url, max: 4 });
+      const store = new PostgresEventStore(pool, { idleWaitMs: 200 });
+      pools.push(pool);
+      stores.push(store);
+      return store;
+    };
+    return {
+      store: open(),
+      otherWriter: async () => open(),
+      cleanup: async () => {
+        await Promise.all(stores.map((s) => s.close()));
+        await Promise.all(pools.map((p) => p.end()));
+      },
+    };
+  },
+  { hashChain: true },
+);
 
 describe('PostgresEventStore schema', () => {
   it('refuses to change or delete stored events', async () => {
@@ -48,9 +56,116 @@ describe('PostgresEventStore schema', () => {
     try {
       await Promise.all([1, 2, 3].map(() => new PostgresEventStore(pool).migrate()));
       const { rows } = await pool.query('SELECT version FROM rapport_event_store_schema_migrations');
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await pool.end();
+    }
+  });
+});
+
+describe('PostgresEventStore hash chain', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+  let eventIds: string[];
+  beforeEach(async () => {
+    db = await createTestDatabase('chain');
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    store = new PostgresEventStore(pool);
+    await store.migrate();
+    const events = Array.from({ length: 10 }, (_, i) => newEvent('Thing', { i }));
+    eventIds = events.map((e) => e.eventId);
+    // Two appends: a small one (INSERT) and a large one (COPY), with one more single event between.
+    await store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: events.slice(0, 3) }]);
+    await store.append([{ streamId: 'account-b', expectedVersion: 'no_stream', events: events.slice(3) }]);
+  });
+  afterEach(async () => {
+    await store.close();
+    await pool.end();
+    await db.drop();
+  });
+
+  /** What an intruder with the table owner's rights does: bypass the append-only trigger for one statement. */
+  async function tamper(statement: string): Promise<void> {
+    await pool.query(`BEGIN;
+      ALTER TABLE rapport_events DISABLE TRIGGER rapport_events_append_only;
+      ${statement};
+      ALTER TABLE rapport_events ENABLE TRIGGER rapport_events_append_only;
+      COMMIT`);
+  }
+
+  it('verifies an intact log, COPY and INSERT paths alike', async () => {
+    const verdict = await verifyLog(store, { pageSize: 4 });
+    expect(verdict).toEqual({ ok: true, events: 10, head: { position: 10, hash: (await store.recordedHead()).hash } });
+  });
+
+  it('finds and names an edited event', async () => {
+    await tamper(`UPDATE rapport_events SET data = '{"i": 99}' WHERE event_id = '${eventIds[5]}'`);
+    const verdict = await verifyLog(store, { pageSize: 4 });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.events).toBe(5);
+    expect(verdict.firstBroken).toEqual(
+      expect.objectContaining({
+        eventId: eventIds[5],
+        position: 6,
+        reason: 'hash_mismatch',
+        expected: expect.stringMatching(/^[0-9a-f]{64}$/),
+      }),
+    );
+    expect(verdict.firstBroken!.found).not.toBe(verdict.firstBroken!.expected);
+  });
+
+  it("finds an edit that recomputes the edited event's own hash: the next link no longer matches", async () => {
+    const [link] = await store.readChain({ after: 5, limit: 1 });
+    const { chainHash } = await import('../hash-chain');
+    const forged = chainHash({ ...link, metadata: { ...link.metadata, source: 'forged' } }, link.prevHash!);
+    await tamper(
+      `UPDATE rapport_events SET metadata = '{"source": "forged"}', hash = decode('${forged}', 'hex') WHERE global_position = 6`,
+    );
+    const verdict = await verifyLog(store);
+    expect(verdict.firstBroken).toEqual(expect.objectContaining({ position: 7, eventId: eventIds[6], reason: 'hash_mismatch' }));
+  });
+
+  it('finds a deleted event, and a deleted tail', async () => {
+    await tamper(`DELETE FROM rapport_events WHERE global_position = 4`);
+    expect((await verifyLog(store)).firstBroken).toEqual(expect.objectContaining({ position: 4, eventId: null, reason: 'missing' }));
+    await tamper(`DELETE FROM rapport_events WHERE global_position >= 4`);
+    const verdict = await verifyLog(store);
+    expect(verdict.events).toBe(3);
+    expect(verdict.firstBroken).toEqual(expect.objectContaining({ position: 4, reason: 'missing' }));
+    expect(verdict.firstBroken!.detail).toMatch(/ends at position 3, but its head records 10/);
+  });
+
+  it('finds two events that swapped places', async () => {
+    await tamper(`UPDATE rapport_events SET global_position = -global_position WHERE global_position IN (7, 8);
+      UPDATE rapport_events SET global_position = CASE global_position WHEN -7 THEN 8 ELSE 7 END WHERE global_position < 0`);
+    const verdict = await verifyLog(store);
+    expect(verdict.firstBroken).toEqual(expect.objectContaining({ position: 7, eventId: eventIds[7], reason: 'hash_mismatch' }));
+  });
+
+  it('chains the events a store kept before the chain existed, when it migrates', async () => {
+    const legacy = await createTestDatabase('chain_legacy');
+    const legacyPool = new Pool({ connectionString: legacy.url, max: 2 });
+    try {
+      await migrate(legacyPool, 'rapport_event_store', EVENT_STORE_MIGRATIONS.slice(0, 1));
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      await legacyPool.query(
+        `INSERT INTO rapport_events (global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at)
+         SELECT n, ($1::uuid[])[n], 'account-old', n - 1, 'Thing', jsonb_build_object('n', n), '{}', 1, transaction_timestamp()
+         FROM generate_series(1, 3) n`,
+        [ids],
+      );
+      await legacyPool.query('UPDATE rapport_log_head SET position = 3');
+      const upgraded = new PostgresEventStore(legacyPool);
+      await upgraded.migrate();
+      await upgraded.append([{ streamId: 'account-old', expectedVersion: 2, events: [newEvent()] }]);
+      const verdict = await verifyLog(upgraded);
+      expect(verdict).toEqual(expect.objectContaining({ ok: true, events: 4 }));
+      expect((await upgraded.readChain({ after: 0, limit: 10 })).map((l) => l.eventId)).toEqual([...ids, expect.any(String)]);
+      await upgraded.close();
+    } finally {
+      await legacyPool.end();
+      await legacy.drop();
     }
   });
 });

@@ -4,7 +4,19 @@ import { Client, Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '@rapport/postgres';
 import { AppendPlanContext, assertValidAppend, planAppend, PlannedEvent } from '../append-planner';
-import { AppendResult, EventStore, RecordedEvent, StreamAppend, SubscribeOptions, Subscription } from '../event-store.port';
+import {
+  AppendResult,
+  ChainLink,
+  EventStore,
+  ReadChainOptions,
+  RecordedEvent,
+  RecordedHead,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+  TamperEvidentLog,
+} from '../event-store.port';
+import { chainHashes, GENESIS_HASH } from '../hash-chain';
 import { pollingSubscription } from '../polling-subscription';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import * as sql from './event-store.sql';
@@ -39,8 +51,11 @@ interface PendingAppend {
  * (each still atomic and version-checked on its own): under load, more events share each commit.
  * The lock is held for two round trips (begin, lock and read duplicates and versions; write and commit), three
  * for large writes, which go through COPY: PostgreSQL parses it several times faster than array parameters.
+ *
+ * Under the same lock each event is chained to the previous one (`hash-chain.ts`), and its transaction time is the
+ * later of the clock and the previous append's: times never go back along the log, so "recorded by T" is a prefix.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private readonly queue: PendingAppend[] = [];
   private writing = false;
   private listener?: Client;
@@ -100,7 +115,7 @@ export class PostgresEventStore implements EventStore {
     const outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }> = [];
     try {
       client = await this.pool.connect();
-      const context = await this.beginAppend(client, group);
+      const { context, headHash } = await this.beginAppend(client, group);
       const planned: PlannedEvent[] = [];
       for (const pending of group) {
         try {
@@ -111,11 +126,17 @@ export class PostgresEventStore implements EventStore {
           outcomes.push({ ok: false, error });
         }
       }
+      const hashes = chainHashes(
+        planned.map((e) => ({ ...e, recordedAt: context.recordedAt })),
+        headHash,
+      );
+      const rows = planned.map((e, i) => ({ ...e, hash: hashes[i] }));
+      const head = { position: context.head, hash: hashes[hashes.length - 1] ?? headHash, recordedAt: context.recordedAt };
       if (planned.length >= this.copyThreshold) {
-        await pipeline(Readable.from([copyRows(planned, context.recordedAt)]), client.query(copyFrom(sql.copyEventsSQL)));
-        await client.query(sql.advanceHeadAndCommitSQL(context.head));
+        await pipeline(Readable.from([copyRows(rows, context.recordedAt)]), client.query(copyFrom(sql.copyEventsSQL)));
+        await client.query(sql.advanceHeadAndCommitSQL(head));
       } else if (planned.length > 0) {
-        await client.query(sql.insertAndCommitSQL(planned, context.head));
+        await client.query(sql.insertAndCommitSQL(rows, head));
       } else {
         await client.query('COMMIT');
       }
@@ -136,7 +157,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Opens the transaction, takes the write lock, and reads the group's stored duplicates and stream versions. */
-  private async beginAppend(client: PoolClient, group: PendingAppend[]): Promise<AppendPlanContext> {
+  private async beginAppend(client: PoolClient, group: PendingAppend[]): Promise<{ context: AppendPlanContext; headHash: string }> {
     const ids = new Set<string>();
     const streamIds = new Set<string>();
     for (const pending of group) {
@@ -146,14 +167,18 @@ export class PostgresEventStore implements EventStore {
       }
     }
     const results = (await client.query(sql.beginAppendSQL([...ids], [...streamIds]))) as unknown as QueryResult[];
-    const head = results[1].rows[0] as { position: string; now: Date };
+    const head = results[1].rows[0] as { position: string; hash: string | null };
+    const { now } = results[2].rows[0] as { now: Date };
     const known = new Map<string, RecordedEvent>();
     const versions = new Map<string, number>();
-    for (const row of results[2].rows as sql.EventRow[]) {
+    for (const row of results[3].rows as sql.EventRow[]) {
       if (row.event_id === null) versions.set(row.stream_id, row.version ?? -1);
       else known.set(row.event_id, toRecorded(row));
     }
-    return { known, versions, head: Number(head.position), recordedAt: head.now };
+    return {
+      context: { known, versions, head: Number(head.position), recordedAt: now },
+      headHash: head.hash ?? GENESIS_HASH,
+    };
   }
 
   async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
@@ -183,6 +208,26 @@ export class PostgresEventStore implements EventStore {
   async headPosition(): Promise<number> {
     const { rows } = await this.pool.query<{ position: string }>(sql.headPositionSQL);
     return Number(rows[0].position);
+  }
+
+  async positionAt(instant: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string }>(sql.positionAtSQL, [instant]);
+    return Number(rows[0].position);
+  }
+
+  async readChain(options: ReadChainOptions): Promise<ChainLink[]> {
+    const { rows } = await this.pool.query<sql.EventRow & { hash: string | null; prev_hash: string | null }>(sql.readChainSQL, [
+      options.after,
+      options.until ?? Number.MAX_SAFE_INTEGER,
+      options.streamId ?? null,
+      options.limit,
+    ]);
+    return rows.map((row) => ({ ...toRecorded(row), hash: row.hash, prevHash: row.prev_hash }));
+  }
+
+  async recordedHead(): Promise<RecordedHead> {
+    const { rows } = await this.pool.query<{ position: string; hash: string | null; recorded_at: Date | null }>(sql.recordedHeadSQL);
+    return { position: Number(rows[0].position), hash: rows[0].hash, recordedAt: rows[0].recorded_at };
   }
 
   subscribeToAll(options: SubscribeOptions, handler: (events: RecordedEvent[]) => Promise<void>): Subscription {
@@ -243,12 +288,12 @@ export class PostgresEventStore implements EventStore {
  * COPY text format: tab-separated, one event a line; JSON never holds raw tabs or newlines, only backslashes to double.
  * One buffer for the whole write: COPY in many small messages measured twice as slow.
  */
-function copyRows(events: PlannedEvent[], recordedAt: Date): Buffer {
+function copyRows(events: Array<PlannedEvent & { hash: string }>, recordedAt: Date): Buffer {
   const at = recordedAt.toISOString();
   const lines = events.map(
     (e) =>
       `${e.globalPosition}\t${e.eventId}\t${copyText(e.streamId)}\t${e.version}\t${copyText(e.type)}\t` +
-      `${copyJson(e.data)}\t${copyJson(e.metadata)}\t${e.schemaVersion}\t${at}\n`,
+      `${copyJson(e.data)}\t${copyJson(e.metadata)}\t${e.schemaVersion}\t${at}\t\\\\x${e.hash}\n`,
   );
   return Buffer.from(lines.join(''));
 }

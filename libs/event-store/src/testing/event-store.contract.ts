@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, NewEvent, RecordedEvent, WrongExpectedVersionError } from '../event-store.port';
+import { EventStore, isTamperEvident, NewEvent, RecordedEvent, WrongExpectedVersionError } from '../event-store.port';
+import { chainHash, GENESIS_HASH } from '../hash-chain';
+import { verifyLog } from '../verify-log';
 
 export interface EventStoreFixture {
   store: EventStore;
@@ -16,7 +18,11 @@ export function newEvent(type = 'Thing', data: unknown = { n: 1 }): NewEvent {
  * The behaviour every EventStore adapter must show. Run it from each adapter's test file with a fixture factory
  * that gives a fresh, empty store per test.
  */
-export function describeEventStoreContract(name: string, createFixture: () => Promise<EventStoreFixture>): void {
+export function describeEventStoreContract(
+  name: string,
+  createFixture: () => Promise<EventStoreFixture>,
+  options: { hashChain: boolean },
+): void {
   describe(`${name}: event store contract`, () => {
     let fixture: EventStoreFixture;
     let store: EventStore;
@@ -276,5 +282,49 @@ export function describeEventStoreContract(name: string, createFixture: () => Pr
       expect(new Set(events.map((e) => (e.data as { i: number }).i)).size).toBe(APPENDS);
       expect(conflicts).toBeGreaterThan(0);
     }, 60_000);
+
+    it('never lets transaction time go back along the log, and finds what was recorded by an instant', async () => {
+      const s = stream();
+      await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent()] }]);
+      const [[first]] = await store.append([{ streamId: s, expectedVersion: 0, events: [newEvent()] }]);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const between = new Date();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      await store.append([{ streamId: s, expectedVersion: 1, events: [newEvent(), newEvent()] }]);
+      expect(await store.positionAt(between)).toBe(first.globalPosition);
+      expect(await store.positionAt(new Date(Date.now() + 1000))).toBe(await store.headPosition());
+      expect(await store.positionAt(new Date('2000-01-01T00:00:00Z'))).toBe(0);
+      const log = await store.readAll({ after: 0, limit: 100_000 });
+      for (let i = 1; i < log.length; i++) expect(log[i].recordedAt.getTime()).toBeGreaterThanOrEqual(log[i - 1].recordedAt.getTime());
+    });
+
+    // Registered only for stores that keep a chain: KurrentDB's is the server's, out of our reach.
+    if (options.hashChain)
+      it('chains every event to the one before it, in small, bulk and concurrent appends, and verifies the whole log', async () => {
+        if (!isTamperEvident(store)) throw new Error(`${name} keeps no hash chain`);
+        const before = await store.headPosition();
+        const other = await fixture.otherWriter();
+        await Promise.all([
+          ...Array.from({ length: 5 }, () => store.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent()] }])),
+          other.append([
+            { streamId: stream(), expectedVersion: 'any', events: Array.from({ length: 150 }, () => newEvent('Bulk', { text: 'é\t"' })) },
+          ]),
+          other.append([{ streamId: stream(), expectedVersion: 'any', events: [newEvent()] }]),
+        ]);
+        const links = await store.readChain({ after: before, limit: 1000 });
+        expect(links).toHaveLength(156);
+        let previous = before === 0 ? GENESIS_HASH : (await store.readChain({ after: before - 1, limit: 1 }))[0].hash!;
+        for (const link of links) {
+          expect(link.prevHash).toBe(previous);
+          expect(link.hash).toBe(chainHash(link, previous));
+          previous = link.hash!;
+        }
+        const head = await store.recordedHead();
+        expect(head).toEqual(expect.objectContaining({ position: before + 156, hash: previous }));
+        const verdict = await verifyLog(store, { pageSize: 40 });
+        expect(verdict).toEqual({ ok: true, events: before + 156, head: { position: before + 156, hash: previous } });
+        const [one] = await store.readChain({ after: before, streamId: links[3].streamId, limit: 10 });
+        expect(one).toEqual(links[3]);
+      });
   });
 }

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { canonicalize } from 'json-canonicalize';
+
+/**
+ * The log's tamper evidence: every stored event carries the SHA-256 of its canonical content together with the
+ * previous event's hash, in global order, so that editing, deleting or reordering any stored event breaks the chain
+ * from that event on.
+ *
+ * The hashed document is the event as an export line shows it, without `hash`:
+ * `{globalPosition, eventId, streamId, version, type, schemaVersion, data, metadata, recordedAt, prevHash}`,
+ * canonicalised by RFC 8785 (JSON Canonicalization Scheme), so that anyone can check an export offline with any
+ * JCS implementation and SHA-256, without Rapport.
+ */
+
+/** The `prevHash` of the first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What the chain covers of a stored event: everything the store keeps about it. */
+export interface ChainedContent {
+  globalPosition: number;
+  eventId: string;
+  streamId: string;
+  version: number;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: Date;
+}
+
+/** The hashed document of an event: the export line without its hash. */
+export function chainDocument(event: ChainedContent, prevHash: string) {
+  return {
+    globalPosition: event.globalPosition,
+    eventId: event.eventId,
+    streamId: event.streamId,
+    version: event.version,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt.toISOString(),
+    prevHash,
+  };
+}
+
+/** The event's hash (lowercase hex): SHA-256 of the JCS form of its document. */
+export function chainHash(event: ChainedContent, prevHash: string): string {
+  return createHash('sha256')
+    .update(canonicalize(chainDocument(event, prevHash)))
+    .digest('hex');
+}
+
+/** The hashes of consecutive events after `prevHash`, in their order. */
+export function chainHashes(events: readonly ChainedContent[], prevHash: string): string[] {
+  const hashes: string[] = [];
+  let previous = prevHash;
+  for (const event of events) {
+    previous = chainHash(event, previous);
+    hashes.push(previous);
+  }
+  return hashes;
+}
+
+/** Where the chain first fails, and how. */
+export interface ChainBreak {
+  /** The stored event at `position`, or null when no event is stored there. */
+  eventId: string | null;
+  position: number;
+  /** What the chain says the hash at `position` must be (null when the event is missing). */
+  expected: string | null;
+  /** What is stored there (null when the event is missing). */
+  found: string | null;
+  reason: 'hash_mismatch' | 'missing' | 'head_mismatch';
+  detail: string;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  /** Events walked. */
+  events: number;
+  /** The last event walked (position 0 and the genesis hash for an empty log). */
+  head: { position: number; hash: string };
+  firstBroken?: ChainBreak;
+}
+
+/** A stored event with the hash the store keeps for it. */
+export type StoredChainLink = ChainedContent & { hash: string | null };
+
+/**
+ * Walks the log in global order and stops at the first break: a position that is not the next one (a deleted or
+ * moved row), or a stored hash that differs from the one recomputed from the content and the previous stored hash
+ * (an edited, reordered or re-hashed row). Fed page by page, so that memory stays flat over any log.
+ */
+export class ChainWalker {
+  private walked = 0;
+  private position = 0;
+  private hash = GENESIS_HASH;
+  private broken?: ChainBreak;
+
+  /** Checks the next events; false once the chain is broken (further events are ignored). */
+  push(events: readonly StoredChainLink[]): boolean {
+    for (const event of events) {
+      if (this.broken) return false;
+      const position = this.position + 1;
+      if (event.globalPosition !== position) {
+        this.broken = {
+          eventId: null,
+          position,
+          expected: null,
+          found: null,
+          reason: 'missing',
+          detail: `no event at position ${position}: the next stored one is at ${event.globalPosition} (${event.eventId})`,
+        };
+        return false;
+      }
+      const expected = chainHash(event, this.hash);
+      if (expected !== event.hash) {
+        this.broken = {
+          eventId: event.eventId,
+          position,
+          expected,
+          found: event.hash,
+          reason: 'hash_mismatch',
+          detail: `the event at position ${position} is not what was stored there: its content or its place was changed`,
+        };
+        return false;
+      }
+      this.walked += 1;
+      this.position = position;
+      this.hash = expected;
+    }
+    return !this.broken;
+  }
+
+  /** The verdict, given the head the store records (its last position and hash), which a deleted tail contradicts. */
+  finish(recordedHead: { position: number; hash: string | null }): ChainVerification {
+    if (!this.broken && (recordedHead.position !== this.position || (recordedHead.hash !== null && recordedHead.hash !== this.hash))) {
+      const missingTail = recordedHead.position > this.position;
+      this.broken = {
+        eventId: null,
+        position: missingTail ? this.position + 1 : this.position,
+        expected: missingTail ? null : recordedHead.hash,
+        found: missingTail ? null : this.hash,
+        reason: missingTail ? 'missing' : 'head_mismatch',
+        detail: missingTail
+          ? `the log ends at position ${this.position}, but its head records ${recordedHead.position}: events were deleted`
+          : `the log's head records position ${recordedHead.position} with another hash than the last stored event's`,
+      };
+    }
+    return {
+      ok: !this.broken,
+      events: this.walked,
+      head: { position: this.position, hash: this.hash },
+      ...(this.broken ? { firstBroken: this.broken } : {}),
+    };
+  }
+}
