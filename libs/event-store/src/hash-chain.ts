@@ -51,15 +51,33 @@ export function chainHash(event: ChainedContent, prevHash: string): string {
     .digest('hex');
 }
 
-/** The hashes of consecutive events after `prevHash`, in their order. */
-export function chainHashes(events: readonly ChainedContent[], prevHash: string): string[] {
-  const hashes: string[] = [];
-  let previous = prevHash;
-  for (const event of events) {
-    previous = chainHash(event, previous);
-    hashes.push(previous);
-  }
-  return hashes;
+/** The JCS forms of an event's `data` and `metadata`: the costly part of its hash, computed before the write lock. */
+export interface CanonicalBody {
+  data: string;
+  metadata: string;
+}
+
+export function canonicalBody(event: { data: unknown; metadata: unknown }): CanonicalBody {
+  return { data: canonicalize(event.data), metadata: canonicalize(event.metadata) };
+}
+
+/**
+ * `chainHash` for the write path, from the body's JCS forms computed earlier: the document is assembled in JCS's key
+ * order (UTF-16 code units) around them, so that under the lock only scalars are serialised. Equal to `chainHash` by
+ * test (hash-chain.spec.ts), which stays the reference and what verification uses.
+ */
+export function chainHashOfBody(
+  event: Omit<ChainedContent, 'data' | 'metadata' | 'recordedAt'>,
+  body: CanonicalBody,
+  recordedAt: string,
+  prevHash: string,
+): string {
+  const document =
+    `{"data":${body.data},"eventId":${JSON.stringify(event.eventId)},"globalPosition":${event.globalPosition},` +
+    `"metadata":${body.metadata},"prevHash":"${prevHash}","recordedAt":"${recordedAt}",` +
+    `"schemaVersion":${event.schemaVersion},"streamId":${JSON.stringify(event.streamId)},"type":${JSON.stringify(event.type)},` +
+    `"version":${event.version}}`;
+  return createHash('sha256').update(document).digest('hex');
 }
 
 /** Where the chain first fails, and how. */

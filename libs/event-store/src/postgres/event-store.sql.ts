@@ -29,8 +29,10 @@ export interface EventRowValues {
   streamId: string;
   version: number;
   type: string;
-  data: unknown;
-  metadata: unknown;
+  /** JSON text. */
+  data: string;
+  /** JSON text. */
+  metadata: string;
   schemaVersion: number;
   /** Hex. */
   hash: string;
@@ -42,7 +44,7 @@ export function insertAndCommitSQL(events: readonly EventRowValues[], head: LogH
   const rows = events.map(
     (e) =>
       `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
-      `${escapeLiteral(JSON.stringify(e.data))}::jsonb, ${escapeLiteral(JSON.stringify(e.metadata))}::jsonb, ` +
+      `${escapeLiteral(e.data)}::jsonb, ${escapeLiteral(e.metadata)}::jsonb, ` +
       `${e.schemaVersion}, ${at}, '\\x${e.hash}')`,
   );
   return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;

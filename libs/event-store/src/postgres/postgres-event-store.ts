@@ -16,7 +16,7 @@ import {
   Subscription,
   TamperEvidentLog,
 } from '../event-store.port';
-import { chainHashes, GENESIS_HASH } from '../hash-chain';
+import { CanonicalBody, canonicalBody, chainHashOfBody, GENESIS_HASH } from '../hash-chain';
 import { pollingSubscription } from '../polling-subscription';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import * as sql from './event-store.sql';
@@ -33,6 +33,8 @@ export interface PostgresEventStoreOptions {
 interface PendingAppend {
   streams: StreamAppend[];
   eventCount: number;
+  /** Each event's data and metadata in JCS form, by event id: what is written, and the bulk of what is hashed. */
+  bodies: Map<string, CanonicalBody>;
   resolve: (results: AppendResult[][]) => void;
   reject: (error: unknown) => void;
 }
@@ -85,8 +87,11 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     assertValidAppend(streams);
     const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
     if (eventCount === 0) return Promise.resolve(streams.map(() => []));
+    // Serialised here, while an earlier group may hold the write lock, rather than under it.
+    const bodies = new Map<string, CanonicalBody>();
+    for (const stream of streams) for (const event of stream.events) bodies.set(event.eventId, canonicalBody(event));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streams, eventCount, resolve, reject });
+      this.queue.push({ streams, eventCount, bodies, resolve, reject });
       void this.drain();
     });
   }
@@ -117,21 +122,35 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       client = await this.pool.connect();
       const { context, headHash } = await this.beginAppend(client, group);
       const planned: PlannedEvent[] = [];
+      const bodies = new Map<string, CanonicalBody>();
       for (const pending of group) {
         try {
           const plan = planAppend(context, pending.streams);
           planned.push(...plan.planned);
+          for (const event of plan.planned) bodies.set(event.eventId, pending.bodies.get(event.eventId)!);
           outcomes.push({ ok: true, results: plan.results });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
       }
-      const hashes = chainHashes(
-        planned.map((e) => ({ ...e, recordedAt: context.recordedAt })),
-        headHash,
-      );
-      const rows = planned.map((e, i) => ({ ...e, hash: hashes[i] }));
-      const head = { position: context.head, hash: hashes[hashes.length - 1] ?? headHash, recordedAt: context.recordedAt };
+      const recordedAt = context.recordedAt.toISOString();
+      let hash = headHash;
+      const rows: sql.EventRowValues[] = planned.map((event) => {
+        const body = bodies.get(event.eventId)!;
+        hash = chainHashOfBody(event, body, recordedAt, hash);
+        return {
+          globalPosition: event.globalPosition,
+          eventId: event.eventId,
+          streamId: event.streamId,
+          version: event.version,
+          type: event.type,
+          data: body.data,
+          metadata: body.metadata,
+          schemaVersion: event.schemaVersion,
+          hash,
+        };
+      });
+      const head = { position: context.head, hash, recordedAt: context.recordedAt };
       if (planned.length >= this.copyThreshold) {
         await pipeline(Readable.from([copyRows(rows, context.recordedAt)]), client.query(copyFrom(sql.copyEventsSQL)));
         await client.query(sql.advanceHeadAndCommitSQL(head));
@@ -288,7 +307,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
  * COPY text format: tab-separated, one event a line; JSON never holds raw tabs or newlines, only backslashes to double.
  * One buffer for the whole write: COPY in many small messages measured twice as slow.
  */
-function copyRows(events: Array<PlannedEvent & { hash: string }>, recordedAt: Date): Buffer {
+function copyRows(events: sql.EventRowValues[], recordedAt: Date): Buffer {
   const at = recordedAt.toISOString();
   const lines = events.map(
     (e) =>
@@ -298,8 +317,8 @@ function copyRows(events: Array<PlannedEvent & { hash: string }>, recordedAt: Da
   return Buffer.from(lines.join(''));
 }
 
-function copyJson(value: unknown): string {
-  return JSON.stringify(value).replace(/\\/g, '\\\\');
+function copyJson(json: string): string {
+  return json.replace(/\\/g, '\\\\');
 }
 
 function copyText(value: string): string {
