@@ -1,7 +1,7 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { IsCalendarDate, IsInstantWithZone } from '@rapport/domain';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsCalendarDate, IsInstantWithZone, isInstantWithZone } from '@rapport/domain';
 
 /** A whole-number query parameter in [min, max], converted from its text. */
 function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer from ${min} to ${max}`) {
@@ -18,14 +18,34 @@ export class ReadOptions {
   minPosition?: number;
 }
 
-export class HealthQuery extends ReadOptions {
-  @ApiPropertyOptional({ description: 'A past instant (valid time): the health as the facts stood then.', example: '2026-03-01T00:00:00Z' })
+/** Knowledge time: what the platform had recorded by then (see docs/api.md, "Knowledge time"). */
+export class AsOfOptions extends ReadOptions {
+  @ApiPropertyOptional({
+    description:
+      'Knowledge time: an instant (events recorded at or before it) or a global position (events up to it). ' +
+      'The answer is the one the platform would have given then; it echoes the asOf it used.',
+    example: '2026-03-01T00:00:00Z',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => !isInstantWithZone(value))
+  @Matches(/^(0|[1-9]\d{0,15})$/, { message: 'must be an ISO-8601 instant with a zone or a global position (an integer ≥ 0)' })
+  asOf?: string;
+}
+
+/** Valid time beside knowledge time. */
+export class KnowledgeQuery extends AsOfOptions {
+  @ApiPropertyOptional({
+    description: 'Valid time: the figures as the facts stood at this past instant (default: asOf, else now).',
+    example: '2026-03-01T00:00:00Z',
+  })
   @IsOptional()
   @IsInstantWithZone()
   at?: string;
 }
 
-export class PeriodQuery extends ReadOptions {
+export class HealthQuery extends KnowledgeQuery {}
+
+export class PeriodQuery extends AsOfOptions {
   @ApiPropertyOptional({ description: 'First day, YYYY-MM-DD (UTC).' })
   @IsOptional()
   @IsCalendarDate()
@@ -37,7 +57,7 @@ export class PeriodQuery extends ReadOptions {
   to?: string;
 }
 
-export class TimelineQuery extends ReadOptions {
+export class TimelineQuery extends AsOfOptions {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IntParam(1, 1000)
   limit?: number;
@@ -47,7 +67,7 @@ export class TimelineQuery extends ReadOptions {
   after?: number;
 }
 
-export class PageQuery extends ReadOptions {
+export class PageQuery extends KnowledgeQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IntParam(1, 500)
   limit?: number;
@@ -90,7 +110,31 @@ export class ChurnRiskQuery extends PageQuery {
 }
 
 export class ExpansionQuery extends PeriodQuery {
+  @ApiPropertyOptional({ description: 'Valid time of the signals (default: asOf, else now).', example: '2026-03-01T00:00:00Z' })
+  @IsOptional()
+  @IsInstantWithZone()
+  at?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IntParam(1, 500)
   limit?: number;
+}
+
+export class HealthChangesQuery extends ReadOptions {
+  @ApiProperty({ description: 'The earlier instant.', example: '2026-03-01T00:00:00Z' })
+  @IsInstantWithZone()
+  from!: string;
+
+  @ApiPropertyOptional({ description: 'The later instant (default: now).', example: '2026-03-08T00:00:00Z' })
+  @IsOptional()
+  @IsInstantWithZone()
+  to?: string;
+}
+
+export class ExportQuery extends AsOfOptions {
+  @ApiPropertyOptional({ description: "One account's events only (default: the whole log)." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  accountId?: string;
 }

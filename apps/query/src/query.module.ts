@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AccountQueries } from './accounts/account-queries';
 import { AccountsController } from './accounts/accounts.controller';
+import { AuditController } from './audit/audit.controller';
 import { PortfolioController } from './portfolio/portfolio.controller';
 import { PortfolioQueries } from './portfolio/portfolio-queries';
+import { PortfolioAsOf } from './portfolio/portfolio-as-of';
+import { KnowledgeTime } from './knowledge-time';
 import { ReadModelReader } from './read-model-reader';
 import { HealthStreamController } from './stream/health-stream.controller';
 
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
-  controllers: [AccountsController, PortfolioController, HealthStreamController],
-  providers: [ReadModelReader, AccountQueries, PortfolioQueries],
+  controllers: [AccountsController, PortfolioController, HealthStreamController, AuditController],
+  providers: [ReadModelReader, KnowledgeTime, AccountQueries, PortfolioQueries, PortfolioAsOf],
   exports: [ReadModelReader],
 })
 export class QueryModule {}

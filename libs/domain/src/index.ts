@@ -15,3 +15,4 @@ export * from './scoring/health';
 export * from './scoring/churn-risk';
 export * from './scoring/expansion';
 export * from './scoring/portfolio-metrics';
+export * from './scoring/health-change';

@@ -54,6 +54,18 @@ export interface Subscription {
   readonly done: Promise<void>;
 }
 
+export interface StreamsFilter {
+  /** Only events of these types. */
+  types?: readonly string[];
+  /** Only events at or before this global position. */
+  until?: number;
+}
+
+/** Whether an event passes a `StreamsFilter` (for adapters that filter in code). */
+export function passesFilter(event: RecordedEvent, filter: StreamsFilter = {}): boolean {
+  return (filter.until === undefined || event.globalPosition <= filter.until) && (!filter.types || filter.types.includes(event.type));
+}
+
 export interface SubscribeOptions {
   /** Deliver events after this global position (0: from the start). */
   after: number;
@@ -76,8 +88,8 @@ export interface EventStore {
   append(streams: StreamAppend[]): Promise<AppendResult[][]>;
   /** A stream's events from `fromVersion` (default 0), oldest first. */
   readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
-  /** Several whole streams in one read (an empty list for a stream that does not exist). */
-  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+  /** Several whole streams in one read (an empty list for a stream that does not exist), optionally filtered. */
+  readStreams(streamIds: readonly string[], filter?: StreamsFilter): Promise<Map<string, RecordedEvent[]>>;
   /** The global log after `after`, in global order. */
   readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]>;
   /** Stored events with these ids (those the store has). */

@@ -8,6 +8,7 @@ import {
   eventView,
   foldAccount,
   Health,
+  healthChange,
   ScoringConfig,
   StoredAccountEvent,
   StoredEventView,
@@ -15,7 +16,8 @@ import {
 } from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { CLOCK, Clock, problem, problemTypes, SCORING_CONFIG } from '@rapport/platform';
-import { AccountRow } from '@rapport/read-models';
+import { AccountProjection, AccountRow, projectAccount } from '@rapport/read-models';
+import { Knowledge, KnowledgeTime } from '../knowledge-time';
 import { ReadModelReader } from '../read-model-reader';
 
 /** An account's row with the read model's checkpoint, read in the same snapshot. */
@@ -31,7 +33,75 @@ export class AccountQueries {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SCORING_CONFIG) private readonly config: ScoringConfig,
+    private readonly knowledgeTime: KnowledgeTime,
   ) {}
+
+  /** The account route's answer: from the read model, or, with asOf, projected from the events recorded by then. */
+  async profile(accountId: string, knowledge: Knowledge | undefined) {
+    if (!knowledge) {
+      const row = await this.account(accountId);
+      return {
+        accountId: row.account_id,
+        name: row.name,
+        segment: row.segment,
+        ownerId: row.owner_id,
+        keyAccount: row.key_account,
+        arr: row.arr,
+        products: row.products,
+        health: { score: row.health.score, band: row.health.band, coverage: row.health.coverage, evaluatedAt: row.health.evaluatedAt },
+        churnRisk: { score: row.churn.score, drivers: row.churn.drivers, arrAtRisk: row.arr_at_risk },
+        openRenewals: row.open_renewals,
+        lastPosition: Number(row.last_position),
+        asOf: null,
+        asOfPosition: Number(row.as_of_position),
+      };
+    }
+    const p = await this.projectedAsOf(accountId, knowledge);
+    return {
+      accountId,
+      name: p.profile.name,
+      segment: p.profile.segment,
+      ownerId: p.profile.ownerId,
+      keyAccount: p.profile.keyAccount,
+      arr: p.arr,
+      products: p.products,
+      health: { score: p.health.score, band: p.health.band, coverage: p.health.coverage, evaluatedAt: p.health.evaluatedAt },
+      churnRisk: { score: p.churn.score, drivers: p.churn.drivers, arrAtRisk: p.arrAtRisk },
+      openRenewals: p.openRenewals,
+      lastPosition: p.lastPosition,
+      asOf: knowledge.asOf,
+      asOfPosition: knowledge.position,
+    };
+  }
+
+  /**
+   * The account at valid time `knowledge.at` from the events recorded by `knowledge.position`: 404 if its opening
+   * had not been recorded by then (whatever `at`: before its opening, an account known now has no figures yet).
+   */
+  private async projectedAsOf(accountId: string, knowledge: Knowledge): Promise<AccountProjection> {
+    const events = await this.events(accountId, knowledge.position);
+    if (!events.some((e) => e.type === 'AccountOpened')) {
+      throw problem(
+        HttpStatus.NOT_FOUND,
+        problemTypes.accountNotFound,
+        'Unknown account',
+        knowledge.asOf === null
+          ? `no account ${accountId} in the read model`
+          : `no account ${accountId} was known as of ${String(knowledge.asOf)}`,
+      );
+    }
+    return projectAccount(accountId, events, events[events.length - 1].globalPosition, knowledge.at, this.config);
+  }
+
+  /** Health now (the read model), or computed for a past instant (`at`) from what was known at asOf (or now). */
+  async health(accountId: string, knowledge: Knowledge | undefined) {
+    if (knowledge) {
+      const { health } = await this.projectedAsOf(accountId, knowledge);
+      return { accountId, ...health, asOf: knowledge.asOf, asOfPosition: knowledge.position };
+    }
+    const row = await this.account(accountId);
+    return { accountId, ...row.health, asOf: null, asOfPosition: Number(row.as_of_position) };
+  }
 
   async account(accountId: string): Promise<AccountRowAsOf> {
     const [row] = await this.reader.query<AccountRowAsOf>(
@@ -43,28 +113,53 @@ export class AccountQueries {
     return row;
   }
 
-  /** The account's events known to the read model (up to its checkpoint), oldest first. */
-  private async events(accountId: string, asOfPosition: number): Promise<StoredAccountEvent[]> {
+  /** The account's events up to a position of the log, oldest first. */
+  async events(accountId: string, asOfPosition: number): Promise<StoredAccountEvent[]> {
     const stream = await this.store.readStream(accountStreamId(accountId));
     return stream.filter((e) => e.globalPosition <= asOfPosition).map(decodeEvent);
   }
 
-  /** Health at a past instant, computed from the events as they stood then (valid time). */
-  async healthAt(accountId: string, at: string): Promise<{ health: Health; asOfPosition: number }> {
-    const when = new Date(at);
-    if (when.getTime() > this.clock().getTime()) {
-      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'at must not be in the future', [
-        { field: 'at', message: 'must not be in the future' },
+  /**
+   * Why the health moved between two instants, each point as the dashboard showed it then (at = asOf = the instant).
+   */
+  async healthChanges(accountId: string, from: string, to: string | undefined) {
+    const now = this.clock();
+    const later = to === undefined ? now : this.knowledgeTime.validTime(to, now);
+    const earlier = this.knowledgeTime.validTime(from, now);
+    if (earlier.getTime() >= later.getTime()) {
+      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from must be before to', [
+        { field: 'from', message: 'must be before to' },
       ]);
     }
-    const row = await this.account(accountId);
-    const asOfPosition = Number(row.as_of_position);
-    const events = await this.events(accountId, asOfPosition);
-    return { health: accountHealth(foldAccount(accountId, events, { at: when }), when, this.config), asOfPosition };
+    await this.account(accountId);
+    const [fromPosition, toPosition] = await Promise.all([this.store.positionAt(earlier), this.store.positionAt(later)]);
+    const events = await this.events(accountId, toPosition);
+    const change = healthChange(
+      accountId,
+      events,
+      { at: earlier, position: fromPosition },
+      { at: later, position: toPosition },
+      this.config,
+    );
+    const point = (health: Health, at: Date, position: number) => ({
+      at: at.toISOString(),
+      asOfPosition: position,
+      score: health.score,
+      band: health.band,
+      coverage: health.coverage,
+    });
+    return {
+      accountId,
+      from: point(change.before, earlier, fromPosition),
+      to: point(change.after, later, toPosition),
+      delta: change.delta,
+      components: change.components,
+      causes: change.causes,
+    };
   }
 
   /** One point per UTC day in [from, to]: the health at the end of that day. */
-  async history(accountId: string, from: string | undefined, to: string | undefined) {
+  async history(accountId: string, from: string | undefined, to: string | undefined, knowledge: Knowledge | undefined) {
     const today = utcDay(this.clock());
     const last = to ?? today;
     const first = from ?? addDays(last, -89);
@@ -79,7 +174,7 @@ export class AccountQueries {
       );
     }
     const row = await this.account(accountId);
-    const asOfPosition = Number(row.as_of_position);
+    const asOfPosition = knowledge?.position ?? Number(row.as_of_position);
     const events = await this.events(accountId, asOfPosition);
     const points = [];
     for (let day = first; day <= last; day = addDays(day, 1)) {
@@ -87,7 +182,7 @@ export class AccountQueries {
       const health = accountHealth(foldAccount(accountId, events, { at: endOfDay }), endOfDay, this.config);
       points.push({ date: day, score: health.score, band: health.band });
     }
-    return { accountId, from: first, to: last, points, asOfPosition };
+    return { accountId, from: first, to: last, points, asOf: knowledge?.asOf ?? null, asOfPosition };
   }
 
   /** The account's stream, oldest first: the audit trail, retractions and their targets included. */
@@ -95,12 +190,18 @@ export class AccountQueries {
     accountId: string,
     after: number | undefined,
     limit: number,
-  ): Promise<{ events: StoredEventView[]; nextCursor: number | null; asOfPosition: number }> {
+    knowledge: Knowledge | undefined,
+  ): Promise<{ events: StoredEventView[]; nextCursor: number | null; asOf: string | number | null; asOfPosition: number }> {
     const row = await this.account(accountId);
-    const asOfPosition = Number(row.as_of_position);
+    const asOfPosition = knowledge?.position ?? Number(row.as_of_position);
     const page = await this.store.readStream(accountStreamId(accountId), { fromVersion: (after ?? -1) + 1, limit: limit + 1 });
     const visible = page.filter((e) => e.globalPosition <= asOfPosition);
     const events = visible.slice(0, limit).map((e) => eventView(decodeEvent(e)));
-    return { events, nextCursor: visible.length > limit ? events[events.length - 1].version : null, asOfPosition };
+    return {
+      events,
+      nextCursor: visible.length > limit ? events[events.length - 1].version : null,
+      asOf: knowledge?.asOf ?? null,
+      asOfPosition,
+    };
   }
 }

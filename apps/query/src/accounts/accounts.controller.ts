@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReadModelReader } from '../read-model-reader';
-import { HealthQuery, PeriodQuery, ReadOptions, TimelineQuery } from '../query-params';
+import { HealthChangesQuery, HealthQuery, KnowledgeQuery, PeriodQuery, TimelineQuery } from '../query-params';
+import { KnowledgeTime } from '../knowledge-time';
 import { AccountQueries } from './account-queries';
 import { RequiresScope } from '@rapport/platform';
 
@@ -12,52 +13,43 @@ export class AccountsController {
   constructor(
     private readonly accounts: AccountQueries,
     private readonly reader: ReadModelReader,
+    private readonly knowledgeTime: KnowledgeTime,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Profile, owner, key-account flag, ARR now, products, health, churn risk, open renewals' })
-  async account(@Param('id') id: string, @Query() query: ReadOptions) {
+  @ApiOperation({ summary: 'Profile, owner, key-account flag, ARR now, products, health, churn risk, open renewals; ?asOf= ?at=' })
+  async account(@Param('id') id: string, @Query() query: KnowledgeQuery) {
     await this.reader.waitFor(query.minPosition);
-    const row = await this.accounts.account(id);
-    return {
-      accountId: row.account_id,
-      name: row.name,
-      segment: row.segment,
-      ownerId: row.owner_id,
-      keyAccount: row.key_account,
-      arr: row.arr,
-      products: row.products,
-      health: { score: row.health.score, band: row.health.band, coverage: row.health.coverage, evaluatedAt: row.health.evaluatedAt },
-      churnRisk: { score: row.churn.score, drivers: row.churn.drivers, arrAtRisk: row.arr_at_risk },
-      openRenewals: row.open_renewals,
-      lastPosition: Number(row.last_position),
-      asOfPosition: Number(row.as_of_position),
-    };
+    return this.accounts.profile(id, await this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position()));
   }
 
   @Get('health')
-  @ApiOperation({ summary: 'Health with its components (score, weight, data, why); ?at= a past instant' })
+  @ApiOperation({ summary: 'Health with its components (score, weight, data, why); ?at= a past instant; ?asOf= knowledge time' })
   async health(@Param('id') id: string, @Query() query: HealthQuery) {
     await this.reader.waitFor(query.minPosition);
-    if (query.at) {
-      const { health, asOfPosition } = await this.accounts.healthAt(id, query.at);
-      return { accountId: id, ...health, asOfPosition };
-    }
-    const row = await this.accounts.account(id);
-    return { accountId: id, ...row.health, asOfPosition: Number(row.as_of_position) };
+    return this.accounts.health(id, await this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position()));
   }
 
   @Get('health/history')
-  @ApiOperation({ summary: 'One point per UTC day {date, score, band}, the health at the end of each day' })
+  @ApiOperation({ summary: 'One point per UTC day {date, score, band}, the health at the end of each day; ?asOf=' })
   async history(@Param('id') id: string, @Query() query: PeriodQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.accounts.history(id, query.from, query.to);
+    return this.accounts.history(id, query.from, query.to, await this.knowledgeTime.resolve(query.asOf));
+  }
+
+  @Get('health/changes')
+  @ApiOperation({
+    summary: 'Why the health changed between two instants: both points, and per component the events that entered or left, and time',
+  })
+  async healthChanges(@Param('id') id: string, @Query() query: HealthChangesQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.accounts.healthChanges(id, query.from, query.to);
   }
 
   @Get('timeline')
-  @ApiOperation({ summary: "The account's events, oldest first, with recordedAt and source (the audit trail)" })
+  @ApiOperation({ summary: "The account's events, oldest first, with recordedAt, source and recordedBy (the audit trail); ?asOf=" })
   async timeline(@Param('id') id: string, @Query() query: TimelineQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.accounts.timeline(id, query.after, query.limit ?? 100);
+    return this.accounts.timeline(id, query.after, query.limit ?? 100, await this.knowledgeTime.resolve(query.asOf));
   }
 }

@@ -2,8 +2,10 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { addDays, crossSellSignal, ExpansionSignal, Health, metricsFrom, utcDay } from '@rapport/domain';
 import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
 import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
+import { Knowledge } from '../knowledge-time';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { PortfolioAsOf } from './portfolio-as-of';
 
 const money = (value: string | number) => Math.round(Number(value) * 100) / 100;
 
@@ -13,9 +15,12 @@ export class PortfolioQueries {
   constructor(
     private readonly reader: ReadModelReader,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly asOf: PortfolioAsOf,
   ) {}
 
-  async health(query: PortfolioHealthQuery) {
+  /** With a knowledge or valid time, the answers are computed from the events (PortfolioAsOf); else read. */
+  async health(query: PortfolioHealthQuery, knowledge?: Knowledge) {
+    if (knowledge) return this.asOf.health(query, knowledge);
     const limit = query.limit ?? 50;
     const after = decodeCursor(
       query.cursor,
@@ -69,11 +74,13 @@ export class PortfolioQueries {
     return {
       items,
       nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
+      asOf: null,
       asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),
     };
   }
 
-  async churnRisk(query: ChurnRiskQuery) {
+  async churnRisk(query: ChurnRiskQuery, knowledge?: Knowledge) {
+    if (knowledge) return this.asOf.churnRisk(query, knowledge);
     const limit = query.limit ?? 50;
     const horizonDays = query.horizonDays ?? 90;
     const horizon = addDays(utcDay(this.clock()), horizonDays);
@@ -123,14 +130,16 @@ export class PortfolioQueries {
       items,
       totals: Object.fromEntries(totals.map((t) => [t.currency, money(t.total)])),
       nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
+      asOf: null,
       asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),
     };
   }
 
-  async expansion(query: ExpansionQuery) {
-    const to = query.to ?? addDays(utcDay(this.clock()), 1);
+  async expansion(query: ExpansionQuery, knowledge?: Knowledge) {
+    const to = query.to ?? addDays(utcDay(knowledge?.at ?? this.clock()), 1);
     const from = query.from ?? addDays(to, -365);
     if (from >= to) throw this.badPeriod();
+    if (knowledge) return this.asOf.expansion(query, knowledge, from, to);
     const [accounts, catalogue, realised] = await Promise.all([
       this.reader.query<{
         account_id: string;
@@ -168,11 +177,12 @@ export class PortfolioQueries {
       realised: Object.fromEntries(realised.map((r) => [r.currency, money(r.total)])),
       accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, ...a }) => a),
       accountsWithSignals: withSignals.length,
+      asOf: null,
       asOfPosition: accounts[0] ? Number(accounts[0].as_of_position) : await this.reader.position(),
     };
   }
 
-  async metrics(query: PeriodQuery) {
+  async metrics(query: PeriodQuery, knowledge?: Knowledge) {
     if (!query.from || !query.to) {
       throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from and to are required', [
         ...(query.from ? [] : [{ field: 'from', message: 'is required' }]),
@@ -181,6 +191,7 @@ export class PortfolioQueries {
     }
     const { from, to } = query;
     if (from >= to) throw this.badPeriod();
+    if (knowledge) return this.asOf.metrics(knowledge, from, to);
     const asOfPosition = await this.reader.position();
     const [arr, outcomes, nps] = await Promise.all([
       this.reader.query<{ account_id: string; currency: string; arr_from: string; arr_to: string }>(
@@ -218,7 +229,7 @@ export class PortfolioQueries {
       renewalOutcomes: outcomes.map((o) => o.outcome),
       latestNps: nps.map((n) => Number(n.score)),
     });
-    return { ...metrics, asOfPosition };
+    return { ...metrics, asOf: null, asOfPosition };
   }
 
   private badPeriod() {

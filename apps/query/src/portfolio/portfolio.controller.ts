@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
+import { KnowledgeTime } from '../knowledge-time';
 import { RequiresScope } from '@rapport/platform';
 
 @ApiTags('portfolio')
@@ -12,20 +13,25 @@ export class PortfolioController {
   constructor(
     private readonly portfolio: PortfolioQueries,
     private readonly reader: ReadModelReader,
+    private readonly knowledgeTime: KnowledgeTime,
   ) {}
 
+  private knowledge(query: { asOf?: string; at?: string }) {
+    return this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position());
+  }
+
   @Get('health')
-  @ApiOperation({ summary: 'Accounts with health, worst first; filters band, ownerId, keyAccount; cursor pagination' })
+  @ApiOperation({ summary: 'Accounts with health, worst first; filters band, ownerId, keyAccount; cursor pagination; ?asOf= ?at=' })
   async health(@Query() query: PortfolioHealthQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.portfolio.health(query);
+    return this.portfolio.health(query, await this.knowledge(query));
   }
 
   @Get('churn-risk')
-  @ApiOperation({ summary: 'Accounts by churn risk with drivers and ARR at risk within the horizon; totals per currency' })
+  @ApiOperation({ summary: 'Accounts by churn risk with drivers and ARR at risk within the horizon; totals per currency; ?asOf= ?at=' })
   async churnRisk(@Query() query: ChurnRiskQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.portfolio.churnRisk(query);
+    return this.portfolio.churnRisk(query, await this.knowledge(query));
   }
 
   @Get('expansion')
@@ -34,13 +40,15 @@ export class PortfolioController {
   })
   async expansion(@Query() query: ExpansionQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.portfolio.expansion(query);
+    return this.portfolio.expansion(query, await this.knowledge(query));
   }
 
   @Get('metrics')
-  @ApiOperation({ summary: 'GRR, NRR, churned/contraction/expansion ARR, logo churn, renewal rate, NPS over [from, to), per currency' })
+  @ApiOperation({
+    summary: 'GRR, NRR, churned/contraction/expansion ARR, logo churn, renewal rate, NPS over [from, to), per currency; ?asOf=',
+  })
   async metrics(@Query() query: PeriodQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.portfolio.metrics(query);
+    return this.portfolio.metrics(query, await this.knowledge(query));
   }
 }

@@ -1,4 +1,5 @@
 import { AccountState } from '../account/account-state';
+import { EventType } from '../events/event-catalog';
 import { arrOn, roundCents } from './arr';
 
 export interface CurrencyMetrics {
@@ -22,6 +23,21 @@ export interface PortfolioMetrics {
   renewals: { won: number; lost: number; rate: number | null };
   nps: { responses: number; promoters: number; detractors: number; score: number | null };
 }
+
+/**
+ * The event types `portfolioMetrics` depends on (ARR from contracts and renewals, renewal outcomes, NPS, and the
+ * retractions of any of them): a fold of only these gives the same metrics, for a fraction of the events.
+ */
+export const METRICS_EVENT_TYPES: readonly EventType[] = [
+  'ContractSigned',
+  'ContractAmended',
+  'ContractTerminated',
+  'RenewalOpened',
+  'RenewalWon',
+  'RenewalLost',
+  'SurveyResponded',
+  'EventRetracted',
+];
 
 const ratio = (value: number) => Math.round(value * 10_000) / 10_000;
 

@@ -3,10 +3,12 @@ import {
   AppendResult,
   ChainLink,
   EventStore,
+  passesFilter,
   ReadChainOptions,
   RecordedEvent,
   RecordedHead,
   StreamAppend,
+  StreamsFilter,
   SubscribeOptions,
   Subscription,
   TamperEvidentLog,
@@ -60,8 +62,10 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
     return events.map((e) => structuredClone(e));
   }
 
-  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
-    return new Map(await Promise.all(streamIds.map(async (id) => [id, await this.readStream(id)] as const)));
+  async readStreams(streamIds: readonly string[], filter?: StreamsFilter): Promise<Map<string, RecordedEvent[]>> {
+    return new Map(
+      await Promise.all(streamIds.map(async (id) => [id, (await this.readStream(id)).filter((e) => passesFilter(e, filter))] as const)),
+    );
   }
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {

@@ -15,8 +15,10 @@ import { assertValidAppend } from '../append-planner';
 import {
   AppendResult,
   EventStore,
+  passesFilter,
   RecordedEvent,
   StreamAppend,
+  StreamsFilter,
   SubscribeOptions,
   Subscription,
   WrongExpectedVersionError,
@@ -174,8 +176,10 @@ export class KurrentDbEventStore implements EventStore {
     return raw.map(recordedFrom);
   }
 
-  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
-    return new Map(await Promise.all(streamIds.map(async (id) => [id, await this.readStream(id)] as const)));
+  async readStreams(streamIds: readonly string[], filter?: StreamsFilter): Promise<Map<string, RecordedEvent[]>> {
+    return new Map(
+      await Promise.all(streamIds.map(async (id) => [id, (await this.readStream(id)).filter((e) => passesFilter(e, filter))] as const)),
+    );
   }
 
   async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {

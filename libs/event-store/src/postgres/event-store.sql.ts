@@ -74,8 +74,11 @@ export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE
 
 export const readStreamSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
 
-/** Several whole streams at once, each in version order. */
-export const readStreamsSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`;
+/** Several whole streams at once, each in version order; only types $2 (when not null), up to position $3 (when not null). */
+export const readStreamsSQL = `
+  SELECT ${SELECTED} FROM rapport_events
+  WHERE stream_id = ANY($1::text[]) AND ($2::text[] IS NULL OR type = ANY($2)) AND ($3::bigint IS NULL OR global_position <= $3)
+  ORDER BY stream_id, version`;
 
 export const readAllSQL = `SELECT ${SELECTED} FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`;
 

@@ -12,6 +12,7 @@ import {
   RecordedEvent,
   RecordedHead,
   StreamAppend,
+  StreamsFilter,
   SubscribeOptions,
   Subscription,
   TamperEvidentLog,
@@ -200,10 +201,10 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     };
   }
 
-  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+  async readStreams(streamIds: readonly string[], filter: StreamsFilter = {}): Promise<Map<string, RecordedEvent[]>> {
     const streams = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
     if (streamIds.length === 0) return streams;
-    const { rows } = await this.pool.query<sql.EventRow>(sql.readStreamsSQL, [streamIds]);
+    const { rows } = await this.pool.query<sql.EventRow>(sql.readStreamsSQL, [streamIds, filter.types ?? null, filter.until ?? null]);
     for (const row of rows) streams.get(row.stream_id)!.push(toRecorded(row));
     return streams;
   }
@@ -318,7 +319,7 @@ function copyRows(events: sql.EventRowValues[], recordedAt: Date): Buffer {
 }
 
 function copyJson(json: string): string {
-  return json.replace(/\\/g, '\\\\');
+  return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
 }
 
 function copyText(value: string): string {

@@ -178,6 +178,8 @@ export function describeEventStoreContract(
       expect((await store.readAll({ after: all[1].globalPosition, limit: 2 })).map((e) => e.type)).toEqual(['A2', 'B0']);
       const streams = await store.readStreams([b, a, stream()]);
       expect([...streams.values()].map((events) => events.map((e) => e.type))).toEqual([['B0'], ['A0', 'A1', 'A2'], []]);
+      const filtered = await store.readStreams([a, b], { types: ['A0', 'A2', 'B0'], until: all[2].globalPosition });
+      expect([...filtered.values()].map((events) => events.map((e) => e.type))).toEqual([['A0', 'A2'], []]);
       const byId = await store.readEvents([all[3].eventId, randomUUID()]);
       expect([...byId.values()]).toEqual([all[3]]);
     });
