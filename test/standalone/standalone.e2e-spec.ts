@@ -99,7 +99,7 @@ describe('the standalone app: post events, then read their effect', () => {
       .map((f, i) => ({ eventId: `x-${i}`, type: f.type, data: f.data, occurredAt: f.occurredAt }) as AccountStreamEvent);
     const now = await get(`/v1/accounts/d/health?minPosition=${last}`).expect(200);
     const expected = accountHealth(foldAccount('d', timed, { at: END_OF_DAY }), END_OF_DAY, DEFAULT_SCORING_CONFIG);
-    expect(now.body).toEqual({ accountId: 'd', ...JSON.parse(JSON.stringify(expected)), asOfPosition: expect.any(Number) });
+    expect(now.body).toEqual({ accountId: 'd', ...JSON.parse(JSON.stringify(expected)), asOf: null, asOfPosition: expect.any(Number) });
     expect(now.body.components.map((c: { name: string; hasData: boolean }) => [c.name, c.hasData])).toEqual([
       ['engagement', true],
       ['sentiment', true],

@@ -23,6 +23,13 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    return JSON.parse(await response.text()) as T;
+  }
+
+  /** The answer of a successful request, its body unread (for streams); a problem answer throws ApiError. */
+  async send(method: string, path: string, body?: unknown, describe = describeProblem): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.key) headers.authorization = `Bearer ${this.key}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -32,14 +39,12 @@ export class ApiClient {
     } catch (error) {
       throw new ApiError(0, `cannot reach ${this.baseUrl}: ${(error as Error).message} (set --url or RAPPORT_URL)`);
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    if (response.ok) return JSON.parse(text) as T;
-    throw new ApiError(response.status, describeProblem(response.status, text));
+    if (response.ok) return response;
+    throw new ApiError(response.status, describe(response.status, await response.text()));
   }
 }
 
-function describeProblem(status: number, text: string): string {
+export function describeProblem(status: number, text: string, where: (index: number) => string = (i) => `[${i}] `): string {
   let problem: Problem;
   try {
     problem = JSON.parse(text) as Problem;
@@ -47,7 +52,7 @@ function describeProblem(status: number, text: string): string {
     return `${status}: ${text.slice(0, 500)}`;
   }
   const lines = [`${status} ${problem.title ?? ''}: ${problem.detail ?? ''}`.trim()];
-  for (const e of problem.errors ?? []) lines.push(`  ${e.index !== undefined ? `[${e.index}] ` : ''}${e.field || '(body)'}: ${e.message}`);
-  if (status === 401) lines.push('  (pass an admin key with --key or RAPPORT_KEY)');
+  for (const e of problem.errors ?? []) lines.push(`  ${e.index !== undefined ? where(e.index) : ''}${e.field || '(body)'}: ${e.message}`);
+  if (status === 401) lines.push('  (pass a key with --key or RAPPORT_KEY)');
   return lines.join('\n');
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ApiClient, ApiError } from './api-client';
+import { exportCommand, verifyCommand } from './audit.command';
+import { importCommand, InputError } from './import.command';
 import { keysCommand } from './keys.command';
 
 /**
@@ -15,14 +17,15 @@ const program = new Command('rapport')
   .showHelpAfterError();
 
 const globals = () => program.opts<{ url: string; key?: string; json: boolean }>();
-program.addCommand(
-  keysCommand(
-    () => new ApiClient(globals().url, globals().key ?? process.env.RAPPORT_KEY),
-    () => ({ json: globals().json, print: (line) => process.stdout.write(`${line}\n`) }),
-  ),
-);
+const client = () => new ApiClient(globals().url, globals().key ?? process.env.RAPPORT_KEY);
+const output = () => ({ json: globals().json, print: (line: string) => void process.stdout.write(`${line}\n`) });
+program.addCommand(keysCommand(client, output));
+program.addCommand(importCommand(client, output));
+program.addCommand(exportCommand(client));
+program.addCommand(verifyCommand(client, output));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ApiError ? error.message : String(error)}\n`);
+  const known = error instanceof ApiError || error instanceof InputError || (error as NodeJS.ErrnoException).code === 'ENOENT';
+  process.stderr.write(`${known ? (error as Error).message : String(error)}\n`);
   process.exit(1);
 });

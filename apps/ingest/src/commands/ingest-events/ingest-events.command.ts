@@ -11,6 +11,8 @@ export class IngestEventsCommand {
     readonly writer: Writer,
     /** The channel, for metrics. */
     readonly via: 'http' | 'kafka' = 'http',
+    /** Answered as a batch: errors name each item's index, even in a batch of one. */
+    readonly batch: boolean = items.length !== 1,
   ) {}
 }
 

@@ -48,7 +48,9 @@ export class IngestEventsController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const items = parseBatchBody(contentType, body);
-    const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(new IngestEventsCommand(items, writerOf(request)));
+    const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(
+      new IngestEventsCommand(items, writerOf(request), 'http', true),
+    );
     const duplicates = results.filter((r) => r.duplicate).length;
     response.status(HttpStatus.CREATED);
     return { appended: results.length - duplicates, duplicates, results };

@@ -31,7 +31,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   ) {}
 
   execute(command: IngestEventsCommand): Promise<IngestResult[]> {
-    if (this.closing) return Promise.reject(new IngestShuttingDown(command.items.length === 1));
+    if (this.closing) return Promise.reject(new IngestShuttingDown(!command.batch));
     const running = this.run(command).then((results) => {
       const duplicates = results.filter((r) => r.duplicate).length;
       this.metrics.eventsAppended.inc({ via: command.via }, results.length - duplicates);
@@ -53,7 +53,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   }
 
   private async run(command: IngestEventsCommand): Promise<IngestResult[]> {
-    const single = command.items.length === 1;
+    const single = !command.batch;
     const validated = validateItems(command.items, this.clock());
     if (!validated.ok) throw new EventsInvalid(validated.errors, single);
     const { items } = validated;

@@ -1,0 +1,163 @@
+import { createReadStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { SingleBar } from 'cli-progress';
+import { Command } from 'commander';
+import { ApiClient, ApiError, describeProblem } from './api-client';
+import { Output } from './keys.command';
+
+/** Where an interrupted import of a file resumes: the lines and bytes the API has acknowledged. */
+interface ImportState {
+  file: string;
+  size: number;
+  lines: number;
+  bytes: number;
+}
+
+export class InputError extends Error {}
+
+/**
+ * An export line (`GET /v1/export`: a stored event with its hash) as the envelope it was received as; an envelope as
+ * itself. The event id derives from the source, so an imported export keeps its ids, and retractions their targets.
+ */
+export function envelopeOf(line: Record<string, unknown>): Record<string, unknown> {
+  if (typeof line.hash !== 'string' || typeof line.globalPosition !== 'number') return line;
+  const metadata = line.metadata as Record<string, unknown>;
+  return {
+    type: line.type,
+    accountId: metadata.accountId,
+    occurredAt: metadata.occurredAt,
+    source: metadata.source,
+    ...(metadata.actor !== undefined ? { actor: metadata.actor } : {}),
+    data: line.data,
+  };
+}
+
+/** `rapport import <file|->`: envelopes or an export, streamed to POST /v1/events/batch in batches. */
+export function importCommand(client: () => ApiClient, output: () => Output): Command {
+  return new Command('import')
+    .description('import NDJSON (envelopes, or an export): in batches, resumable; a second run appends nothing')
+    .argument('<file>', 'an NDJSON file, or - for standard input')
+    .option('--batch-size <n>', 'envelopes per request (at most 10000)', (v) => parsePositive(v, 10_000), 1_000)
+    .option('--restart', 'ignore the progress kept from an interrupted run of this file', false)
+    .action(async (file: string, options: { batchSize: number; restart: boolean }) => {
+      const out = output();
+      const summary = await importFile(client(), file, options, out);
+      out.print(
+        out.json
+          ? JSON.stringify(summary)
+          : `imported ${summary.lines} lines: ${summary.appended} appended, ${summary.duplicates} already stored` +
+              (summary.resumedAt > 0 ? ` (resumed after line ${summary.resumedAt})` : '') +
+              `, ${Math.round(summary.eventsPerSecond)} events/s`,
+      );
+    });
+}
+
+function parsePositive(value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`--batch-size must be an integer from 1 to ${max}, not ${value}`);
+  return n;
+}
+
+async function importFile(api: ApiClient, file: string, options: { batchSize: number; restart: boolean }, out: Output) {
+  const fromStdin = file === '-';
+  const statePath = `${file}.rapport-import`;
+  const size = fromStdin ? 0 : statSync(file).size;
+  let state: ImportState = { file, size, lines: 0, bytes: 0 };
+  if (!fromStdin && !options.restart && existsSync(statePath)) {
+    const kept = JSON.parse(readFileSync(statePath, 'utf8')) as ImportState;
+    if (kept.bytes <= size) state = { ...kept, size };
+  }
+  const resumedAt = state.lines;
+  const input = fromStdin ? process.stdin : createReadStream(file, { start: state.bytes });
+  const progress = new Progress(size, state.bytes, out);
+  const started = Date.now();
+  let appended = 0;
+  let duplicates = 0;
+  let batch: Array<{ envelope: unknown; line: number }> = [];
+  let line = state.lines;
+  let bytes = state.bytes;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const lines = batch.map((b) => b.line);
+    const response = await api
+      .send(
+        'POST',
+        '/v1/events/batch',
+        batch.map((b) => b.envelope),
+        (status, text) => describeProblem(status, text, (index) => `line ${lines[index]}: `),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ApiError)
+          error.message = `${error.message}\n(nothing of lines ${lines[0]}–${lines[lines.length - 1]} was stored)`;
+        throw error;
+      });
+    const result = (await response.json()) as { appended: number; duplicates: number };
+    appended += result.appended;
+    duplicates += result.duplicates;
+    state = { file, size, lines: line, bytes };
+    if (!fromStdin) writeFileSync(statePath, JSON.stringify(state));
+    progress.update(bytes, appended + duplicates);
+    batch = [];
+  };
+
+  try {
+    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+      line += 1;
+      bytes += Buffer.byteLength(text) + 1;
+      if (text.trim() === '') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new InputError(`line ${line}: not JSON (${(error as Error).message}); nothing from this line on was sent`);
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new InputError(`line ${line}: not an envelope (a JSON object); nothing from this line on was sent`);
+      }
+      batch.push({ envelope: envelopeOf(parsed as Record<string, unknown>), line });
+      if (batch.length >= options.batchSize) await flush();
+    }
+    await flush();
+  } finally {
+    progress.stop();
+  }
+  if (!fromStdin) rmSync(statePath, { force: true });
+  const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+  return { lines: line, appended, duplicates, resumedAt, eventsPerSecond: (appended + duplicates) / seconds };
+}
+
+/** A bar with events/s and ETA on a terminal; a plain line every few seconds otherwise (logs, CI). */
+class Progress {
+  private readonly bar?: SingleBar;
+  private readonly started = Date.now();
+  private lastLine = Date.now();
+
+  constructor(
+    private readonly totalBytes: number,
+    startBytes: number,
+    private readonly out: Output,
+  ) {
+    if (process.stderr.isTTY && !out.json && totalBytes > 0) {
+      this.bar = new SingleBar({
+        format: 'importing [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+      });
+      this.bar.start(totalBytes, startBytes, { events: 0, rate: 0 });
+    }
+  }
+
+  update(bytes: number, events: number): void {
+    const rate = Math.round(events / Math.max((Date.now() - this.started) / 1000, 0.001));
+    if (this.bar) return this.bar.update(bytes, { events, rate });
+    if (Date.now() - this.lastLine < 2_000) return;
+    this.lastLine = Date.now();
+    const share = this.totalBytes > 0 ? ` (${Math.floor((bytes / this.totalBytes) * 100)}%)` : '';
+    process.stderr.write(`imported ${events} events${share}, ${rate} events/s\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
