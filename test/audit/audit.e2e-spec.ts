@@ -1,29 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
-import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
+import { runCli } from '../support/cli';
+import { startTestApp, TestApp } from '../support/test-app';
 
 let app: TestApp;
 let url: string;
 const dir = mkdtempSync(join(tmpdir(), 'rapport-audit-'));
 
-function rapport(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['dist/apps/cli/src/main.js', ...args], {
-      cwd: resolve(__dirname, '..', '..'),
-      env: { ...process.env, RAPPORT_URL: url, RAPPORT_KEY: TEST_ADMIN_KEY, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const rapport = (args: string[], env: Record<string, string> = {}) => runCli(url, args, env);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

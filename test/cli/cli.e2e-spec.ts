@@ -1,26 +1,12 @@
-import { spawn } from 'node:child_process';
 import { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
-import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
+import { runCli } from '../support/cli';
+import { startTestApp, TestApp } from '../support/test-app';
 
 let app: TestApp;
 let url: string;
 
-/** Runs the built CLI (`dist/apps/cli/src/main.js`, as `rapport`) and collects what it printed. */
-function rapport(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['dist/apps/cli/src/main.js', ...args], {
-      cwd: resolve(__dirname, '..', '..'),
-      env: { ...process.env, RAPPORT_URL: url, RAPPORT_KEY: TEST_ADMIN_KEY, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const rapport = (args: string[], env: Record<string, string> = {}) => runCli(url, args, env);
 
 beforeAll(async () => {
   app = await startTestApp(StandaloneAppModule.forRoot, { label: 'cli' });

@@ -29,7 +29,8 @@ describe('hash chain', () => {
   it.each([
     ['numbers', { n: [0, -0, 1e21, 1e-7, 0.1 + 0.2, -12345678.91, 2 ** 53] }],
     ['nesting and order', { z: { y: [{ b: 1, a: [null, true, false] }], x: {} }, a: [] }],
-    ['text', { s: 'tab\there\nnewline "quote" \\ é 漢字 🙂 \u0001 \u2028' }],
+    ['text', { s: 'tab\there\nnewline "quote" \\ é 漢字 🙂 \u0001 \u001f \u007f \u2028 \u2029 lone \ud800 and \udfff' }],
+    ['keys that sort by code unit', { '\u20ac': 1, '\r': 2, '\ufb33': 3, '1': 4, b: { é: 1, e: 2, E: 3, '': 4, '10': 5, '9': 6 } }],
     ['an empty object', {}],
   ])('computes the same hash on the write path, from the body serialised earlier: %s', (_, data) => {
     const e = event(data, { source: { system: 'crm', eventId: 'x' }, accountId: 'a', recordedBy: 'key' });
