@@ -47,10 +47,10 @@ export class KnowledgeTime {
     return { asOf: instant.toISOString(), position: await this.store.positionAt(instant), at: validTime ?? instant };
   }
 
-  /** Valid time alone (`?at=` without asOf): a past instant. */
-  validTime(at: string, now = this.clock()): Date {
-    const when = new Date(at);
-    if (when.getTime() > now.getTime()) throw invalid('at', 'must not be in the future');
+  /** A past instant, from the parameter `field` (`at` unless named). */
+  validTime(value: string, now = this.clock(), field = 'at'): Date {
+    const when = new Date(value);
+    if (when.getTime() > now.getTime()) throw invalid(field, 'must not be in the future');
     return when;
   }
 }

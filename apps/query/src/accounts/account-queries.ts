@@ -124,8 +124,8 @@ export class AccountQueries {
    */
   async healthChanges(accountId: string, from: string, to: string | undefined) {
     const now = this.clock();
-    const later = to === undefined ? now : this.knowledgeTime.validTime(to, now);
-    const earlier = this.knowledgeTime.validTime(from, now);
+    const later = to === undefined ? now : this.knowledgeTime.validTime(to, now, 'to');
+    const earlier = this.knowledgeTime.validTime(from, now, 'from');
     if (earlier.getTime() >= later.getTime()) {
       throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from must be before to', [
         { field: 'from', message: 'must be before to' },
