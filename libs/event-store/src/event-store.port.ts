@@ -54,6 +54,11 @@ export interface Subscription {
   readonly done: Promise<void>;
 }
 
+export interface ReadAllOptions extends StreamsFilter {
+  after: number;
+  limit: number;
+}
+
 export interface StreamsFilter {
   /** Only events of these types. */
   types?: readonly string[];
@@ -90,8 +95,8 @@ export interface EventStore {
   readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
   /** Several whole streams in one read (an empty list for a stream that does not exist), optionally filtered. */
   readStreams(streamIds: readonly string[], filter?: StreamsFilter): Promise<Map<string, RecordedEvent[]>>;
-  /** The global log after `after`, in global order. */
-  readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]>;
+  /** The global log after `after`, in global order; with a filter, only its events (up to `limit` of them). */
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Stored events with these ids (those the store has). */
   readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
   /** Position of the last event in the global log (0 when empty). */

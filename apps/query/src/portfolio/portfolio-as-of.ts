@@ -3,12 +3,14 @@ import {
   accountStreamId,
   addDays,
   crossSellSignal,
+  decodeEvent,
   decodeStreamEvent,
-  foldAccount,
   METRICS_EVENT_TYPES,
+  PortfolioFold,
   PositionedAccountEvent,
   portfolioMetrics,
   ScoringConfig,
+  StoredAccountEvent,
   utcDay,
 } from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
@@ -21,6 +23,8 @@ import { decodeCursor, encodeCursor } from './page-cursor';
 
 /** Streams read per query: bounds memory to this many accounts' events at a time. */
 const STREAMS_PER_READ = 500;
+/** Events per read of the log. */
+const LOG_PAGE = 10_000;
 
 const money = (value: number) => Math.round(value * 100) / 100;
 
@@ -157,13 +161,30 @@ export class PortfolioAsOf {
     };
   }
 
-  /** Metrics from folds of only the events they depend on (METRICS_EVENT_TYPES), recorded by then. */
+  /**
+   * Metrics from only the events they depend on (METRICS_EVENT_TYPES), recorded by then, read in log order in two
+   * passes: the retractions, then the facts folded into one state per account (PortfolioFold).
+   */
   async metrics(knowledge: Knowledge, from: string, to: string) {
-    const states = [];
-    for await (const [accountId, events] of this.streams(knowledge, METRICS_EVENT_TYPES)) {
-      states.push(foldAccount(accountId, events, { at: knowledge.at }));
+    const retracted = new Set<string>();
+    for await (const event of this.log(knowledge.position, ['EventRetracted'])) {
+      if (event.type === 'EventRetracted') retracted.add(event.data.targetEventId);
     }
-    return { ...portfolioMetrics(states, from, to), asOf: knowledge.asOf, asOfPosition: knowledge.position };
+    const fold = new PortfolioFold(retracted, { at: knowledge.at });
+    const facts = METRICS_EVENT_TYPES.filter((type) => type !== 'EventRetracted');
+    for await (const event of this.log(knowledge.position, facts)) fold.add(event.accountId, event);
+    return { ...portfolioMetrics(fold.states(), from, to), asOf: knowledge.asOf, asOfPosition: knowledge.position };
+  }
+
+  /** The log's events of `types` up to `position`, in global order, a page at a time. */
+  private async *log(position: number, types: readonly string[]): AsyncGenerator<StoredAccountEvent> {
+    let after = 0;
+    for (;;) {
+      const page = await this.store.readAll({ after, limit: LOG_PAGE, types, until: position });
+      if (page.length === 0) return;
+      for (const record of page) yield decodeEvent(record);
+      after = page[page.length - 1].globalPosition;
+    }
   }
 
   private async *projections(knowledge: Knowledge): AsyncGenerator<AccountProjection> {
@@ -177,14 +198,14 @@ export class PortfolioAsOf {
    * Every account's events up to the knowledge position, a few hundred streams per read. The accounts are the read
    * model's, once it has reached that position (it knows every account recorded by then).
    */
-  private async *streams(knowledge: Knowledge, types?: readonly string[]): AsyncGenerator<[string, PositionedAccountEvent[]]> {
+  private async *streams(knowledge: Knowledge): AsyncGenerator<[string, PositionedAccountEvent[]]> {
     await this.reader.waitFor(knowledge.position);
     const ids = (await this.reader.query<{ account_id: string }>((s) => `SELECT account_id FROM ${s}.rm_accounts ORDER BY account_id`)).map(
       (r) => r.account_id,
     );
     for (let i = 0; i < ids.length; i += STREAMS_PER_READ) {
       const batch = ids.slice(i, i + STREAMS_PER_READ);
-      const read = await this.store.readStreams(batch.map(accountStreamId), { types, until: knowledge.position });
+      const read = await this.store.readStreams(batch.map(accountStreamId), { until: knowledge.position });
       for (const accountId of batch) {
         const events = read.get(accountStreamId(accountId))!;
         if (events.length > 0) yield [accountId, events.map(decodeStreamEvent)];

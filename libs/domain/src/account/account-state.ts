@@ -105,6 +105,36 @@ export function foldAccount(accountId: string, events: readonly AccountStreamEve
 }
 
 /**
+ * `foldAccount` over many accounts at once, for events that arrive in log order (each stream's in its own order)
+ * rather than stream by stream: the retractions must be known beforehand (a first pass over the retractions alone),
+ * since a retraction may come after its target. Memory is one state per account, whatever the number of events.
+ * Each state's `retracted` is the shared set of the whole portfolio (ids of other accounts' events match none of its own).
+ */
+export class PortfolioFold {
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly until?: number;
+
+  constructor(
+    private readonly retracted: ReadonlySet<string>,
+    view: AccountView = {},
+  ) {
+    this.until = view.at?.getTime();
+  }
+
+  add(accountId: string, event: AccountStreamEvent): void {
+    if (this.retracted.has(event.eventId)) return;
+    if (this.until !== undefined && Date.parse(event.occurredAt) > this.until) return;
+    let state = this.accounts.get(accountId);
+    if (!state) this.accounts.set(accountId, (state = { ...initialAccountState(accountId), retracted: this.retracted }));
+    evolve(state, event);
+  }
+
+  states(): AccountState[] {
+    return [...this.accounts.values()];
+  }
+}
+
+/**
  * Folds one event into the state. Total: a fact that no longer fits (its contract's signing was retracted, say)
  * changes nothing, because `decide` judged it when it was appended. The fold owns its state and evolve updates it
  * in place: a fold of years of events runs per day of a health history, and copying would make it quadratic.

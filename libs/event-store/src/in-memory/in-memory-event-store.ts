@@ -6,6 +6,7 @@ import {
   passesFilter,
   ReadChainOptions,
   RecordedEvent,
+  ReadAllOptions,
   RecordedHead,
   StreamAppend,
   StreamsFilter,
@@ -68,8 +69,12 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
     );
   }
 
-  async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
-    return this.log.slice(options.after, options.after + options.limit).map(({ hash: _h, prevHash: _p, ...e }) => structuredClone(e));
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.log
+      .slice(options.after)
+      .filter((e) => passesFilter(e, options))
+      .slice(0, options.limit)
+      .map(({ hash: _h, prevHash: _p, ...e }) => structuredClone(e));
   }
 
   async readChain(options: ReadChainOptions): Promise<ChainLink[]> {

@@ -16,6 +16,7 @@ import {
   AppendResult,
   EventStore,
   passesFilter,
+  ReadAllOptions,
   RecordedEvent,
   StreamAppend,
   StreamsFilter,
@@ -182,17 +183,22 @@ export class KurrentDbEventStore implements EventStore {
     );
   }
 
-  async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const filtered = options.types !== undefined || options.until !== undefined;
     const out: RecordedEvent[] = [];
     const from =
       options.after === 0
         ? START
         : (this.positions.get(options.after) ?? { commit: BigInt(options.after), prepare: BigInt(options.after) });
-    for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: options.limit + 1, filter: excludeSystemEvents() })) {
+    // A filter is applied here, so the read is not bounded by the limit: it stops once the limit is met.
+    const maxCount = filtered ? undefined : options.limit + 1;
+    for await (const resolved of this.client.readAll({ fromPosition: from, maxCount, filter: excludeSystemEvents() })) {
       if (!resolved.event || isClaimStream(resolved.event.streamId)) continue;
       const event = recordedFrom(resolved as Resolved);
       if (resolved.event.position) this.remember(event.globalPosition, resolved.event.position);
       if (event.globalPosition <= options.after) continue;
+      if (options.until !== undefined && event.globalPosition > options.until) break;
+      if (!passesFilter(event, options)) continue;
       out.push(event);
       if (out.length === options.limit) break;
     }

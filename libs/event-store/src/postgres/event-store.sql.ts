@@ -82,6 +82,12 @@ export const readStreamsSQL = `
 
 export const readAllSQL = `SELECT ${SELECTED} FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`;
 
+/** readAll with a filter: types $3 (when not null), up to position $4 (when not null). */
+export const readAllFilteredSQL = `
+  SELECT ${SELECTED} FROM rapport_events
+  WHERE global_position > $1 AND ($3::text[] IS NULL OR type = ANY($3)) AND ($4::bigint IS NULL OR global_position <= $4)
+  ORDER BY global_position LIMIT $2`;
+
 export const headPositionSQL = 'SELECT position FROM rapport_log_head';
 
 export const recordedHeadSQL = "SELECT position, encode(hash, 'hex') AS hash, recorded_at FROM rapport_log_head";

@@ -10,6 +10,7 @@ import {
   EventStore,
   ReadChainOptions,
   RecordedEvent,
+  ReadAllOptions,
   RecordedHead,
   StreamAppend,
   StreamsFilter,
@@ -214,8 +215,16 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     return rows.map(toRecorded);
   }
 
-  async readAll(options: { after: number; limit: number }): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<sql.EventRow>(sql.readAllSQL, [options.after, options.limit]);
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { rows } =
+      options.types || options.until !== undefined
+        ? await this.pool.query<sql.EventRow>(sql.readAllFilteredSQL, [
+            options.after,
+            options.limit,
+            options.types ?? null,
+            options.until ?? null,
+          ])
+        : await this.pool.query<sql.EventRow>(sql.readAllSQL, [options.after, options.limit]);
     return rows.map(toRecorded);
   }
 

@@ -176,6 +176,11 @@ export function describeEventStoreContract(
       const all = await store.readAll({ after: start, limit: 10 });
       expect(all.map((e) => e.type)).toEqual(['A0', 'A1', 'A2', 'B0']);
       expect((await store.readAll({ after: all[1].globalPosition, limit: 2 })).map((e) => e.type)).toEqual(['A2', 'B0']);
+      const someTypes = await store.readAll({ after: start, limit: 2, types: ['A1', 'B0', 'A2'], until: all[3].globalPosition });
+      expect(someTypes.map((e) => e.type)).toEqual(['A1', 'A2']);
+      expect(
+        (await store.readAll({ after: start, limit: 10, types: ['A0', 'B0'], until: all[2].globalPosition })).map((e) => e.type),
+      ).toEqual(['A0']);
       const streams = await store.readStreams([b, a, stream()]);
       expect([...streams.values()].map((events) => events.map((e) => e.type))).toEqual([['B0'], ['A0', 'A1', 'A2'], []]);
       const filtered = await store.readStreams([a, b], { types: ['A0', 'A2', 'B0'], until: all[2].globalPosition });
