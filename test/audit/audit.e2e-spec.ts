@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +212,12 @@ describe('tamper evidence, export and import', () => {
       ]);
       const again = await rapport(['import', exported], { RAPPORT_URL: freshUrl });
       expect(again.stdout).toContain(`${head} lines: 0 appended, ${head} already stored`);
+      // A run cut off after its first two lines had been acknowledged resumes after them.
+      const firstTwo = readFileSync(exported, 'utf8').split('\n').slice(0, 2).join('\n').length + 1;
+      writeFileSync(`${exported}.rapport-import`, JSON.stringify({ file: exported, size: 0, lines: 2, bytes: firstTwo }));
+      const resumed = await rapport(['import', exported], { RAPPORT_URL: freshUrl });
+      expect(resumed.stdout).toContain(`0 appended, ${head - 2} already stored (resumed after line 2)`);
+      expect(existsSync(`${exported}.rapport-import`)).toBe(false);
       await fresh.http.get(`/v1/accounts/acme?minPosition=${head}`).expect(200);
       for (const at of ['2026-10-15T00:00:00Z', '2026-11-10T00:00:00Z']) {
         const original = (await app.http.get(`/v1/accounts/acme/health?at=${at}`).expect(200)).body;
