@@ -1,6 +1,7 @@
 import { PoolClient } from 'pg';
 import { Migration } from '@rapport/postgres';
 import { chainHash, GENESIS_HASH } from '../hash-chain';
+import { EventRow } from './event-store.sql';
 
 export const EVENT_STORE_MIGRATIONS: Migration[] = [
   {
@@ -57,17 +58,10 @@ async function chainStoredEvents(client: PoolClient): Promise<void> {
   let prevHash = GENESIS_HASH;
   let after = 0;
   for (;;) {
-    const { rows } = await client.query<{
-      global_position: string;
-      event_id: string;
-      stream_id: string;
-      version: number;
-      type: string;
-      data: unknown;
-      metadata: unknown;
-      schema_version: number;
-      recorded_at: Date;
-    }>('SELECT * FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT 5000', [after]);
+    const { rows } = await client.query<EventRow>(
+      'SELECT * FROM rapport_events WHERE global_position > $1 ORDER BY global_position LIMIT 5000',
+      [after],
+    );
     if (rows.length === 0) break;
     const positions: string[] = [];
     const hashes: string[] = [];
