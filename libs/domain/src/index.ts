@@ -16,3 +16,4 @@ export * from './scoring/churn-risk';
 export * from './scoring/expansion';
 export * from './scoring/portfolio-metrics';
 export * from './scoring/health-change';
+export * from './scoring/backtest';
