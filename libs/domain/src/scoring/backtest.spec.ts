@@ -92,19 +92,18 @@ describe('backtestReport', () => {
 
 describe('backtestAccount', () => {
   let n = 0;
-  const stored = (occurredAt: string, fact: AccountEvent, recordedAt = occurredAt): StoredAccountEvent =>
-    ({
-      ...fact,
-      eventId: `e-${++n}`,
-      accountId: 'acme',
-      occurredAt,
-      source: { system: 'crm', eventId: `s-${n}` },
-      streamId: 'account-acme',
-      version: n - 1,
-      globalPosition: n,
-      recordedAt: new Date(recordedAt),
-      schemaVersion: 1,
-    }) as StoredAccountEvent;
+  const stored = (occurredAt: string, fact: AccountEvent, recordedAt = occurredAt): StoredAccountEvent => ({
+    ...fact,
+    eventId: `e-${++n}`,
+    accountId: 'acme',
+    occurredAt,
+    source: { system: 'crm', eventId: `s-${n}` },
+    streamId: 'account-acme',
+    version: n - 1,
+    globalPosition: n,
+    recordedAt: new Date(recordedAt),
+    schemaVersion: 1,
+  });
   const history = [
     stored('2025-06-01T00:00:00Z', { type: 'AccountOpened', data: { name: 'Acme', segment: 'smb' } }),
     stored('2025-06-02T00:00:00Z', {
