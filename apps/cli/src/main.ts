@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ApiClient, ApiError } from './api-client';
 import { exportCommand, verifyCommand } from './audit.command';
+import { backtestCommand } from './backtest.command';
 import { importCommand, InputError } from './import.command';
 import { keysCommand } from './keys.command';
 
@@ -23,6 +24,7 @@ program.addCommand(keysCommand(client, output));
 program.addCommand(importCommand(client, output));
 program.addCommand(exportCommand(client));
 program.addCommand(verifyCommand(client, output));
+program.addCommand(backtestCommand(client, output));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const known = error instanceof ApiError || error instanceof InputError || (error as NodeJS.ErrnoException).code === 'ENOENT';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { IsCalendarDate, IsInstantWithZone, isInstantWithZone } from '@rapport/domain';
 
 /** A whole-number query parameter in [min, max], converted from its text. */
@@ -137,4 +137,53 @@ export class ExportQuery extends AsOfOptions {
   @IsString()
   @Length(1, 256)
   accountId?: string;
+}
+
+/** The backtest's period and prediction (docs/api.md, "Backtest"). */
+export class BacktestParams {
+  @ApiProperty({ description: 'First day of the outcome period (renewals closed from it), YYYY-MM-DD.', example: '2025-01-01' })
+  @IsCalendarDate()
+  from!: string;
+
+  @ApiProperty({ description: 'The day after the period, YYYY-MM-DD.', example: '2027-01-01' })
+  @IsCalendarDate()
+  to!: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 730,
+    default: 90,
+    description: 'Days before the due date at which each renewal is predicted.',
+  })
+  @IntParam(0, 730)
+  leadDays?: number;
+
+  @ApiPropertyOptional({
+    enum: ['valid', 'recorded'],
+    default: 'valid',
+    description: 'valid: the facts that had occurred by then; recorded: and had been recorded by then.',
+  })
+  @IsOptional()
+  @IsIn(['valid', 'recorded'], { message: 'must be one of: valid, recorded' })
+  knowledge?: 'valid' | 'recorded';
+}
+
+export class BacktestQuery extends BacktestParams {
+  @ApiPropertyOptional({
+    enum: ['all', 'misses', 'none'],
+    default: 'all',
+    description: 'Which rows to list: misses are lost while green, won while red.',
+  })
+  @IsOptional()
+  @IsIn(['all', 'misses', 'none'], { message: 'must be one of: all, misses, none' })
+  rows?: 'all' | 'misses' | 'none';
+}
+
+export class WhatIfBody extends BacktestQuery {
+  @ApiProperty({
+    description: 'A proposed scoring configuration, any subset, as RAPPORT_SCORING: weights, interactionTargets, churnPoints, …',
+    example: { weights: { support: 0.3 }, churnPoints: { renewal_due: 25 } },
+  })
+  @IsObject({ message: 'must be an object: a scoring configuration, as RAPPORT_SCORING' })
+  scoring!: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import { AuditController } from './audit/audit.controller';
 import { PortfolioController } from './portfolio/portfolio.controller';
 import { PortfolioQueries } from './portfolio/portfolio-queries';
 import { PortfolioAsOf } from './portfolio/portfolio-as-of';
+import { PortfolioBacktest } from './portfolio/portfolio-backtest';
 import { KnowledgeTime } from './knowledge-time';
 import { ReadModelReader } from './read-model-reader';
 import { HealthStreamController } from './stream/health-stream.controller';
@@ -12,7 +13,7 @@ import { HealthStreamController } from './stream/health-stream.controller';
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
   controllers: [AccountsController, PortfolioController, HealthStreamController, AuditController],
-  providers: [ReadModelReader, KnowledgeTime, AccountQueries, PortfolioQueries, PortfolioAsOf],
+  providers: [ReadModelReader, KnowledgeTime, AccountQueries, PortfolioQueries, PortfolioAsOf, PortfolioBacktest],
   exports: [ReadModelReader],
 })
 export class QueryModule {}

@@ -1,6 +1,7 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
+import { BacktestQuery, ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery, WhatIfBody } from '../query-params';
+import { PortfolioBacktest } from './portfolio-backtest';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
 import { KnowledgeTime } from '../knowledge-time';
@@ -14,6 +15,7 @@ export class PortfolioController {
     private readonly portfolio: PortfolioQueries,
     private readonly reader: ReadModelReader,
     private readonly knowledgeTime: KnowledgeTime,
+    private readonly backtest: PortfolioBacktest,
   ) {}
 
   private knowledge(query: { asOf?: string; at?: string }) {
@@ -50,5 +52,20 @@ export class PortfolioController {
   async metrics(@Query() query: PeriodQuery) {
     await this.reader.waitFor(query.minPosition);
     return this.portfolio.metrics(query, await this.knowledge(query));
+  }
+
+  @Get('backtest')
+  @ApiOperation({
+    summary: 'Does the score predict churn? Renewals closed in [from, to), each predicted leadDays before due: bands, AUC, drivers, misses',
+  })
+  async backtestReport(@Query() query: BacktestQuery) {
+    return this.backtest.report(query);
+  }
+
+  @Post('backtest')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'What-if: the same backtest under a proposed scoring configuration, beside the live one, with the deltas' })
+  async whatIf(@Body() body: WhatIfBody) {
+    return this.backtest.whatIf(body);
   }
 }

@@ -26,14 +26,49 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   churnPoints: { renewal_due: 15, nps_detractor: 10, seat_drop: 10, urgent_ticket_aged: 15, no_recent_interaction: 10, contraction: 10 },
 };
 
-/** Defaults overridden by a partial configuration (one level deep), checked: weights ≥ 0 with a positive sum. */
-export function scoringConfig(overrides: DeepPartial<ScoringConfig> = {}): ScoringConfig {
+/** A scoring configuration that cannot be used, naming the field (`weights.support`, `churnPoints`, …). */
+export class ScoringConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`scoring configuration: ${field} ${reason}`);
+    this.name = 'ScoringConfigError';
+  }
+}
+
+const NESTED = ['weights', 'interactionTargets', 'churnPoints'] as const;
+const SCALARS = ['resolutionTargetHours', 'adoptionTarget'] as const;
+
+/**
+ * `base` (the defaults unless given) overridden by a partial configuration, one level deep, checked: known fields only,
+ * numbers ≥ 0, weights with a positive sum, targets > 0. Throws ScoringConfigError naming the field.
+ */
+export function scoringConfig(
+  overrides: DeepPartial<ScoringConfig> | unknown = {},
+  base: ScoringConfig = DEFAULT_SCORING_CONFIG,
+): ScoringConfig {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides))
+    throw new ScoringConfigError('(root)', 'must be an object');
+  const given = overrides as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given)) {
+    if ((NESTED as readonly string[]).includes(key)) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ScoringConfigError(key, 'must be an object');
+      const known = Object.keys(base[key as (typeof NESTED)[number]]);
+      for (const inner of Object.keys(value)) {
+        if (!known.includes(inner)) throw new ScoringConfigError(`${key}.${inner}`, `is not known (known: ${known.join(', ')})`);
+      }
+    } else if (!(SCALARS as readonly string[]).includes(key)) {
+      throw new ScoringConfigError(key, `is not known (known: ${[...NESTED, ...SCALARS].join(', ')})`);
+    }
+  }
+  const o = given as DeepPartial<ScoringConfig>;
   const config: ScoringConfig = {
-    weights: { ...DEFAULT_SCORING_CONFIG.weights, ...overrides.weights },
-    interactionTargets: { ...DEFAULT_SCORING_CONFIG.interactionTargets, ...overrides.interactionTargets },
-    resolutionTargetHours: overrides.resolutionTargetHours ?? DEFAULT_SCORING_CONFIG.resolutionTargetHours,
-    adoptionTarget: overrides.adoptionTarget ?? DEFAULT_SCORING_CONFIG.adoptionTarget,
-    churnPoints: { ...DEFAULT_SCORING_CONFIG.churnPoints, ...overrides.churnPoints },
+    weights: { ...base.weights, ...o.weights },
+    interactionTargets: { ...base.interactionTargets, ...o.interactionTargets },
+    resolutionTargetHours: o.resolutionTargetHours ?? base.resolutionTargetHours,
+    adoptionTarget: o.adoptionTarget ?? base.adoptionTarget,
+    churnPoints: { ...base.churnPoints, ...o.churnPoints },
   };
   const numbers = [
     ...Object.entries(config.weights).map(([k, v]) => [`weights.${k}`, v] as const),
@@ -43,12 +78,11 @@ export function scoringConfig(overrides: DeepPartial<ScoringConfig> = {}): Scori
     ['adoptionTarget', config.adoptionTarget] as const,
   ];
   for (const [name, value] of numbers) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-      throw new Error(`scoring configuration: ${name} must be a number ≥ 0`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ScoringConfigError(name, 'must be a number ≥ 0');
   }
-  if (Object.values(config.weights).reduce((a, b) => a + b, 0) <= 0)
-    throw new Error('scoring configuration: the weights must not all be 0');
-  if (config.adoptionTarget === 0 || config.resolutionTargetHours === 0) throw new Error('scoring configuration: targets must be > 0');
+  if (Object.values(config.weights).reduce((a, b) => a + b, 0) <= 0) throw new ScoringConfigError('weights', 'must not all be 0');
+  if (config.adoptionTarget === 0) throw new ScoringConfigError('adoptionTarget', 'must be > 0');
+  if (config.resolutionTargetHours === 0) throw new ScoringConfigError('resolutionTargetHours', 'must be > 0');
   return config;
 }
 

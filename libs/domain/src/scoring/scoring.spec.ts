@@ -238,6 +238,17 @@ describe('account health', () => {
     expect(() => scoringConfig({ weights: { engagement: -1 } })).toThrow('weights.engagement');
   });
 
+  it('refuses a configuration naming what it does not know, and overrides a base other than the defaults', () => {
+    expect(() => scoringConfig({ weights: { happiness: 1 } })).toThrow(expect.objectContaining({ field: 'weights.happiness' }));
+    expect(() => scoringConfig({ churnPonts: {} })).toThrow(expect.objectContaining({ field: 'churnPonts' }));
+    expect(() => scoringConfig({ churnPoints: 5 })).toThrow(expect.objectContaining({ field: 'churnPoints', reason: 'must be an object' }));
+    expect(() => scoringConfig({ weights: { engagement: 0, sentiment: 0, support: 0, adoption: 0, commercial: 0 } })).toThrow(
+      expect.objectContaining({ field: 'weights' }),
+    );
+    const base = scoringConfig({ churnPoints: { renewal_due: 30 } });
+    expect(scoringConfig({ weights: { support: 0.5 } }, base)).toEqual({ ...base, weights: { ...base.weights, support: 0.5 } });
+  });
+
   it('bands red below 40 and says churned when ARR is gone after a lost renewal', () => {
     const lost = [
       opened(),
