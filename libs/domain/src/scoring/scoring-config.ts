@@ -44,10 +44,7 @@ const SCALARS = ['resolutionTargetHours', 'adoptionTarget'] as const;
  * `base` (the defaults unless given) overridden by a partial configuration, one level deep, checked: known fields only,
  * numbers ≥ 0, weights with a positive sum, targets > 0. Throws ScoringConfigError naming the field.
  */
-export function scoringConfig(
-  overrides: DeepPartial<ScoringConfig> | unknown = {},
-  base: ScoringConfig = DEFAULT_SCORING_CONFIG,
-): ScoringConfig {
+export function scoringConfig(overrides: unknown = {}, base: ScoringConfig = DEFAULT_SCORING_CONFIG): ScoringConfig {
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides))
     throw new ScoringConfigError('(root)', 'must be an object');
   const given = overrides as Record<string, unknown>;
