@@ -168,6 +168,14 @@ describe('GET /v1/accounts/{id}/health/changes', () => {
       expect.objectContaining({ change: 'retracted', eventId: ticketId, retractedBy: expect.objectContaining({ eventId: retractionId }) }),
     ]);
     expect(retracted.delta).toBeGreaterThan(0);
+
+    // Both points as known at one asOf (a history chart drawn then): valid time alone moves, here through the ticket.
+    const chart = (
+      await app.http.get(`/v1/accounts/acme/health/changes?from=2026-10-27T00:00:00Z&to=2026-11-10T00:00:00Z&asOf=${t2}`).expect(200)
+    ).body;
+    expect(chart.asOf).toBe(t2);
+    expect([chart.from.asOfPosition, chart.to.asOfPosition]).toEqual([head - 1, head - 1]);
+    expect(chart.causes.map((c: { eventId: string; change: string }) => [c.eventId, c.change])).toEqual([[ticketId, 'entered']]);
   });
 
   it('refuses points in the wrong order or in the future, naming them', async () => {

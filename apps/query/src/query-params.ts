@@ -120,7 +120,7 @@ export class ExpansionQuery extends PeriodQuery {
   limit?: number;
 }
 
-export class HealthChangesQuery extends ReadOptions {
+export class HealthChangesQuery extends AsOfOptions {
   @ApiProperty({ description: 'The earlier instant.', example: '2026-03-01T00:00:00Z' })
   @IsInstantWithZone()
   from!: string;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountQueries } from './accounts/account-queries';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuditController } from './audit/audit.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { PortfolioController } from './portfolio/portfolio.controller';
 import { PortfolioQueries } from './portfolio/portfolio-queries';
 import { PortfolioAsOf } from './portfolio/portfolio-as-of';
@@ -12,7 +13,7 @@ import { HealthStreamController } from './stream/health-stream.controller';
 
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
-  controllers: [AccountsController, PortfolioController, HealthStreamController, AuditController],
+  controllers: [AccountsController, PortfolioController, HealthStreamController, AuditController, DashboardController],
   providers: [ReadModelReader, KnowledgeTime, AccountQueries, PortfolioQueries, PortfolioAsOf, PortfolioBacktest],
   exports: [ReadModelReader],
 })

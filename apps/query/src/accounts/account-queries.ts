@@ -120,9 +120,10 @@ export class AccountQueries {
   }
 
   /**
-   * Why the health moved between two instants, each point as the dashboard showed it then (at = asOf = the instant).
+   * Why the health moved between two instants, each point as the dashboard showed it then (at = asOf = the instant),
+   * or, with `knowledge`, both as known at that one asOf (what a history chart drawn then shows).
    */
-  async healthChanges(accountId: string, from: string, to: string | undefined) {
+  async healthChanges(accountId: string, from: string, to: string | undefined, knowledge?: Knowledge) {
     const now = this.clock();
     const later = to === undefined ? now : this.knowledgeTime.validTime(to, now, 'to');
     const earlier = this.knowledgeTime.validTime(from, now, 'from');
@@ -132,7 +133,9 @@ export class AccountQueries {
       ]);
     }
     await this.account(accountId);
-    const [fromPosition, toPosition] = await Promise.all([this.store.positionAt(earlier), this.store.positionAt(later)]);
+    const [fromPosition, toPosition] = knowledge
+      ? [knowledge.position, knowledge.position]
+      : await Promise.all([this.store.positionAt(earlier), this.store.positionAt(later)]);
     const events = await this.events(accountId, toPosition);
     const change = healthChange(
       accountId,
@@ -150,6 +153,7 @@ export class AccountQueries {
     });
     return {
       accountId,
+      asOf: knowledge?.asOf ?? null,
       from: point(change.before, earlier, fromPosition),
       to: point(change.after, later, toPosition),
       delta: change.delta,

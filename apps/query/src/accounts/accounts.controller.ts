@@ -43,7 +43,7 @@ export class AccountsController {
   })
   async healthChanges(@Param('id') id: string, @Query() query: HealthChangesQuery) {
     await this.reader.waitFor(query.minPosition);
-    return this.accounts.healthChanges(id, query.from, query.to);
+    return this.accounts.healthChanges(id, query.from, query.to, await this.knowledgeTime.resolve(query.asOf));
   }
 
   @Get('timeline')

@@ -20,6 +20,7 @@ import { Knowledge } from '../knowledge-time';
 import { ChurnRiskQuery, ExpansionQuery, PortfolioHealthQuery } from '../query-params';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { bandCounts } from './band-counts';
 
 /** Streams read per query: bounds memory to this many accounts' events at a time. */
 const STREAMS_PER_READ = 500;
@@ -48,10 +49,12 @@ export class PortfolioAsOf {
       (k) => k.length === 2 && (k[0] === null || typeof k[0] === 'number') && typeof k[1] === 'string',
     );
     const rows: AccountProjection[] = [];
+    const counts = new Map<string | null, number>();
     for await (const p of this.projections(knowledge)) {
-      if (query.band !== undefined && p.health.band !== query.band) continue;
       if (query.ownerId !== undefined && p.profile.ownerId !== query.ownerId) continue;
       if (query.keyAccount !== undefined && p.profile.keyAccount !== query.keyAccount) continue;
+      counts.set(p.health.band, (counts.get(p.health.band) ?? 0) + 1);
+      if (query.band !== undefined && p.health.band !== query.band) continue;
       rows.push(p);
     }
     // The read model's order: score ascending, no score last, then account id.
@@ -80,6 +83,7 @@ export class PortfolioAsOf {
     const more = start >= 0 && rows.length > start + limit;
     return {
       items,
+      bands: bandCounts(counts),
       nextCursor: more ? encodeCursor([last.score, last.accountId]) : null,
       asOf: knowledge.asOf,
       asOfPosition: knowledge.position,

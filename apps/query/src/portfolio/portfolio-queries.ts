@@ -5,6 +5,7 @@ import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } fro
 import { Knowledge } from '../knowledge-time';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { bandCounts } from './band-counts';
 import { PortfolioAsOf } from './portfolio-as-of';
 
 const money = (value: string | number) => Math.round(Number(value) * 100) / 100;
@@ -59,6 +60,11 @@ export class PortfolioQueries {
         limit + 1,
       ],
     );
+    const counted = await this.reader.query<{ band: string | null; accounts: string }>(
+      (s) => `SELECT health_band AS band, count(*) AS accounts FROM ${s}.rm_accounts
+              WHERE opened AND ($1::text IS NULL OR owner_id = $1) AND ($2::boolean IS NULL OR key_account = $2) GROUP BY 1`,
+      [query.ownerId ?? null, query.keyAccount ?? null],
+    );
     const items = rows.slice(0, limit).map((r) => ({
       accountId: r.account_id,
       name: r.name,
@@ -73,6 +79,7 @@ export class PortfolioQueries {
     const last = items[items.length - 1];
     return {
       items,
+      bands: bandCounts(counted.map((c) => [c.band, Number(c.accounts)])),
       nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
       asOf: null,
       asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),

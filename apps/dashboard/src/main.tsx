@@ -1,0 +1,59 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { followHealthEvents, session } from './api';
+import { Account } from './pages/account';
+import { Portfolio } from './pages/portfolio';
+import { SignIn } from './pages/sign-in';
+import { navigate, useLocation } from './router';
+import './styles.css';
+
+function App() {
+  const url = useLocation();
+  const [signedIn, setSignedIn] = useState(() => session.key() !== null);
+  const [reload, setReload] = useState(0);
+  const [live, setLive] = useState<string>();
+  useEffect(() => session.onSignOut(() => setSignedIn(false)), []);
+  // New health events appear without a reload: each one refreshes what is on screen (at most once a second).
+  useEffect(() => {
+    if (!signedIn) return;
+    let pending: number | undefined;
+    return followHealthEvents((event) => {
+      setLive(`${event.type}${event.accountId ? ` · ${event.accountId}` : ''}`);
+      pending ??= window.setTimeout(() => {
+        pending = undefined;
+        setReload((n) => n + 1);
+      }, 1_000);
+    });
+  }, [signedIn]);
+
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const account = /^\/accounts\/([^/]+)$/.exec(url.pathname);
+  return (
+    <>
+      <header>
+        <a href="/" class="brand" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+          Rapport
+        </a>
+        <span class="live" aria-live="polite">
+          {live ? `live: ${live}` : 'live'}
+        </span>
+        <button type="button" onClick={() => session.signOut()}>
+          Sign out
+        </button>
+      </header>
+      {account ? (
+        <Account accountId={decodeURIComponent(account[1])} url={url} reload={reload} />
+      ) : url.pathname === '/' ? (
+        <Portfolio url={url} reload={reload} />
+      ) : (
+        <main>
+          <p class="error" role="alert">
+            No page at {url.pathname}.
+          </p>
+        </main>
+      )}
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,185 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
+import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
+
+/** Debian's Chromium, as the README says; no browser download is reachable from the machines. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** `npm run screenshots` points this at docs/screenshots, the README's pictures. */
+const SHOTS = process.env.RAPPORT_SCREENSHOTS_DIR ?? join(tmpdir(), 'rapport-dashboard-shots');
+
+let app: TestApp;
+let base: string;
+let browser: Browser;
+let n = 0;
+
+const envelope = (accountId: string, occurredAt: string, type: string, data: unknown) => ({
+  type,
+  accountId,
+  occurredAt,
+  source: { system: 'crm', eventId: `ui-${++n}` },
+  data,
+});
+const dayOf = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+
+function portfolio() {
+  const facts = [];
+  const accounts: Array<[string, string, number, number]> = [
+    ['acme', 'Acme Corp', 120_000, 0.7],
+    ['globex', 'Globex', 40_000, -0.8],
+    ['initech', 'Initech', 65_000, 0.1],
+  ];
+  for (const [id, name, arr, mood] of accounts) {
+    facts.push(envelope(id, dayOf(400), 'AccountOpened', { name, segment: 'enterprise', ownerId: id === 'globex' ? 'joe' : 'jane' }));
+    facts.push(
+      envelope(id, dayOf(399), 'ContractSigned', {
+        contractId: 'c1',
+        products: ['core'],
+        arr,
+        currency: 'EUR',
+        startDate: dayOf(390).slice(0, 10),
+        endDate: dayOf(-60).slice(0, 10),
+      }),
+    );
+    for (let d = 380; d > 0; d -= mood > 0 ? 12 : 45) {
+      facts.push(
+        envelope(id, dayOf(d), 'InteractionLogged', {
+          interactionId: `m-${d}`,
+          channel: 'meeting',
+          direction: 'outbound',
+          sentiment: mood,
+        }),
+      );
+    }
+  }
+  facts.push(envelope('globex', dayOf(20), 'SupportTicketOpened', { ticketId: 't1', severity: 'urgent' }));
+  facts.push(envelope('globex', dayOf(15), 'SurveyResponded', { surveyId: 's1', kind: 'nps', score: 3 }));
+  return facts;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(SHOTS, { recursive: true });
+  app = await startTestApp(StandaloneAppModule.forRoot, { label: 'dashboard' });
+  await app.app.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${(app.app.getHttpServer().address() as AddressInfo).port}`;
+  const response = await app.http.post('/v1/events/batch').send(portfolio()).expect(201);
+  const head = Math.max(...(response.body.results as Array<{ globalPosition: number }>).map((r) => r.globalPosition));
+  await app.http.get(`/v1/portfolio/health?minPosition=${head}`).expect(200);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+/** A fresh tab (its own sessionStorage) that records console errors and page errors. */
+async function openPage(width = 1280, height = 900): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
+async function signIn(page: Page, key = TEST_ADMIN_KEY): Promise<void> {
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('the dashboard in Chromium', () => {
+  it('asks for a key, refuses a wrong one, and shows the portfolio worst first once signed in', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/`);
+    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+    await signIn(page, 'rpk_not_a_key');
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await signIn(page);
+    const worst = page.getByRole('region', { name: 'Accounts, worst health first' });
+    await worst.getByRole('link', { name: 'Globex' }).waitFor();
+    const names = await worst.locator('tbody tr td:first-child a').allInnerTexts();
+    expect(names[0]).toBe('Globex');
+    expect(names).toEqual(expect.arrayContaining(['Acme Corp', 'Initech']));
+    await page.getByRole('region', { name: 'Churn risk' }).getByText('nps_detractor').waitFor();
+    await page.getByRole('region', { name: 'ARR at risk' }).getByText('EUR').first().waitFor();
+    await page
+      .getByRole('img', { name: /per quarter/ })
+      .locator('canvas')
+      .waitFor();
+    await page.screenshot({ path: join(SHOTS, 'portfolio.png'), fullPage: true });
+
+    // Filters live in the URL.
+    await page.getByRole('combobox', { name: 'Band', exact: true }).selectOption('red');
+    await page.waitForURL(/band=red/);
+    // Only red accounts are left: the others go once the filtered page has loaded.
+    for (let i = 0; i < 100 && (await worst.locator('tbody tr').count()) >= 3; i++) await page.waitForTimeout(100);
+    const bands = await worst.locator('tbody tr .band').allInnerTexts();
+    expect(bands.every((b) => b === 'red')).toBe(true);
+    // The wrong key's 401 is an answer the page handled; the browser logs it as a failed load. Nothing else.
+    expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await page.context().close();
+  }, 60_000);
+
+  it("opens an account: its health, a year's chart, and why it changed between two picked days", async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/`);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Globex' }).first().click();
+    await page.waitForURL(`${base}/accounts/globex`);
+    const health = page.getByRole('region', { name: 'Health', exact: true });
+    await health.getByText('engagement').waitFor();
+    await page.getByRole('region', { name: 'Timeline' }).getByText('SurveyResponded').waitFor();
+    await page.getByRole('region', { name: 'Churn risk' }).getByText('nps_detractor').waitFor();
+    const chart = page.getByRole('img', { name: 'Health score per day over the last year' });
+    await chart.locator('canvas').waitFor();
+    // Two clicks on the chart: 60 days ago and today, through the ticket and the survey.
+    const box = (await chart.locator('.u-over').boundingBox())!;
+    await page.mouse.click(box.x + box.width * (1 - 60 / 365), box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width - 2, box.y + box.height / 2);
+    const why = page.getByLabel('Why it changed');
+    await why.getByText('SurveyResponded').waitFor();
+    await why.getByText('SupportTicketOpened').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'account.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('keeps deep links through sign-in, shows the account as known earlier, and returns to sign-in on a 401', async () => {
+    const { page, errors } = await openPage(390, 844);
+    await page.goto(`${base}/accounts/acme?asOf=2001-01-01T00:00:00.000Z`);
+    await signIn(page);
+    await page.getByRole('alert').filter({ hasText: 'no account acme was known as of 2001-01-01T00:00:00.000Z' }).first().waitFor();
+    await page.getByRole('button', { name: 'now' }).click();
+    await page.getByRole('region', { name: 'Profile' }).getByText('Acme Corp').waitFor();
+    expect(page.url()).toBe(`${base}/accounts/acme`);
+    await page.screenshot({ path: join(SHOTS, 'account-phone.png'), fullPage: true });
+    await page.evaluate("sessionStorage.setItem('rapport.key', 'rpk_revoked')");
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
+    // The 404 of the earlier as-of and the 401 are answers the page handled: the browser logs them as failed loads.
+    expect(errors.filter((e) => !/status of (401|404)/.test(e))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('shows new health events without a reload', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/`);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Acme Corp' }).first().waitFor();
+    await app.http
+      .post('/v1/events')
+      .send(envelope('umbrella', new Date().toISOString(), 'AccountOpened', { name: 'Umbrella', segment: 'smb', ownerId: 'jane' }))
+      .expect(201);
+    await page.getByText(/live: .*umbrella/).waitFor({ timeout: 15_000 });
+    await page.getByRole('link', { name: 'Umbrella' }).first().waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
