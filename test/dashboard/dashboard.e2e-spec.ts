@@ -147,6 +147,13 @@ describe('the dashboard in Chromium', () => {
     await why.getByText('SurveyResponded').waitFor();
     await why.getByText('SupportTicketOpened').waitFor();
     await page.screenshot({ path: join(SHOTS, 'account.png'), fullPage: true });
+
+    // The same from the keyboard: two days typed in, here around the survey only.
+    await page.getByLabel('From day').fill(dayOf(17).slice(0, 10));
+    await page.getByLabel('To day').fill(dayOf(0).slice(0, 10));
+    await why.getByText(dayOf(17).slice(0, 10)).waitFor();
+    await why.getByText('SurveyResponded').waitFor();
+    expect(await why.getByText('SupportTicketOpened').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);

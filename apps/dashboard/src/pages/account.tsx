@@ -72,7 +72,7 @@ function WhyItChanged(props: { accountId: string; from: string; to: string; asOf
           </p>
           <ul class="plain">
             {c.components
-              .filter((k) => k.delta !== 0 || k.causes.length > 0 || k.passageOfTime)
+              .filter((k) => k.before !== k.after || k.causes.length > 0 || k.passageOfTime)
               .map((k) => (
                 <li key={k.name}>
                   <strong>{k.name}</strong> {k.before ?? '–'} → {k.after ?? '–'}
@@ -218,14 +218,41 @@ export function Account(props: { accountId: string; url: URL; reload: number }) 
                 onPick={pick}
                 label="Health score per day over the last year"
               />
-              <p class="muted">
-                Click two days on the chart to see what changed between them and why.{' '}
-                {picked.length > 0 && `Picked: ${picked.join(' and ')}`}
-              </p>
+              <p class="muted">Click two days on the chart, or choose them here, to see what changed between them and why.</p>
+              <div class="filters">
+                <label>
+                  From{' '}
+                  <input
+                    type="date"
+                    aria-label="From day"
+                    max={today}
+                    value={picked[0] ?? ''}
+                    onChange={(e) => {
+                      const value = (e.target as HTMLInputElement).value;
+                      if (value) setPicked([value, picked[1] ?? today].sort());
+                    }}
+                  />
+                </label>
+                <label>
+                  To{' '}
+                  <input
+                    type="date"
+                    aria-label="To day"
+                    max={today}
+                    value={picked[1] ?? ''}
+                    onChange={(e) => {
+                      const value = (e.target as HTMLInputElement).value;
+                      if (value) setPicked([picked[0] ?? yearAgo, value].sort());
+                    }}
+                  />
+                </label>
+              </div>
             </>
           )}
         </Show>
-        {picked.length === 2 && <WhyItChanged accountId={accountId} from={picked[0]} to={picked[1]} asOf={asOf} />}
+        {picked.length === 2 && (
+          <WhyItChanged key={`${picked[0]}/${picked[1]}/${asOf ?? ''}`} accountId={accountId} from={picked[0]} to={picked[1]} asOf={asOf} />
+        )}
       </Panel>
 
       <Panel title="Churn risk">
