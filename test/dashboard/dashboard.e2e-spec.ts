@@ -55,6 +55,18 @@ function portfolio() {
       );
     }
   }
+  // Two renewals already decided, for the backtest: Acme's won, Initech's lost.
+  for (const [id, won] of [
+    ['acme', true],
+    ['initech', false],
+  ] as const) {
+    facts.push(envelope(id, dayOf(50), 'RenewalOpened', { renewalId: 'r1', contractId: 'c1', dueDate: dayOf(-60).slice(0, 10) }));
+    facts.push(
+      won
+        ? envelope(id, dayOf(10), 'RenewalWon', { renewalId: 'r1', contractId: 'c1', arr: 130_000, newEndDate: dayOf(-425).slice(0, 10) })
+        : envelope(id, dayOf(10), 'RenewalLost', { renewalId: 'r1', contractId: 'c1', reason: 'no_budget' }),
+    );
+  }
   facts.push(envelope('globex', dayOf(20), 'SupportTicketOpened', { ticketId: 't1', severity: 'urgent' }));
   facts.push(envelope('globex', dayOf(15), 'SurveyResponded', { surveyId: 's1', kind: 'nps', score: 3 }));
   return facts;
@@ -172,6 +184,21 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('API key').waitFor();
     // The 404 of the earlier as-of and the 401 are answers the page handled: the browser logs them as failed loads.
     expect(errors.filter((e) => !/status of (401|404)/.test(e))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('backtests the score on the renewals decided, and runs a what-if with other weights side by side', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/backtest?from=${dayOf(400).slice(0, 10)}&to=${dayOf(-1).slice(0, 10)}`);
+    await signIn(page);
+    await page.getByText('2 renewals: 1 won, 1 lost').first().waitFor();
+    await page.getByRole('table', { name: 'Backtest: outcomes by band' }).waitFor();
+    await page.getByRole('img', { name: 'Backtest: ROC curve of churn risk' }).locator('canvas').waitFor();
+    await page.getByLabel('engagement weight').fill('0.9');
+    await page.getByRole('button', { name: 'Run the backtest with these weights' }).click();
+    await page.getByLabel('Proposed weights').getByText('2 renewals: 1 won, 1 lost').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'backtest.png'), fullPage: true });
+    expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
 

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { followHealthEvents, session } from './api';
 import { Account } from './pages/account';
+import { Backtest } from './pages/backtest';
 import { Portfolio } from './pages/portfolio';
 import { SignIn } from './pages/sign-in';
 import { navigate, useLocation } from './router';
@@ -34,6 +35,14 @@ function App() {
         <a href="/" class="brand" onClick={(e) => (e.preventDefault(), navigate('/'))}>
           Rapport
         </a>
+        <nav class="pages">
+          <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+            Portfolio
+          </a>
+          <a href="/backtest" onClick={(e) => (e.preventDefault(), navigate('/backtest'))}>
+            Backtest
+          </a>
+        </nav>
         <span class="live" aria-live="polite">
           {live ? `live: ${live}` : 'live'}
         </span>
@@ -45,6 +54,8 @@ function App() {
         <Account accountId={decodeURIComponent(account[1])} url={url} reload={reload} />
       ) : url.pathname === '/' ? (
         <Portfolio url={url} reload={reload} />
+      ) : url.pathname === '/backtest' ? (
+        <Backtest url={url} />
       ) : (
         <main>
           <p class="error" role="alert">

@@ -17,6 +17,8 @@ export function LineChart(props: {
   series: Series[];
   height?: number;
   yRange?: [number, number];
+  /** x as instants in seconds (the default), or plain numbers. */
+  time?: boolean;
   onPick?: (x: number) => void;
   label: string;
 }) {
@@ -30,7 +32,7 @@ export function LineChart(props: {
       {
         width: element.clientWidth || 600,
         height: props.height ?? 220,
-        scales: { x: { time: true }, ...(props.yRange ? { y: { range: props.yRange } } : {}) },
+        scales: { x: { time: props.time ?? true }, ...(props.yRange ? { y: { range: props.yRange } } : {}) },
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
         axes: [{}, { size: 50 }],
         cursor: { drag: { x: false, y: false } },
@@ -53,6 +55,6 @@ export function LineChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.height, props.yRange]);
+  }, [props.x, props.series, props.height, props.yRange, props.time]);
   return <div ref={host} class="chart" role="img" aria-label={props.label} />;
 }
