@@ -1,7 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Browser, chromium, Page } from 'playwright-core';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
@@ -110,6 +113,10 @@ describe('the dashboard in Chromium', () => {
   it('asks for a key, refuses a wrong one, and shows the portfolio worst first once signed in', async () => {
     const { page, errors } = await openPage();
     await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // No identity provider configured here: no button for it.
+    expect((await app.http.get('/v1/auth/config').set('authorization', '').expect(200)).body).toEqual({ oidc: null });
+    expect(await page.getByRole('button', { name: 'Sign in with your identity provider' }).count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
     await signIn(page, 'rpk_not_a_key');
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
@@ -213,6 +220,99 @@ describe('the dashboard in Chromium', () => {
       .expect(201);
     await page.getByText(/live: .*umbrella/).waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: 'Umbrella' }).first().waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
+
+describe("the dashboard's sign-in through the company's identity provider", () => {
+  let idp: Server;
+  let issuer: string;
+  let oidcApp: TestApp;
+  let oidcBase: string;
+  const codes = new Map<string, { challenge: string; redirectUri: string }>();
+
+  /** A small identity provider: discovery, an authorize page that signs jane in at once, a token endpoint checking PKCE, JWKS. */
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    idp = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', issuer);
+      res.setHeader('access-control-allow-origin', '*');
+      if (url.pathname === '/.well-known/openid-configuration') {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            issuer,
+            authorization_endpoint: `${issuer}/authorize`,
+            token_endpoint: `${issuer}/token`,
+            jwks_uri: `${issuer}/jwks`,
+          }),
+        );
+      } else if (url.pathname === '/jwks') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: [jwk] }));
+      } else if (url.pathname === '/authorize') {
+        const code = randomUUID();
+        const redirectUri = url.searchParams.get('redirect_uri')!;
+        codes.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri });
+        res.writeHead(302, { location: `${redirectUri}?code=${code}&state=${url.searchParams.get('state')}` }).end();
+      } else if (url.pathname === '/token' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk) => (body += String(chunk)));
+        req.on('end', () => {
+          const form = new URLSearchParams(body);
+          const issued = codes.get(form.get('code') ?? '');
+          const verified =
+            issued &&
+            form.get('client_id') === 'rapport-dashboard' &&
+            form.get('redirect_uri') === issued.redirectUri &&
+            createHash('sha256')
+              .update(form.get('code_verifier') ?? '')
+              .digest('base64url') === issued.challenge;
+          if (!verified) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+          codes.delete(form.get('code')!);
+          void new SignJWT({ scope: 'read' })
+            .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+            .setIssuer(issuer)
+            .setAudience('rapport')
+            .setSubject('jane@vendor.example')
+            .setIssuedAt()
+            .setExpirationTime('5m')
+            .sign(privateKey)
+            .then((token) =>
+              res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer' })),
+            );
+        });
+      } else if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'POST' }).end();
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    oidcApp = await startTestApp(StandaloneAppModule.forRoot, {
+      label: 'dashboard_oidc',
+      config: { RAPPORT_OIDC_ISSUER: issuer, RAPPORT_OIDC_AUDIENCE: 'rapport', RAPPORT_OIDC_CLIENT_ID: 'rapport-dashboard' },
+    });
+    await oidcApp.app.listen(0, '127.0.0.1');
+    oidcBase = `http://127.0.0.1:${(oidcApp.app.getHttpServer().address() as AddressInfo).port}`;
+    await oidcApp.http
+      .post('/v1/events')
+      .send(envelope('hooli', dayOf(30), 'AccountOpened', { name: 'Hooli', segment: 'smb', ownerId: 'jane' }))
+      .expect(201);
+  }, 60_000);
+  afterAll(async () => {
+    await oidcApp?.close();
+    idp?.close();
+  });
+
+  it('signs in with the identity provider (authorization code with PKCE) and comes back to the page asked for', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${oidcBase}/accounts/hooli`);
+    await page.getByRole('button', { name: 'Sign in with your identity provider' }).click();
+    await page.getByRole('region', { name: 'Profile' }).getByText('Hooli').waitFor();
+    expect(page.url()).toBe(`${oidcBase}/accounts/hooli`);
+    expect(codes.size).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);

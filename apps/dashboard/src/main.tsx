@@ -5,6 +5,7 @@ import { Account } from './pages/account';
 import { Backtest } from './pages/backtest';
 import { Portfolio } from './pages/portfolio';
 import { SignIn } from './pages/sign-in';
+import { finishSignIn } from './oidc';
 import { navigate, useLocation } from './router';
 import './styles.css';
 
@@ -27,7 +28,25 @@ function App() {
     });
   }, [signedIn]);
 
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  const [signInError, setSignInError] = useState<string>();
+  // Back from the identity provider: the code for a token, then where the user was going.
+  useEffect(() => {
+    if (url.pathname !== '/auth/callback') return;
+    finishSignIn(url).then(
+      ({ token, returnTo }) => {
+        session.signIn(token);
+        setSignedIn(true);
+        navigate(returnTo, { replace: true });
+      },
+      (error: Error) => {
+        setSignInError(error.message);
+        navigate('/', { replace: true });
+      },
+    );
+  }, [url.pathname]);
+
+  if (url.pathname === '/auth/callback') return <p class="muted">Signing in…</p>;
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} error={signInError} />;
   const account = /^\/accounts\/([^/]+)$/.exec(url.pathname);
   return (
     <>

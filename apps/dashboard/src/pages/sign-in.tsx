@@ -1,11 +1,24 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, session } from '../api';
+import { authConfig, OidcConfig, startSignIn } from '../oidc';
 
 /** Sign-in with an API key of read scope (or an access token of the company's identity provider, when OIDC is on). */
-export function SignIn(props: { onSignedIn: () => void }) {
+export function SignIn(props: { onSignedIn: () => void; error?: string }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(props.error);
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState<OidcConfig | null>(null);
+  useEffect(() => {
+    authConfig().then(setOidc, () => setOidc(null));
+  }, []);
+  const withProvider = () => {
+    if (!oidc) return;
+    setBusy(true);
+    startSignIn(oidc, `${window.location.pathname}${window.location.search}`).catch((e: Error) => {
+      setError(e.message);
+      setBusy(false);
+    });
+  };
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
@@ -46,6 +59,11 @@ export function SignIn(props: { onSignedIn: () => void }) {
         <button type="submit" disabled={busy || key.trim() === ''}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {oidc && (
+          <button type="button" onClick={withProvider} disabled={busy}>
+            Sign in with your identity provider
+          </button>
+        )}
       </form>
     </main>
   );

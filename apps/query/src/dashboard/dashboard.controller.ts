@@ -18,7 +18,7 @@ const DASHBOARD_DIR = [resolve(__dirname, '../../../../dashboard'), resolve(__di
 @Controller()
 @Public()
 export class DashboardController {
-  @Get(['/', 'accounts/:id', 'backtest'])
+  @Get(['/', 'accounts/:id', 'backtest', 'auth/callback'])
   page(@Res() response: Response): void {
     response.setHeader('cache-control', 'no-cache');
     response.sendFile('index.html', { root: dashboardDir() });

@@ -12,6 +12,7 @@ import { AccessGuard } from './access.guard';
 import { CredentialThrottlerGuard, RATE_WINDOW_MS } from './credential-throttler.guard';
 import { Authenticator } from './authenticator';
 import { ApiKeyStore } from './key-store';
+import { AuthConfigController } from './auth-config.controller';
 import { KeysController } from './keys.controller';
 
 /** Where the first start writes the admin key it created: beside the data directory, never inside it. */
@@ -37,7 +38,7 @@ export function adminKeyFile(dataDir: string | undefined): string {
       },
     }),
   ],
-  controllers: [KeysController],
+  controllers: [KeysController, AuthConfigController],
   providers: [
     { provide: ApiKeyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new ApiKeyStore(pool) },
     {

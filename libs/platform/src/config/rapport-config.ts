@@ -108,6 +108,12 @@ export class RapportEnvironment {
   @IsUrl({ require_tld: false, require_protocol: true }, { message: 'RAPPORT_OIDC_JWKS_URL must be a URL' })
   RAPPORT_OIDC_JWKS_URL?: string;
 
+  /** The dashboard's client id at the identity provider (a public client, PKCE): with it, the dashboard offers its sign-in. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+$/, { message: 'RAPPORT_OIDC_CLIENT_ID must be the client id of the dashboard at the identity provider' })
+  RAPPORT_OIDC_CLIENT_ID?: string;
+
   /** Requests per second per credential, counted over 10 s per process (429 with Retry-After beyond); 0: no limit. */
   @IsOptional()
   @Matches(/^\d{1,7}$/, { message: 'RAPPORT_RATE_LIMIT must be a whole number of requests per second (0: no limit)' })
@@ -149,6 +155,7 @@ export function validateEnvironment(env: Record<string, unknown>): RapportEnviro
   if (config.KAFKA_SASL_MECHANISM && (!config.KAFKA_SASL_USERNAME || !config.KAFKA_SASL_PASSWORD)) {
     problems.push('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
   }
+  if (config.RAPPORT_OIDC_CLIENT_ID && !config.RAPPORT_OIDC_ISSUER) problems.push('RAPPORT_OIDC_CLIENT_ID needs RAPPORT_OIDC_ISSUER');
   if (Boolean(config.RAPPORT_OIDC_ISSUER) !== Boolean(config.RAPPORT_OIDC_AUDIENCE)) {
     problems.push('RAPPORT_OIDC_ISSUER and RAPPORT_OIDC_AUDIENCE go together: set both or neither');
   }

@@ -16,7 +16,13 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
-  express.use(helmet());
+  // The dashboard talks to the identity provider (discovery, token) when one signs it in: its origin may be fetched.
+  const issuer = app.get(ConfigService).get<string>('RAPPORT_OIDC_ISSUER');
+  express.use(
+    helmet({
+      contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...(issuer ? [new URL(issuer).origin] : [])] } },
+    }),
+  );
   const origins = app.get(ConfigService).get<string>('RAPPORT_CORS_ORIGINS');
   if (origins) {
     express.enableCors({ origin: origins.split(','), allowedHeaders: ['authorization', 'content-type', 'last-event-id'], maxAge: 600 });
