@@ -1,3 +1,5 @@
+import { parseSse } from './sse';
+
 /** The API, with the key of this tab's session (sessionStorage: gone when the tab closes). */
 const KEY = 'rapport.key';
 
@@ -70,19 +72,11 @@ export function followHealthEvents(onEvent: (event: { type: string; accountId?: 
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const id = /^id: ?(.*)$/m.exec(block)?.[1];
-            const data = block
-              .split('\n')
-              .filter((line) => line.startsWith('data:'))
-              .map((line) => line.slice(5).trimStart())
-              .join('\n');
-            if (id) lastId = id;
-            if (data) onEvent(JSON.parse(data) as { type: string; accountId?: string });
+          const { events, rest } = parseSse(buffer + value);
+          buffer = rest;
+          for (const event of events) {
+            if (event.id) lastId = event.id;
+            if (event.data) onEvent(JSON.parse(event.data) as { type: string; accountId?: string });
           }
         }
       } catch {

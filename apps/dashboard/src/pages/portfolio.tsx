@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import { quarters } from '../periods';
 import { LineChart } from '../components/line-chart';
 import { Band, money, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
@@ -37,22 +38,8 @@ interface Metrics {
 
 const BAND_ORDER = ['red', 'yellow', 'green', 'churned', 'noData'];
 
-/** The last `count` calendar quarters before today's, oldest first: [from, to) days. */
-function quarters(count: number, today = new Date()): Array<{ label: string; from: string; to: string }> {
-  const start = new Date(Date.UTC(today.getUTCFullYear(), Math.floor(today.getUTCMonth() / 3) * 3, 1));
-  return Array.from({ length: count }, (_, i) => {
-    const from = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - 3 * (count - i), 1));
-    const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 3, 1));
-    return {
-      label: `${from.getUTCFullYear()} Q${from.getUTCMonth() / 3 + 1}`,
-      from: from.toISOString().slice(0, 10),
-      to: to.toISOString().slice(0, 10),
-    };
-  });
-}
-
 function QuarterlyMetrics(props: { reload: number }) {
-  const periods = useMemo(() => quarters(8), []);
+  const periods = useMemo(() => quarters(8, new Date()), []);
   const loaded = periods.map((p) => useApi<Metrics>(`/v1/portfolio/metrics?from=${p.from}&to=${p.to}`, props.reload));
   const error = loaded.find((l) => l.error)?.error;
   if (error)
