@@ -125,6 +125,7 @@ describe('the dashboard in Chromium', () => {
     await worst.getByRole('link', { name: 'Globex' }).waitFor();
     const names = await worst.locator('tbody tr td:first-child a').allInnerTexts();
     expect(names[0]).toBe('Globex');
+    expect(await worst.locator('tbody tr').first().getByText('nps_detractor').count()).toBe(1);
     expect(names).toEqual(expect.arrayContaining(['Acme Corp', 'Initech']));
     await page.getByRole('region', { name: 'Churn risk' }).getByText('nps_detractor').waitFor();
     await page.getByRole('region', { name: 'ARR at risk' }).getByText('EUR').first().waitFor();

@@ -14,6 +14,7 @@ interface HealthPage {
     score: number | null;
     band: string | null;
     arr: Record<string, number>;
+    churnDrivers: string[];
   }>;
   bands: Record<string, number>;
   nextCursor: string | null;
@@ -167,6 +168,7 @@ export function Portfolio(props: { url: URL; reload: number }) {
                   <th>Owner</th>
                   <th>Health</th>
                   <th>ARR</th>
+                  <th>Churn drivers</th>
                 </tr>
               </thead>
               <tbody>
@@ -189,6 +191,13 @@ export function Portfolio(props: { url: URL; reload: number }) {
                       <Band band={a.band} /> {a.score ?? '–'}
                     </td>
                     <td>{money(a.arr)}</td>
+                    <td>
+                      {a.churnDrivers.map((d) => (
+                        <span class="tag" key={d}>
+                          {d}
+                        </span>
+                      ))}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -77,6 +77,7 @@ export class PortfolioAsOf {
       band: p.health.band,
       coverage: p.health.coverage,
       arr: p.arr,
+      churnDrivers: p.churn.drivers.map((d) => d.name),
       evaluatedAt: p.evaluatedAt.toISOString(),
     }));
     const last = items[items.length - 1];

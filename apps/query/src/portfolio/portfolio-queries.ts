@@ -36,11 +36,13 @@ export class PortfolioQueries {
       health_band: string | null;
       health_coverage: number;
       arr: Record<string, number>;
+      churn_drivers: string[];
       evaluated_at: Date;
       as_of_position: string;
     }>(
       (s) => `
         SELECT account_id, name, owner_id, key_account, health_score, health_band, health_coverage, arr, evaluated_at,
+               ARRAY(SELECT jsonb_array_elements(churn->'drivers')->>'name') AS churn_drivers,
                (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
         FROM ${s}.rm_accounts
         WHERE opened
@@ -74,6 +76,7 @@ export class PortfolioQueries {
       band: r.health_band,
       coverage: r.health_coverage,
       arr: r.arr,
+      churnDrivers: r.churn_drivers,
       evaluatedAt: r.evaluated_at.toISOString(),
     }));
     const last = items[items.length - 1];
