@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { followHealthEvents, session } from './api';
+import { PageLink } from './components/page-link';
 import { Account } from './pages/account';
 import { Backtest } from './pages/backtest';
 import { Portfolio } from './pages/portfolio';
@@ -51,16 +52,10 @@ function App() {
   return (
     <>
       <header>
-        <a href="/" class="brand" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-          Rapport
-        </a>
+        <span class="brand">Rapport</span>
         <nav class="pages">
-          <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-            Portfolio
-          </a>
-          <a href="/backtest" onClick={(e) => (e.preventDefault(), navigate('/backtest'))}>
-            Backtest
-          </a>
+          <PageLink to="/">Portfolio</PageLink>
+          <PageLink to="/backtest">Backtest</PageLink>
         </nav>
         <span class="live" aria-live="polite">
           {live ? `live: ${live}` : 'live'}

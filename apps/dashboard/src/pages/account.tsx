@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { LineChart } from '../components/line-chart';
 import { Band, money, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
+import { PageLink } from '../components/page-link';
 import { navigate, withParam } from '../router';
 
 interface Profile {
@@ -131,10 +132,7 @@ export function Account(props: { accountId: string; url: URL; reload: number }) 
   return (
     <main class="grid">
       <nav class="crumbs wide">
-        <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-          Portfolio
-        </a>{' '}
-        / {profile.data?.name ?? accountId}
+        <PageLink to="/">Portfolio</PageLink> / {profile.data?.name ?? accountId}
         <label class="as-of">
           As known on{' '}
           <input

@@ -3,6 +3,7 @@ import { api } from '../api';
 import { LineChart } from '../components/line-chart';
 import { Band, Panel, Show } from '../components/states';
 import { Loaded, useApi } from '../components/use-api';
+import { accountPath, PageLink } from '../components/page-link';
 import { navigate, withParam } from '../router';
 
 interface Classification {
@@ -202,13 +203,8 @@ export function Backtest(props: { url: URL }) {
             <ul class="plain">
               {r.rows.map((row) => (
                 <li key={`${row.accountId}/${row.renewalId}`}>
-                  <a
-                    href={`/accounts/${encodeURIComponent(row.accountId)}`}
-                    onClick={(e) => (e.preventDefault(), navigate(`/accounts/${encodeURIComponent(row.accountId)}`))}
-                  >
-                    {row.accountId}
-                  </a>{' '}
-                  {row.outcome} while <Band band={row.health.band} /> (due {row.dueDate})
+                  <PageLink to={accountPath(row.accountId)}>{row.accountId}</PageLink> {row.outcome} while <Band band={row.health.band} />{' '}
+                  (due {row.dueDate})
                 </li>
               ))}
             </ul>

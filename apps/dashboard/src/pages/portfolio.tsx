@@ -3,6 +3,7 @@ import { quarters } from '../periods';
 import { LineChart } from '../components/line-chart';
 import { Band, money, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
+import { accountPath, PageLink } from '../components/page-link';
 import { navigate, withParam } from '../router';
 
 interface HealthPage {
@@ -175,15 +176,7 @@ export function Portfolio(props: { url: URL; reload: number }) {
                 {page.items.map((a) => (
                   <tr key={a.accountId}>
                     <td>
-                      <a
-                        href={`/accounts/${encodeURIComponent(a.accountId)}`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          navigate(`/accounts/${encodeURIComponent(a.accountId)}`);
-                        }}
-                      >
-                        {a.name ?? a.accountId}
-                      </a>
+                      <PageLink to={accountPath(a.accountId)}>{a.name ?? a.accountId}</PageLink>
                       {a.keyAccount && <span class="tag">key</span>}
                     </td>
                     <td>{a.ownerId ?? '–'}</td>
@@ -222,12 +215,7 @@ export function Portfolio(props: { url: URL; reload: number }) {
                 {page.items.map((a) => (
                   <tr key={a.accountId}>
                     <td>
-                      <a
-                        href={`/accounts/${encodeURIComponent(a.accountId)}`}
-                        onClick={(e) => (e.preventDefault(), navigate(`/accounts/${encodeURIComponent(a.accountId)}`))}
-                      >
-                        {a.name ?? a.accountId}
-                      </a>
+                      <PageLink to={accountPath(a.accountId)}>{a.name ?? a.accountId}</PageLink>
                     </td>
                     <td>{a.score}</td>
                     <td>
