@@ -9,13 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Pool } from 'pg';
-import { accountStreamId, DEFAULT_SCORING_CONFIG, encodeEvent, newAccountEvent } from '@rapport/domain';
-import { PostgresEventStore } from '@rapport/event-store';
-import { ensureActiveReadModel, rebuildReadModels } from '@rapport/read-models';
+import { accountStreamId, encodeEvent, newAccountEvent } from '@rapport/domain';
+import { ensureActiveReadModel } from '@rapport/read-models';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
-import { benchServer } from '../support/bench-database';
-import { generatePortfolio } from '../support/generate-portfolio';
+import { withProjectedPortfolio } from '../support/projected-portfolio';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,103 +29,94 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const server = await benchServer();
-  const url = await server.newDatabase('rapport_bench_query');
-  const pool = new Pool({ connectionString: url, max: 4 });
-  pool.on('error', () => undefined);
-  const store = new PostgresEventStore(pool);
-  try {
-    await store.migrate();
-    console.log(
-      `bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
-    );
-    console.log(`database: ${server.description}`);
-    const events = await generatePortfolio(store, ACCOUNTS, Number(args['events-per-account']));
-    await ensureActiveReadModel(pool);
-    await rebuildReadModels(pool, store, () => new Date(), DEFAULT_SCORING_CONFIG);
-    console.log(`${events.toLocaleString('en-US')} events generated and projected\n`);
-
-    const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
-    const rows: string[] = [];
-    try {
-      for (const [name, path] of [
-        ['GET /v1/accounts/{id}/health', () => `/v1/accounts/bench-${1 + Math.floor(Math.random() * ACCOUNTS)}/health`],
-        ['GET /v1/portfolio/health?limit=50', () => '/v1/portfolio/health?limit=50'],
-      ] as const) {
-        const result = await autocannon({
-          url: query.base,
-          connections: 100,
-          duration: SECONDS,
-          headers: SERVICE_AUTH,
-          requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
-        });
-        rows.push(
-          `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
-        );
-      }
-      /** Sequential requests to one route: median and slowest, in ms. */
-      const timed = async (path: string, runs: number) => {
-        const timings: number[] = [];
-        for (let i = 0; i < runs; i++) {
-          const started = performance.now();
-          const response = await fetch(`${query.base}${path}`, { headers: SERVICE_AUTH });
-          if (!response.ok) throw new Error(`${path} answered ${response.status}`);
-          await response.json();
-          timings.push(performance.now() - started);
-        }
-        timings.sort((a, b) => a - b);
-        return `median ${timings[Math.floor(runs / 2)].toFixed(0)} ms, slowest of ${runs} ${timings[runs - 1].toFixed(0)} ms`;
-      };
-      const head = await store.headPosition();
-      const across = `over ${ACCOUNTS.toLocaleString('en-US')} accounts`;
-      const metrics = await timed('/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01', 10);
-      const metricsAsOf = await timed(`/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01&asOf=${head}`, 5);
-      const healthAsOf = await timed(`/v1/portfolio/health?limit=50&asOf=${head}`, 3);
-      console.log('| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
-      rows.forEach((row) => console.log(row));
-      console.log(`\n/v1/portfolio/metrics ${across}: ${metrics}`);
-      console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf}`);
-      console.log(`/v1/portfolio/health?asOf= ${across} (folds from the log): ${healthAsOf}`);
-    } finally {
-      await query.stop();
-    }
-
-    const projector = await startService('projector', { DATABASE_URL: url });
-    try {
-      const { schema } = await ensureActiveReadModel(pool);
-      const latencies: number[] = [];
-      for (let i = 0; i < 200; i++) {
-        const accountId = `bench-${1 + (i % ACCOUNTS)}`;
-        const source = { system: 'bench-fresh', eventId: randomUUID() };
-        const event = encodeEvent(
-          newAccountEvent({
-            type: 'InteractionLogged',
-            data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' },
-            accountId,
-            occurredAt: new Date().toISOString(),
-            source,
-          }),
-        );
-        const [[appended]] = await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events: [event] }]);
-        const committed = performance.now();
-        while (Number((await pool.query(`SELECT position FROM ${schema}.rm_checkpoint`)).rows[0].position) < appended.globalPosition) {
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-        latencies.push(performance.now() - committed);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      latencies.sort((a, b) => a - b);
+  await withProjectedPortfolio(
+    'rapport_bench_query',
+    { accounts: ACCOUNTS, eventsPerAccount: Number(args['events-per-account']) },
+    (server) => {
       console.log(
-        `freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+        `bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
       );
-    } finally {
-      await projector.stop();
-    }
-  } finally {
-    await store.close();
-    await pool.end();
-    await server.stop();
-  }
+      console.log(`database: ${server}`);
+    },
+    async ({ url, pool, store }) => {
+      const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
+      const rows: string[] = [];
+      try {
+        for (const [name, path] of [
+          ['GET /v1/accounts/{id}/health', () => `/v1/accounts/bench-${1 + Math.floor(Math.random() * ACCOUNTS)}/health`],
+          ['GET /v1/portfolio/health?limit=50', () => '/v1/portfolio/health?limit=50'],
+        ] as const) {
+          const result = await autocannon({
+            url: query.base,
+            connections: 100,
+            duration: SECONDS,
+            headers: SERVICE_AUTH,
+            requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+          });
+          rows.push(
+            `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
+          );
+        }
+        /** Sequential requests to one route: median and slowest, in ms. */
+        const timed = async (path: string, runs: number) => {
+          const timings: number[] = [];
+          for (let i = 0; i < runs; i++) {
+            const started = performance.now();
+            const response = await fetch(`${query.base}${path}`, { headers: SERVICE_AUTH });
+            if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+            await response.json();
+            timings.push(performance.now() - started);
+          }
+          timings.sort((a, b) => a - b);
+          return `median ${timings[Math.floor(runs / 2)].toFixed(0)} ms, slowest of ${runs} ${timings[runs - 1].toFixed(0)} ms`;
+        };
+        const head = await store.headPosition();
+        const across = `over ${ACCOUNTS.toLocaleString('en-US')} accounts`;
+        const metrics = await timed('/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01', 10);
+        const metricsAsOf = await timed(`/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01&asOf=${head}`, 5);
+        const healthAsOf = await timed(`/v1/portfolio/health?limit=50&asOf=${head}`, 3);
+        console.log('| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
+        rows.forEach((row) => console.log(row));
+        console.log(`\n/v1/portfolio/metrics ${across}: ${metrics}`);
+        console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf}`);
+        console.log(`/v1/portfolio/health?asOf= ${across} (folds from the log): ${healthAsOf}`);
+      } finally {
+        await query.stop();
+      }
+
+      const projector = await startService('projector', { DATABASE_URL: url });
+      try {
+        const { schema } = await ensureActiveReadModel(pool);
+        const latencies: number[] = [];
+        for (let i = 0; i < 200; i++) {
+          const accountId = `bench-${1 + (i % ACCOUNTS)}`;
+          const source = { system: 'bench-fresh', eventId: randomUUID() };
+          const event = encodeEvent(
+            newAccountEvent({
+              type: 'InteractionLogged',
+              data: { interactionId: `f-${i}`, channel: 'call', direction: 'inbound' },
+              accountId,
+              occurredAt: new Date().toISOString(),
+              source,
+            }),
+          );
+          const [[appended]] = await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events: [event] }]);
+          const committed = performance.now();
+          while (Number((await pool.query(`SELECT position FROM ${schema}.rm_checkpoint`)).rows[0].position) < appended.globalPosition) {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          latencies.push(performance.now() - committed);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        latencies.sort((a, b) => a - b);
+        console.log(
+          `freshness (append committed → in the read model), 200 appends at ~20/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+        );
+      } finally {
+        await projector.stop();
+      }
+    },
+  );
 }
 
 main().catch((error) => {
