@@ -1,7 +1,8 @@
 /**
- * bench/append: append throughput of Rapport's PostgreSQL event store against Emmett's, on the same server and
- * database in the same run, then HTTP ingest under load with autocannon. Run on demand: `npm run bench:append`.
- * Options: --quick (shorter runs), --skip-http.
+ * bench/append: append throughput of Rapport's PostgreSQL event store against raw PostgreSQL (node `pg` writing the
+ * same rows: single-row transactions, batched INSERT, COPY) and against Emmett's event store, on the same server and
+ * database in the same run, then HTTP ingest under load with autocannon, as ratios to the raw figures.
+ * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,7 @@ import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { NewEvent, PostgresEventStore } from '@rapport/event-store';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
+import { RawWrite, rawWriter } from './raw-postgres';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } },
@@ -86,6 +88,21 @@ async function emmettAppender(url: string): Promise<Appender> {
   };
 }
 
+async function rawAppender(url: string, how: RawWrite): Promise<Appender> {
+  const writer = await rawWriter(url, how);
+  let n = 0;
+  return {
+    name: `raw PostgreSQL (${how})`,
+    append: (stream, version, count) =>
+      writer.write(
+        stream,
+        version + 1,
+        Array.from({ length: count }, () => interaction(stream, n++)),
+      ),
+    close: () => writer.close(),
+  };
+}
+
 interface Scenario {
   name: string;
   concurrency: number;
@@ -122,7 +139,9 @@ async function run(appender: Appender, scenario: Scenario): Promise<number> {
 
 async function httpIngest(
   databaseUrl: string,
-): Promise<Array<{ route: string; connections: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>> {
+): Promise<
+  Array<{ route: string; connections: number; perRequest: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>
+> {
   const ingest = await startService('ingest', { DATABASE_URL: databaseUrl, RAPPORT_RATE_LIMIT: '0' });
   const base = ingest.base;
   try {
@@ -155,7 +174,7 @@ async function httpIngest(
     const results = [];
     for (const [route, connections, perRequest] of [
       ['/v1/events', 16, 1],
-      ['/v1/events/batch', 4, 100],
+      ['/v1/events/batch', 4, 1000],
     ] as const) {
       const result = await autocannon({
         url: `${base}${route}`,
@@ -179,6 +198,7 @@ async function httpIngest(
       results.push({
         route,
         connections,
+        perRequest,
         eventsPerSecond: (ok * perRequest) / (result.duration || SECONDS),
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -191,6 +211,16 @@ async function httpIngest(
   }
 }
 
+interface StoreRow {
+  scenario: Scenario;
+  rapport: number;
+  emmett: number;
+  /** Raw PostgreSQL: single-row INSERTs for single events; batched INSERT for batches. */
+  rawInsert: number;
+  /** Raw COPY, for batches. */
+  rawCopy?: number;
+}
+
 async function main(): Promise<void> {
   const server = await benchServer();
   const url = await server.newDatabase('rapport_bench_append');
@@ -198,29 +228,65 @@ async function main(): Promise<void> {
   try {
     const rapport = await rapportAppender(url);
     const emmett = await emmettAppender(url);
+    const raw = {
+      insert: await rawAppender(url, 'insert'),
+      batched: await rawAppender(url, 'batched insert'),
+      copy: await rawAppender(url, 'copy'),
+    };
     console.log(`database: ${server.description}\n`);
-    const rows: string[][] = [];
+    const rows: StoreRow[] = [];
     for (const scenario of SCENARIOS) {
-      const ours = await run(rapport, scenario);
-      const theirs = await run(emmett, scenario);
-      const row = [scenario.name, fmt(ours), fmt(theirs), `${(ours / theirs).toFixed(2)}×`];
+      const batch = scenario.eventsPerAppend > 1;
+      const row: StoreRow = {
+        scenario,
+        rawInsert: await run(batch ? raw.batched : raw.insert, scenario),
+        rawCopy: batch ? await run(raw.copy, scenario) : undefined,
+        rapport: await run(rapport, scenario),
+        emmett: await run(emmett, scenario),
+      };
       rows.push(row);
-      console.log(row.join(' | '));
+      console.log(storeLine(row));
     }
-    await rapport.close();
-    await emmett.close();
-    console.log('\n| run | Rapport events/s | Emmett events/s | ratio |\n|---|---:|---:|---:|');
-    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+    for (const appender of [rapport, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
+    console.log(
+      '\n| run | raw PostgreSQL events/s | raw COPY events/s | Rapport events/s | Rapport ÷ raw | Rapport ÷ raw COPY | Emmett events/s | Emmett ÷ raw | Rapport ÷ Emmett |' +
+        '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const row of rows) console.log(storeLine(row));
 
     if (!args['skip-http']) {
+      const rawSingles = rows.find((r) => r.scenario.concurrency === 16 && r.scenario.eventsPerAppend === 1)!.rawInsert;
+      const rawBatches = rows.find((r) => r.scenario.concurrency === 4 && r.scenario.eventsPerAppend === 1000)!.rawInsert;
       const http = await httpIngest(url);
-      console.log('\n| HTTP route | connections | events/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
-      for (const r of http)
-        console.log(`| POST ${r.route} | ${r.connections} | ${fmt(r.eventsPerSecond)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+      console.log(
+        '\n| HTTP route | connections | events a request | events/s | ÷ raw PostgreSQL | p50 ms | p99 ms | non-2xx/errors |' +
+          '\n|---|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const r of http) {
+        const baseline = r.perRequest === 1 ? rawSingles : rawBatches;
+        console.log(
+          `| POST ${r.route} | ${r.connections} | ${fmt(r.perRequest)} | ${fmt(r.eventsPerSecond)} | ${ratio(r.eventsPerSecond, baseline)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
+        );
+      }
+      console.log(
+        `\n(raw PostgreSQL beside them: ${fmt(rawSingles)} single-row transactions/s at 16 clients; ${fmt(rawBatches)} events/s in INSERTs of 1,000 at 4 clients)`,
+      );
     }
   } finally {
     await server.stop();
   }
+}
+
+function storeLine(row: StoreRow): string {
+  return (
+    `| ${row.scenario.name} | ${fmt(row.rawInsert)} | ${row.rawCopy === undefined ? '' : fmt(row.rawCopy)} | ${fmt(row.rapport)} | ` +
+    `${ratio(row.rapport, row.rawInsert)} | ${row.rawCopy === undefined ? '' : ratio(row.rapport, row.rawCopy)} | ${fmt(row.emmett)} | ` +
+    `${ratio(row.emmett, row.rawInsert)} | ${ratio(row.rapport, row.emmett)} |`
+  );
+}
+
+function ratio(ours: number, baseline: number): string {
+  return `${(ours / baseline).toFixed(2)}×`;
 }
 
 function fmt(n: number): string {

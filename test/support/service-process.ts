@@ -18,9 +18,14 @@ export interface ServiceProcess {
 export const SERVICE_ADMIN_KEY = 'service-admin-key-0123456789abcdef0123456789';
 export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
 
-/** Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. */
+/**
+ * Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. With RAPPORT_PROFILE_DIR set (for
+ * benchmarks), each process writes a V8 CPU profile there when it exits.
+ */
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], {
+  const profileDir = process.env.RAPPORT_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_BOOTSTRAP_KEY: SERVICE_ADMIN_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { NewEvent } from '@rapport/event-store';
+
+/**
+ * The baseline every append figure is a ratio to: PostgreSQL itself, driven by node `pg` with no event store around
+ * it, writing the same rows to a table with what any event store must index (a position, a unique event id, a unique
+ * version per stream) and nothing else: no lock, no version check, no hash, no notification.
+ */
+export const RAW_TABLE_SQL = `
+  CREATE TABLE IF NOT EXISTS raw_events (
+    position    bigserial   PRIMARY KEY,
+    event_id    uuid        NOT NULL UNIQUE,
+    stream_id   text        NOT NULL,
+    version     integer     NOT NULL,
+    type        text        NOT NULL,
+    data        jsonb       NOT NULL,
+    metadata    jsonb       NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (stream_id, version)
+  )`;
+
+/** How the rows go in: one INSERT per event (its own transaction), one INSERT of the whole batch, or one COPY. */
+export type RawWrite = 'insert' | 'batched insert' | 'copy';
+
+export interface RawWriter {
+  write(stream: string, firstVersion: number, events: NewEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function rawWriter(url: string, how: RawWrite): Promise<RawWriter> {
+  const pool = new Pool({ connectionString: url, max: 20 });
+  await pool.query(RAW_TABLE_SQL);
+  const write = {
+    insert: async (stream: string, firstVersion: number, events: NewEvent[]) => {
+      // Autocommit: each INSERT is a transaction of one row, as a single event is.
+      for (const [i, e] of events.entries()) {
+        await pool.query('INSERT INTO raw_events (event_id, stream_id, version, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)', [
+          e.eventId,
+          stream,
+          firstVersion + i,
+          e.type,
+          JSON.stringify(e.data),
+          JSON.stringify(e.metadata),
+        ]);
+      }
+    },
+    'batched insert': async (stream: string, firstVersion: number, events: NewEvent[]) => {
+      await pool.query(
+        `INSERT INTO raw_events (event_id, stream_id, version, type, data, metadata)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+        [
+          events.map((e) => e.eventId),
+          events.map(() => stream),
+          events.map((_, i) => firstVersion + i),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+    },
+    copy: async (stream: string, firstVersion: number, events: NewEvent[]) => {
+      const text = events
+        .map(
+          (e, i) =>
+            `${e.eventId}\t${stream}\t${firstVersion + i}\t${e.type}\t${copyJson(JSON.stringify(e.data))}\t${copyJson(JSON.stringify(e.metadata))}\n`,
+        )
+        .join('');
+      const client = await pool.connect();
+      try {
+        await pipeline(
+          Readable.from([Buffer.from(text)]),
+          client.query(copyFrom('COPY raw_events (event_id, stream_id, version, type, data, metadata) FROM STDIN')),
+        );
+      } finally {
+        client.release();
+      }
+    },
+  }[how];
+  return { write, close: () => pool.end() };
+}
+
+/** COPY's text format doubles backslashes; JSON text holds no raw tabs or newlines. */
+function copyJson(json: string): string {
+  return json.replace(/\\/g, '\\\\');
+}
