@@ -1,7 +1,8 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CLOCK, Clock, configureHttpApp, RapportEnvironment, setupOpenApi } from '@rapport/platform';
+import { CLOCK, Clock, configureHttpApp, httpAdapter, RapportEnvironment, setupOpenApi } from '@rapport/platform';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /** The bootstrap admin key of test apps: every suite runs with auth on, as deployed. */
@@ -34,10 +35,11 @@ export async function startTestApp(
   let builder = Test.createTestingModule({ imports: [moduleFor(config)] });
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
-  configureHttpApp(app);
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(), { logger: false });
+  await configureHttpApp(app);
   if (options.openApi) setupOpenApi(app, 'Rapport API');
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
     server: app.getHttpServer(),

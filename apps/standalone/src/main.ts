@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, configureHttpApp, runUntilSignal, setupOpenApi, validateEnvironment } from '@rapport/platform';
+import { ConfigurationError, createHttpApp, LISTEN_HOST, runUntilSignal, setupOpenApi, validateEnvironment } from '@rapport/platform';
 import { EmbeddedPostgresServer, forgetRunningServer, recordRunningServer, startEmbeddedPostgres } from '@rapport/postgres';
 import { StandaloneAppModule } from './standalone-app.module';
 
@@ -31,13 +30,9 @@ async function main(): Promise<void> {
       databaseUrl = embedded.databaseUrl(EMBEDDED_DATABASE);
       recordRunningServer(dataDir, databaseUrl);
     }
-    const app = await NestFactory.create(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }), {
-      bufferLogs: true,
-      bodyParser: false,
-    });
-    configureHttpApp(app);
+    const app = await createHttpApp(StandaloneAppModule.forRoot({ DATABASE_URL: databaseUrl }));
     setupOpenApi(app, 'Rapport API');
-    await app.listen(port);
+    await app.listen(port, LISTEN_HOST);
     console.log(`Rapport is running at http://localhost:${port} (API description at /docs; Ctrl-C to stop)`);
 
     runUntilSignal(app, async () => {

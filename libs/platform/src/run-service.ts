@@ -1,9 +1,11 @@
 import { DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ConfigurationError } from './config/rapport-config';
-import { configureHttpApp } from './http/configure-http-app';
+import { createHttpApp } from './http/configure-http-app';
 import { setupOpenApi } from './http/open-api';
 import { runUntilSignal } from './run-until-signal';
+
+/** Every interface, as Express listened by default (Fastify alone would take only the loopback). */
+export const LISTEN_HOST = '0.0.0.0';
 
 /**
  * The main of a service (services mode): create the app, serve on PORT (or its default), stop on a signal.
@@ -11,10 +13,9 @@ import { runUntilSignal } from './run-until-signal';
  */
 export function runService(module: DynamicModule, options: { defaultPort: number; openApiTitle?: string }): void {
   (async () => {
-    const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: false });
-    configureHttpApp(app);
+    const app = await createHttpApp(module);
     if (options.openApiTitle) setupOpenApi(app, options.openApiTitle);
-    await app.listen(Number(process.env.PORT ?? options.defaultPort));
+    await app.listen(Number(process.env.PORT ?? options.defaultPort), LISTEN_HOST);
     runUntilSignal(app);
   })().catch((error) => {
     console.error(error instanceof ConfigurationError ? error.message : error);

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { problem, problemTypes, Public } from '@rapport/platform';
@@ -19,17 +19,15 @@ const DASHBOARD_DIR = [resolve(__dirname, '../../../../dashboard'), resolve(__di
 @Public()
 export class DashboardController {
   @Get(['/', 'accounts/:id', 'backtest', 'auth/callback'])
-  page(@Res() response: Response): void {
-    response.setHeader('cache-control', 'no-cache');
-    response.sendFile('index.html', { root: dashboardDir() });
+  page(@Res() reply: FastifyReply): FastifyReply {
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', dashboardDir(), { cacheControl: false });
   }
 
+  /** A missing asset is the app's 404 (problem+json), through the not-found handler. */
   @Get('assets/:file')
-  asset(@Param('file') file: string, @Res() response: Response): void {
+  asset(@Param('file') file: string, @Res() reply: FastifyReply): FastifyReply {
     // Vite names assets by their content hash: they never change under one name.
-    response.sendFile(file, { root: resolve(dashboardDir(), 'assets'), dotfiles: 'deny', maxAge: '365d', immutable: true }, (error) => {
-      if (error && !response.headersSent) response.status(404).type('application/problem+json').json({ status: 404, title: 'Not found' });
-    });
+    return reply.sendFile(file, resolve(dashboardDir(), 'assets'), { dotfiles: 'deny', maxAge: '365d', immutable: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { authorize } from '../access/access.guard';
 import { Authenticator } from '../access/authenticator';
 import { ProblemException } from './problem';
@@ -24,17 +24,23 @@ export function openApiDocument(app: INestApplication, title: string): OpenAPIOb
 export function setupOpenApi(app: INestApplication, title: string): void {
   if (app.get(ConfigService).get<string>('RAPPORT_PUBLIC_DOCS') !== 'true') {
     const authenticator = app.get(Authenticator);
-    // Swagger's routes are not Nest controllers, so the access guard does not see them: this middleware does its work.
-    app.use(['/docs', '/docs-json'], (request: Request, response: Response, next: NextFunction) => {
-      authorize(authenticator, request.headers.authorization, 'read').then(
-        () => next(),
-        (error: unknown) => {
-          if (!(error instanceof ProblemException)) return next(error);
-          for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-          response.status(error.problem.status).type('application/problem+json').send(JSON.stringify(error.problem));
-        },
-      );
-    });
+    // Swagger's routes are not Nest controllers, so the access guard does not see them: this hook does its work.
+    (app as NestFastifyApplication)
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (request, reply) => {
+        if (!/^\/docs(-json)?(\/|\?|$)/.test(request.url)) return;
+        try {
+          await authorize(authenticator, request.headers.authorization, 'read');
+        } catch (error) {
+          if (!(error instanceof ProblemException)) throw error;
+          return reply
+            .headers(error.headers)
+            .status(error.problem.status)
+            .type('application/problem+json')
+            .send(JSON.stringify({ ...error.problem, instance: request.url }));
+        }
+      });
   }
   SwaggerModule.setup('docs', app, openApiDocument(app, title));
 }

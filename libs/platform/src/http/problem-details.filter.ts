@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_BODY_BYTES } from './body-limit';
 import { ProblemDetails, ProblemException, problemTypes } from './problem';
 
 const logger = new Logger('http');
@@ -7,12 +8,11 @@ const logger = new Logger('http');
 /** Answers the request of `host` with a problem (application/problem+json); server errors are logged with their cause. */
 export function sendProblem(host: ArgumentsHost, problem: ProblemDetails, cause?: unknown, headers: Record<string, string> = {}): void {
   const http = host.switchToHttp();
-  const request = http.getRequest<Request>();
-  const response = http.getResponse<Response>();
+  const request = http.getRequest<FastifyRequest>();
+  const reply = http.getResponse<FastifyReply>();
   const body = { ...problem, instance: request.originalUrl };
   if (body.status >= 500) logger.error({ err: cause, url: request.originalUrl }, 'request failed');
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  reply.headers(headers).status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /**
@@ -27,27 +27,29 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof ProblemException) return exception.problem;
-    const bodyParserError = exception as { type?: string; status?: number; message?: string; limit?: number };
-    if (bodyParserError?.type === 'entity.too.large') {
+    // Fastify's own refusals (body parsing, limits) carry a code and their status.
+    const fastifyError = exception as { code?: unknown; statusCode?: unknown; message?: string };
+    if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return {
         type: problemTypes.tooLarge,
         title: 'Request body too large',
         status: HttpStatus.PAYLOAD_TOO_LARGE,
-        detail: `the body exceeds ${bodyParserError.limit} bytes`,
+        detail: `the body exceeds ${MAX_BODY_BYTES} bytes`,
       };
+    }
+    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_') && typeof fastifyError.statusCode === 'number') {
+      const status = fastifyError.statusCode;
+      return status < 500
+        ? { type: problemTypes.http, title: titleOf(status), status, detail: fastifyError.message }
+        : { type: problemTypes.internal, title: 'Internal error', status, detail: 'the server failed; the error is logged' };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const detail = typeof response === 'string' ? response : (response as { message?: string | string[] }).message;
-      // Nest maps body-parser's invalid JSON (a SyntaxError) to BadRequestException before filters see it.
-      const title = (HttpStatus[status] ?? 'error')
-        .replace(/_/g, ' ')
-        .toLowerCase()
-        .replace(/^./, (c) => c.toUpperCase());
       return {
         type: problemTypes.http,
-        title,
+        title: titleOf(status),
         status,
         ...(detail !== undefined ? { detail: Array.isArray(detail) ? detail.join('; ') : detail } : {}),
         // Terminus answers 503 with the state of each check: keep it for the prober.
@@ -61,4 +63,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       detail: 'the server failed; the error is logged',
     };
   }
+}
+
+/** 'Bad request' for 400, and so on. */
+function titleOf(status: number): string {
+  return (HttpStatus[status] ?? 'error')
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 }

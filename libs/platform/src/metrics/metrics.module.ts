@@ -1,5 +1,4 @@
-import { Controller, Get, Global, Header, Injectable, MiddlewareConsumer, Module, NestMiddleware, NestModule } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { RequiresScopeUnlessPublic } from '../access/access.guard';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -56,26 +55,7 @@ class MetricsController {
   }
 }
 
-@Injectable()
-class HttpLatency implements NestMiddleware {
-  constructor(private readonly metrics: Metrics) {}
-
-  use(request: Request, response: Response, next: NextFunction): void {
-    const stop = this.metrics.httpDuration.startTimer();
-    response.on('finish', () => {
-      // The matched route pattern, not the path: one series per route, whatever the ids in it.
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      stop({ method: request.method, route, status: String(response.statusCode) });
-    });
-    next();
-  }
-}
-
-/** GET /metrics in Prometheus text format, HTTP latency per route, and the shared counters. */
+/** GET /metrics in Prometheus text format and the shared counters; HTTP latency per route is observed by `configureHttpApp`. */
 @Global()
-@Module({ controllers: [MetricsController], providers: [Metrics, HttpLatency], exports: [Metrics] })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpLatency).forRoutes('*path');
-  }
-}
+@Module({ controllers: [MetricsController], providers: [Metrics], exports: [Metrics] })
+export class MetricsModule {}

@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { principalOf, problem, problemTypes, RequestWithPrincipal, RequiresScope } from '@rapport/platform';
 import { parseBatchBody } from './batch-body';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
@@ -24,7 +24,7 @@ export class IngestEventsController {
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Req() request: RequestWithPrincipal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     if (!(contentType ?? '').toLowerCase().startsWith('application/json')) {
       throw problem(
@@ -45,7 +45,7 @@ export class IngestEventsController {
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Req() request: RequestWithPrincipal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const items = parseBatchBody(contentType, body);
     const results = await this.commands.execute<IngestEventsCommand, IngestResult[]>(
