@@ -137,6 +137,26 @@ describe('POST /v1/events', () => {
       await second.close();
     }
   }, 60_000);
+
+  it('decides on what another instance appended since: its contract, then its retraction of it', async () => {
+    const second = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    const amend = (arr: number) =>
+      envelope('relay', 'ContractAmended', { contractId: 'c-9', arr, effectiveDate: '2026-05-01', reason: 'upsell' });
+    try {
+      // This instance holds the stream after opening it; the other signs a contract behind its back.
+      await post(opened('relay')).expect(201);
+      const contract = await second.http.post('/v1/events').send(signed('relay', 'c-9')).expect(201);
+      expect((await post(amend(15000)).expect(201)).body.version).toBe(2);
+      await second.http
+        .post('/v1/events')
+        .send(envelope('relay', 'EventRetracted', { targetEventId: contract.body.eventId, reason: 'signed on the wrong account' }))
+        .expect(201);
+      const refused = await post(amend(16000)).expect(409);
+      expect(refused.body).toMatchObject({ errors: [{ field: 'data.contractId', code: 'contract_unknown' }] });
+    } finally {
+      await second.close();
+    }
+  });
 });
 
 describe('POST /v1/events/batch', () => {

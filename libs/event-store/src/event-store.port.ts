@@ -78,6 +78,18 @@ export interface SubscribeOptions {
   batchSize?: number;
 }
 
+/** A stream as a writer holds it: its events up to `afterVersion` are known (-1: none). */
+export interface StreamTail {
+  streamId: string;
+  afterVersion: number;
+}
+
+export interface ReadForAppend {
+  stored: Map<string, RecordedEvent>;
+  /** By stream id, the events after each stream's `afterVersion`. */
+  tails: Map<string, RecordedEvent[]>;
+}
+
 /**
  * The event store port. Adapters: PostgreSQL (the default), KurrentDB, and in-memory for unit tests only.
  * All of them pass the same contract suite (`describeEventStoreContract`).
@@ -99,6 +111,12 @@ export interface EventStore {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Stored events with these ids (those the store has). */
   readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
+  /**
+   * What a writer reads before deciding, in one round trip where the store allows: the stored events among
+   * `eventIds` (its idempotency check), and each stream's events after the version the writer already holds
+   * (-1: the whole stream), in version order (an empty list when there are none).
+   */
+  readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend>;
   /** Position of the last event in the global log (0 when empty). */
   headPosition(): Promise<number>;
   /** Position of the last event recorded at or before `instant` (0 when none): what the platform knew then. */

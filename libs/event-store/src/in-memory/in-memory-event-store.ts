@@ -7,9 +7,11 @@ import {
   ReadChainOptions,
   RecordedEvent,
   ReadAllOptions,
+  ReadForAppend,
   RecordedHead,
   StreamAppend,
   StreamsFilter,
+  StreamTail,
   SubscribeOptions,
   Subscription,
   TamperEvidentLog,
@@ -98,6 +100,17 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
 
   async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
     return new Map(eventIds.flatMap((id) => (this.byId.has(id) ? [[id, structuredClone(this.byId.get(id)!)] as const] : [])));
+  }
+
+  async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
+    return {
+      stored: await this.readEvents(eventIds),
+      tails: new Map(
+        await Promise.all(
+          streams.map(async (s) => [s.streamId, await this.readStream(s.streamId, { fromVersion: s.afterVersion + 1 })] as const),
+        ),
+      ),
+    };
   }
 
   async headPosition(): Promise<number> {

@@ -17,9 +17,11 @@ import {
   EventStore,
   passesFilter,
   ReadAllOptions,
+  ReadForAppend,
   RecordedEvent,
   StreamAppend,
   StreamsFilter,
+  StreamTail,
   SubscribeOptions,
   Subscription,
   WrongExpectedVersionError,
@@ -222,6 +224,14 @@ export class KurrentDbEventStore implements EventStore {
       }),
     );
     return found;
+  }
+
+  async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
+    const [stored, tails] = await Promise.all([
+      this.readEvents(eventIds),
+      Promise.all(streams.map(async (s) => [s.streamId, await this.readStream(s.streamId, { fromVersion: s.afterVersion + 1 })] as const)),
+    ]);
+    return { stored, tails: new Map(tails) };
   }
 
   async headPosition(): Promise<number> {

@@ -72,6 +72,17 @@ export const NOTIFY_CHANNEL = 'rapport_events';
 
 export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
 
+/** One round trip before an append: stored events among ids $1 (part 0), then streams $2 after versions $3 (part 1). */
+export const readForAppendSQL = `
+  SELECT 0 AS part, ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])
+  UNION ALL
+  SELECT 1 AS part, ${SELECTED.split(', ')
+    .map((column) => `e.${column}`)
+    .join(', ')}
+  FROM unnest($2::text[], $3::int[]) AS t(stream_id, after_version)
+  JOIN rapport_events e ON e.stream_id = t.stream_id AND e.version > t.after_version
+  ORDER BY part, stream_id, version`;
+
 export const readStreamSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
 
 /** Several whole streams at once, each in version order; only types $2 (when not null), up to position $3 (when not null). */

@@ -11,9 +11,11 @@ import {
   ReadChainOptions,
   RecordedEvent,
   ReadAllOptions,
+  ReadForAppend,
   RecordedHead,
   StreamAppend,
   StreamsFilter,
+  StreamTail,
   SubscribeOptions,
   Subscription,
   TamperEvidentLog,
@@ -232,6 +234,21 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     if (eventIds.length === 0) return new Map();
     const { rows } = await this.pool.query<sql.EventRow>(sql.selectEventsByIdSQL, [eventIds]);
     return new Map(rows.map((row) => [row.event_id, toRecorded(row)]));
+  }
+
+  async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
+    const { rows } = await this.pool.query<sql.EventRow & { part: number }>(sql.readForAppendSQL, [
+      eventIds,
+      streams.map((s) => s.streamId),
+      streams.map((s) => s.afterVersion),
+    ]);
+    const stored = new Map<string, RecordedEvent>();
+    const tails = new Map<string, RecordedEvent[]>(streams.map((s) => [s.streamId, []]));
+    for (const row of rows) {
+      if (row.part === 0) stored.set(row.event_id, toRecorded(row));
+      else tails.get(row.stream_id)!.push(toRecorded(row));
+    }
+    return { stored, tails };
   }
 
   async headPosition(): Promise<number> {

@@ -189,6 +189,33 @@ export function describeEventStoreContract(
       expect([...byId.values()]).toEqual([all[3]]);
     });
 
+    it('reads for an append in one call: the stored events among some ids, and each stream after the version held', async () => {
+      const [a, b, missing] = [stream(), stream(), stream()];
+      const [written] = await store.append([
+        { streamId: a, expectedVersion: 'no_stream', events: [newEvent('A0'), newEvent('A1'), newEvent('A2')] },
+      ]);
+      await store.append([{ streamId: b, expectedVersion: 'no_stream', events: [newEvent('B0')] }]);
+      const unknownId = randomUUID();
+      const read = await store.readForAppend(
+        [written[1].eventId, unknownId],
+        [
+          { streamId: a, afterVersion: 0 },
+          { streamId: b, afterVersion: -1 },
+          { streamId: missing, afterVersion: -1 },
+        ],
+      );
+      expect([...read.stored.keys()]).toEqual([written[1].eventId]);
+      expect(read.stored.get(written[1].eventId)).toMatchObject({ streamId: a, version: 1, type: 'A1' });
+      expect([...read.tails.entries()].map(([id, events]) => [id, events.map((e) => `${e.type}@${e.version}`)])).toEqual([
+        [a, ['A1@1', 'A2@2']],
+        [b, ['B0@0']],
+        [missing, []],
+      ]);
+      const upToDate = await store.readForAppend([], [{ streamId: a, afterVersion: 2 }]);
+      expect(upToDate.stored.size).toBe(0);
+      expect(upToDate.tails.get(a)).toEqual([]);
+    });
+
     it('delivers the log to a subscriber: catch-up from a position, then live, in order', async () => {
       const s = stream();
       await store.append([{ streamId: s, expectedVersion: 'any', events: [newEvent('old-1'), newEvent('old-2')] }]);

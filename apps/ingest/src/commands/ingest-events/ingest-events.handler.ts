@@ -5,22 +5,28 @@ import { AppendResult, EVENT_STORE, EventStore, NewEvent, StreamAppend, WrongExp
 import { CLOCK, Clock, Metrics } from '@rapport/platform';
 import { retry } from '@rapport/retry';
 import { KeyedLock } from '../../keyed-lock';
+import { AccountStreamCache } from './account-stream-cache';
 import { EventsForbidden, EventsInvalid, EventsRejected, IngestShuttingDown, WritesKeptConflicting } from './ingest-errors';
 import { forbiddenItems, IngestItem, validateItems } from './ingest-items';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
+
+/** Events of folded account streams kept between commands (a few hundred bytes each). */
+const CACHED_EVENTS = 200_000;
 
 /** Attempts against other processes' writes to the same accounts before giving up. */
 const MAX_ATTEMPTS = 20;
 
 /**
- * The command side of ingest: validate every item, drop redeliveries, fold each touched account's stream,
- * decide every new fact in input order (a fact may rely on an earlier one of the same command), and append
- * all of them at once with each stream's expected version. A version conflict means another writer got in
- * between: read again and decide again. Refusals are thrown as `IngestRefused` errors; the edges answer them.
+ * The command side of ingest: validate every item, drop redeliveries, fold each touched account's stream (kept
+ * between commands, so that only what other writers appended since is read), decide every new fact in input order
+ * (a fact may rely on an earlier one of the same command), and append all of them at once with each stream's
+ * expected version. A version conflict means another writer got in between: read again and decide again.
+ * Refusals are thrown as `IngestRefused` errors; the edges answer them.
  */
 @CommandHandler(IngestEventsCommand)
 export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand, IngestResult[]>, BeforeApplicationShutdown {
   private readonly locks = new KeyedLock();
+  private readonly streams = new AccountStreamCache(CACHED_EVENTS);
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
@@ -73,9 +79,26 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   }
 
   private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
-    const stored = await this.store.readEvents([...new Set(items.map((i) => i.event.eventId))]);
-    const fresh = items.filter((i) => i.firstIndex === i.index && !stored.has(i.event.eventId));
-    const streams = await this.loadStreams(new Set(fresh.map((i) => i.event.accountId)));
+    const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
+    const held = new Map(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    // One round trip: the idempotency check, and what other writers appended since the streams held here.
+    const read = await this.store.readForAppend(
+      [...new Set(items.map((i) => i.event.eventId))],
+      accountIds.map((id) => ({ streamId: accountStreamId(id), afterVersion: held.get(id)?.version ?? -1 })),
+    );
+    const streams = new Map<string, AccountStream>();
+    for (const accountId of accountIds) {
+      const tail = read.tails.get(accountStreamId(accountId))!.map(decodeEvent);
+      const last = tail.length > 0 ? tail[tail.length - 1].version : undefined;
+      let stream = held.get(accountId);
+      if (!stream) stream = new AccountStream(accountId, tail, last ?? -1);
+      else if (last !== undefined) {
+        stream.append(tail);
+        stream.stored(last);
+      }
+      streams.set(accountId, stream);
+    }
+    const fresh = items.filter((i) => i.firstIndex === i.index && !read.stored.has(i.event.eventId));
 
     const rejections: Array<{ index: number; rejection: Rejection }> = [];
     const appends = new Map<string, NewEvent[]>();
@@ -91,6 +114,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       for (const event of decision.events) events.push(encodeEvent(event, writer.recordedBy));
       appends.set(item.event.accountId, events);
     }
+    // Streams with refused decisions folded in are not put back: the next command reads them whole.
     if (rejections.length > 0) throw new EventsRejected(rejections, single);
 
     const streamAppends: StreamAppend[] = [...appends].map(([accountId, events]) => {
@@ -100,23 +124,20 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const appended = new Map<string, AppendResult>();
     for (const results of await this.store.append(streamAppends)) for (const r of results) appended.set(r.eventId, r);
 
+    for (const [accountId, stream] of streams) {
+      const written = appends.get(accountId)?.map((e) => appended.get(e.eventId)!) ?? [];
+      // A duplicate here means another writer stored that event between the read and the append: refold next time.
+      if (written.some((r) => r.duplicate)) continue;
+      if (written.length > 0) stream.stored(written[written.length - 1].version);
+      this.streams.keep(stream);
+    }
+
     return items.map((item) => {
       const first = appended.get(item.event.eventId);
       if (first) return { ...resultOf(first, item.event), duplicate: first.duplicate || item.firstIndex !== item.index };
-      const earlier = decodeEvent(stored.get(item.event.eventId)!);
+      const earlier = decodeEvent(read.stored.get(item.event.eventId)!);
       return { ...resultOf(earlier, earlier), duplicate: true };
     });
-  }
-
-  /** Every touched account's stream in one read, folded. */
-  private async loadStreams(accountIds: Set<string>): Promise<Map<string, AccountStream>> {
-    const read = await this.store.readStreams([...accountIds].map(accountStreamId));
-    const streams = new Map<string, AccountStream>();
-    for (const accountId of accountIds) {
-      const events = (read.get(accountStreamId(accountId)) ?? []).map(decodeEvent);
-      streams.set(accountId, new AccountStream(accountId, events, events.length === 0 ? -1 : events[events.length - 1].version));
-    }
-    return streams;
   }
 }
 

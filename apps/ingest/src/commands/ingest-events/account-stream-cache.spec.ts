@@ -1,0 +1,56 @@
+import { AccountStream } from '@rapport/domain';
+import { AccountStreamCache } from './account-stream-cache';
+
+function streamOf(accountId: string, events: number): AccountStream {
+  const opened = {
+    type: 'AccountOpened' as const,
+    accountId,
+    eventId: `${accountId}-0`,
+    occurredAt: '2026-01-01T00:00:00Z',
+    data: { name: accountId, segment: 'enterprise' as const },
+  };
+  const interactions = Array.from({ length: events - 1 }, (_, i) => ({
+    type: 'InteractionLogged' as const,
+    accountId,
+    eventId: `${accountId}-${i + 1}`,
+    occurredAt: '2026-01-02T00:00:00Z',
+    data: { interactionId: `i-${i}`, channel: 'call' as const, direction: 'outbound' as const },
+  }));
+  return new AccountStream(accountId, [opened, ...interactions] as never, events - 1);
+}
+
+describe('AccountStreamCache', () => {
+  it('hands a stream out once: taken, it is no longer held until kept again', () => {
+    const cache = new AccountStreamCache(100);
+    const acme = streamOf('acme', 3);
+    cache.keep(acme);
+    expect(cache.stats).toEqual({ accounts: 1, events: 3 });
+    expect(cache.take('acme')).toBe(acme);
+    expect(cache.take('acme')).toBeUndefined();
+    expect(cache.stats).toEqual({ accounts: 0, events: 0 });
+  });
+
+  it('drops the least recently kept accounts once it holds more events than its bound', () => {
+    const cache = new AccountStreamCache(10);
+    cache.keep(streamOf('a', 4));
+    cache.keep(streamOf('b', 4));
+    cache.keep(cache.take('a')!);
+    cache.keep(streamOf('c', 4));
+    expect(cache.take('b')).toBeUndefined();
+    expect(cache.take('a')?.size).toBe(4);
+    expect(cache.take('c')?.size).toBe(4);
+  });
+
+  it('counts a stream kept again with more events at its new size, and never holds one larger than the bound', () => {
+    const cache = new AccountStreamCache(10);
+    const a = streamOf('a', 2);
+    cache.keep(a);
+    cache.take('a');
+    a.append([{ type: 'ReferralGiven', accountId: 'a', eventId: 'a-r', occurredAt: '2026-01-03T00:00:00Z', data: {} } as never]);
+    cache.keep(a);
+    expect(cache.stats).toEqual({ accounts: 1, events: 3 });
+    cache.keep(streamOf('huge', 11));
+    expect(cache.take('huge')).toBeUndefined();
+    expect(cache.stats).toEqual({ accounts: 1, events: 3 });
+  });
+});
