@@ -1,4 +1,4 @@
-import { validateEnvelope, FieldError } from './validate-envelope';
+import { explainedValidation, FieldError, passesCompiledRules, validateEnvelope } from './validate-envelope';
 
 const NOW = new Date('2026-03-02T12:00:00Z');
 
@@ -171,5 +171,94 @@ describe('validateEnvelope', () => {
   it('keeps only the catalog properties in the accepted envelope', () => {
     const result = validateEnvelope(base('ReferralGiven', {}), NOW);
     expect(result.ok && Object.keys(result.envelope).sort()).toEqual(['accountId', 'data', 'occurredAt', 'source', 'type']);
+  });
+});
+
+describe('validateEnvelope, compiled rules against class-validator', () => {
+  const VALUES: unknown[] = [
+    undefined,
+    null,
+    '',
+    ' ',
+    'x',
+    'X'.repeat(65),
+    'x'.repeat(257),
+    'x'.repeat(2001),
+    'a\u0000b',
+    0,
+    -1,
+    0.5,
+    1.005,
+    -0.5,
+    7,
+    11,
+    2 ** 31,
+    1e14,
+    true,
+    false,
+    [],
+    {},
+    ['core'],
+    ['core', 'core'],
+    [1],
+    Array.from({ length: 60 }, (_, i) => `p${i}`),
+    { system: 'crm', eventId: 'e' },
+    'EUR',
+    'eur',
+    'nps',
+    'call',
+    'inbound',
+    'enterprise',
+    'urgent',
+    'competitor',
+    'upsell',
+    '2026-02-30',
+    '2026-01-01',
+    '2027-06-01',
+    '2026-03-02T10:00:00Z',
+    '2026-03-02T10:00:00',
+    '2026-03-05T10:00:00Z',
+    '3f1c1a8e-5d43-5b7e-9a7e-2a1e0c1d2b3f',
+    'ContractSigned',
+  ];
+
+  /** Every property path of a value, objects and arrays included. */
+  function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+    if (value === null || typeof value !== 'object') return [prefix];
+    const keys: (string | number)[] = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    return [prefix, ...keys.flatMap((key) => paths((value as Record<string | number, unknown>)[key], [...prefix, key]))];
+  }
+
+  function withValue(input: unknown, path: (string | number)[], value: unknown): unknown {
+    const copy = structuredClone(input) as Record<string | number, unknown>;
+    let target = copy;
+    for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+    const last = path[path.length - 1];
+    if (value === undefined && !Array.isArray(target)) delete target[last];
+    else target[last] = value;
+    return copy;
+  }
+
+  it.each(Object.entries(VALID))('gives the same answer as class-validator on variants of a %s', (type, data) => {
+    const valid = { ...base(type, data), actor: 'jane@vendor.example' };
+    const variants: unknown[] = [valid];
+    for (const path of paths(valid).filter((p) => p.length > 0)) for (const value of VALUES) variants.push(withValue(valid, path, value));
+    for (const path of [['extra'], ['data', 'extra'], ['source', 'extra']]) variants.push(withValue(valid, path, 1));
+    // Every field of every other type, in this type's data: a known property of the wrong type.
+    for (const other of Object.values(VALID))
+      for (const [key, value] of Object.entries(other)) variants.push(withValue(valid, ['data', key], value));
+    let accepted = 0;
+    for (const variant of variants) {
+      const reference = explainedValidation(variant as Record<string, unknown>, NOW);
+      expect({ variant, compiled: passesCompiledRules(variant as Record<string, unknown>, NOW) }).toEqual({
+        variant,
+        compiled: reference.ok,
+      });
+      expect({ variant, result: validateEnvelope(variant, NOW) }).toEqual({ variant, result: reference });
+      if (reference.ok) accepted++;
+    }
+    // Both answers occur: the variants probe the rules from both sides.
+    expect(accepted).toBeGreaterThan(1);
+    expect(accepted).toBeLessThan(variants.length);
   });
 });
