@@ -74,6 +74,20 @@ describe('POST /v1/events', () => {
     expect(await eventCount()).toBe(before);
   });
 
+  it('answers redeliveries of facts no rule refuses as duplicates, and numbers the next fact after them', async () => {
+    await post(opened('again')).expect(201);
+    const call = interaction('again');
+    const first = await post(call).expect(201);
+    expect((await post(call).expect(200)).body).toEqual({ ...first.body, duplicate: true });
+    const batch = await postBatch([interaction('again'), call]).expect(201);
+    expect(batch.body).toMatchObject({ appended: 1, duplicates: 1 });
+    expect(batch.body.results[1]).toEqual({ ...first.body, duplicate: true });
+    const next = await post(interaction('again')).expect(201);
+    expect(next.body.version).toBe(batch.body.results[0].version + 1);
+    const { rows } = await pool.query("SELECT version FROM rapport_events WHERE stream_id = 'account-again' ORDER BY version");
+    expect(rows.map((r) => r.version)).toEqual([0, 1, 2, 3]);
+  });
+
   it('rejects an invalid envelope with every offending field, as problem+json, appending nothing', async () => {
     const before = await eventCount();
     const response = await post({

@@ -1,4 +1,12 @@
-import { AppendResult, ExpectedVersion, NewEvent, StreamAppend, WrongExpectedVersionError } from './event-store.port';
+import {
+  AppendOptions,
+  AppendResult,
+  EventsAlreadyStoredError,
+  ExpectedVersion,
+  NewEvent,
+  StreamAppend,
+  WrongExpectedVersionError,
+} from './event-store.port';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,7 +50,15 @@ export interface AppendPlanContext {
  * On success it updates `context` so the next append of the same transaction sees this one.
  * Shared by every adapter that decides appends itself, so they agree to the letter.
  */
-export function planAppend(context: AppendPlanContext, streams: StreamAppend[]): { results: AppendResult[][]; planned: PlannedEvent[] } {
+export function planAppend(
+  context: AppendPlanContext,
+  streams: StreamAppend[],
+  options: AppendOptions = {},
+): { results: AppendResult[][]; planned: PlannedEvent[] } {
+  if (options.onlyNew) {
+    const stored = streams.flatMap((s) => s.events.filter((e) => context.known.has(e.eventId)).map((e) => e.eventId));
+    if (stored.length > 0) throw new EventsAlreadyStoredError(stored);
+  }
   const known = new Map<string, Omit<AppendResult, 'duplicate'>>();
   const versions = new Map<string, number>();
   const lookup = (id: string) => known.get(id) ?? context.known.get(id);

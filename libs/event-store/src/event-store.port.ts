@@ -36,6 +36,18 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+export interface AppendOptions {
+  onlyNew?: boolean;
+}
+
+/** An `onlyNew` append met events the store already holds; nothing was appended. */
+export class EventsAlreadyStoredError extends Error {
+  constructor(readonly eventIds: string[]) {
+    super(`already stored: ${eventIds.join(', ')}`);
+    this.name = 'EventsAlreadyStoredError';
+  }
+}
+
 export class WrongExpectedVersionError extends Error {
   constructor(
     readonly streamId: string,
@@ -101,8 +113,10 @@ export interface EventStore {
    * Events whose id is already stored are reported as duplicates and not appended; a stream whose events are all
    * duplicates is not version-checked, so retrying a whole append that already landed is safe.
    * Malformed input (an event id that is not a UUID, a bad expected version) throws a TypeError at once.
+   * With `onlyNew`, an append with any event already stored appends nothing and throws `EventsAlreadyStoredError`:
+   * for a writer that decided without reading, on what it held, and must look again when that missed a redelivery.
    */
-  append(streams: StreamAppend[]): Promise<AppendResult[][]>;
+  append(streams: StreamAppend[], options?: AppendOptions): Promise<AppendResult[][]>;
   /** A stream's events from `fromVersion` (default 0), oldest first. */
   readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
   /** Several whole streams in one read (an empty list for a stream that does not exist), optionally filtered. */

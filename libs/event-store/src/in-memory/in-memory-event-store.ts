@@ -1,5 +1,6 @@
 import { assertValidAppend, planAppend } from '../append-planner';
 import {
+  AppendOptions,
   AppendResult,
   ChainLink,
   EventStore,
@@ -31,12 +32,12 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
-  append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+  append(streams: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[][]> {
     assertValidAppend(streams);
-    return this.appendValid(streams);
+    return this.appendValid(streams, options);
   }
 
-  private async appendValid(streams: StreamAppend[]): Promise<AppendResult[][]> {
+  private async appendValid(streams: StreamAppend[], options: AppendOptions): Promise<AppendResult[][]> {
     const ids = streams.flatMap((s) => s.events.map((e) => e.eventId));
     const context = {
       known: new Map([...ids].flatMap((id) => (this.byId.has(id) ? [[id, this.byId.get(id)!] as const] : []))),
@@ -45,7 +46,7 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
       // Transaction times never go back along the log, as in the PostgreSQL store.
       recordedAt: new Date(Math.max(this.clock().getTime(), this.log.at(-1)?.recordedAt.getTime() ?? 0)),
     };
-    const { results, planned } = planAppend(context, streams);
+    const { results, planned } = planAppend(context, streams, options);
     for (const event of planned) {
       const prevHash = this.log.at(-1)?.hash ?? GENESIS_HASH;
       const recorded: RecordedEvent = { ...structuredClone(event), recordedAt: context.recordedAt };

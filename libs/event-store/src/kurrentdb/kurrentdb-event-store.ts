@@ -13,7 +13,9 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { assertValidAppend } from '../append-planner';
 import {
+  AppendOptions,
   AppendResult,
+  EventsAlreadyStoredError,
   EventStore,
   passesFilter,
   ReadAllOptions,
@@ -87,14 +89,15 @@ export class KurrentDbEventStore implements EventStore {
     this.client = KurrentDBClient.connectionString(connectionString);
   }
 
-  append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+  append(streams: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[][]> {
     assertValidAppend(streams);
-    return this.appendValid(streams);
+    return this.appendValid(streams, options);
   }
 
-  private async appendValid(streams: StreamAppend[], attempt = 1): Promise<AppendResult[][]> {
+  private async appendValid(streams: StreamAppend[], options: AppendOptions, attempt = 1): Promise<AppendResult[][]> {
     const ids = [...new Set(streams.flatMap((s) => s.events.map((e) => e.eventId)))];
     const known = await this.readEvents(ids);
+    if (options.onlyNew && known.size > 0) throw new EventsAlreadyStoredError([...known.keys()]);
     const requests: AppendStreamRequest[] = [];
     const planned = new Map<string, { streamId: string; version: number }>();
     for (const stream of streams) {
@@ -130,7 +133,7 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!(error instanceof KurrentWrongExpectedVersion)) throw error;
         // Someone else appended one of these ids meanwhile: look again, it is a duplicate now.
-        if (isClaimStream(error.streamName) && attempt < 5) return this.appendValid(streams, attempt + 1);
+        if (isClaimStream(error.streamName) && attempt < 5) return this.appendValid(streams, options, attempt + 1);
         const stream = streams.find((s) => s.streamId === error.streamName);
         const actual = typeof error.actualState === 'bigint' ? Number(error.actualState) : -1;
         throw new WrongExpectedVersionError(error.streamName, stream?.expectedVersion ?? 'any', actual);

@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '@rapport/postgres';
 import { AppendPlanContext, assertValidAppend, planAppend, PlannedEvent } from '../append-planner';
 import {
+  AppendOptions,
   AppendResult,
   ChainLink,
   EventStore,
@@ -36,6 +37,7 @@ export interface PostgresEventStoreOptions {
 
 interface PendingAppend {
   streams: StreamAppend[];
+  options: AppendOptions;
   eventCount: number;
   /** Each event's data and metadata in JCS form, by event id: what is written, and the bulk of what is hashed. */
   bodies: Map<string, CanonicalBody>;
@@ -87,7 +89,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     await migrate(this.pool, 'rapport_event_store', EVENT_STORE_MIGRATIONS);
   }
 
-  append(streams: StreamAppend[]): Promise<AppendResult[][]> {
+  append(streams: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[][]> {
     assertValidAppend(streams);
     const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
     if (eventCount === 0) return Promise.resolve(streams.map(() => []));
@@ -95,7 +97,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     const bodies = new Map<string, CanonicalBody>();
     for (const stream of streams) for (const event of stream.events) bodies.set(event.eventId, canonicalBody(event));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streams, eventCount, bodies, resolve, reject });
+      this.queue.push({ streams, options, eventCount, bodies, resolve, reject });
       void this.drain();
     });
   }
@@ -129,7 +131,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       const bodies = new Map<string, CanonicalBody>();
       for (const pending of group) {
         try {
-          const plan = planAppend(context, pending.streams);
+          const plan = planAppend(context, pending.streams, pending.options);
           planned.push(...plan.planned);
           for (const event of plan.planned) bodies.set(event.eventId, pending.bodies.get(event.eventId)!);
           outcomes.push({ ok: true, results: plan.results });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, isTamperEvident, NewEvent, RecordedEvent, WrongExpectedVersionError } from '../event-store.port';
+import {
+  EventsAlreadyStoredError,
+  EventStore,
+  isTamperEvident,
+  NewEvent,
+  RecordedEvent,
+  WrongExpectedVersionError,
+} from '../event-store.port';
 import { chainHash, GENESIS_HASH } from '../hash-chain';
 import { verifyLog } from '../verify-log';
 
@@ -187,6 +194,21 @@ export function describeEventStoreContract(
       expect([...filtered.values()].map((events) => events.map((e) => e.type))).toEqual([['A0', 'A2'], []]);
       const byId = await store.readEvents([all[3].eventId, randomUUID()]);
       expect([...byId.values()]).toEqual([all[3]]);
+    });
+
+    it('refuses an onlyNew append with an event already stored, appending none of it', async () => {
+      const s = stream();
+      const first = newEvent('first');
+      await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [first] }]);
+      const head = await store.headPosition();
+      const fresh = newEvent('fresh');
+      const refused = store.append([{ streamId: s, expectedVersion: 0, events: [fresh, first] }], { onlyNew: true });
+      await expect(refused).rejects.toBeInstanceOf(EventsAlreadyStoredError);
+      await expect(refused).rejects.toMatchObject({ eventIds: [first.eventId] });
+      expect(await store.headPosition()).toBe(head);
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['first']);
+      const [[appended]] = await store.append([{ streamId: s, expectedVersion: 0, events: [fresh] }], { onlyNew: true });
+      expect(appended).toMatchObject({ eventId: fresh.eventId, version: 1, duplicate: false });
     });
 
     it('reads for an append in one call: the stored events among some ids, and each stream after the version held', async () => {

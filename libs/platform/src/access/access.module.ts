@@ -3,13 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import { Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { Pool } from 'pg';
 import { inTransaction } from '@rapport/postgres';
 import { CLOCK, Clock } from '../clock';
 import { PG_POOL } from '../database/database.module';
 import { AccessGuard } from './access.guard';
-import { CredentialThrottlerGuard, RATE_WINDOW_MS } from './credential-throttler.guard';
+import { CredentialRateLimitGuard } from './credential-rate-limit.guard';
 import { Authenticator } from './authenticator';
 import { ApiKeyStore } from './key-store';
 import { AuthConfigController } from './auth-config.controller';
@@ -26,18 +25,6 @@ export function adminKeyFile(dataDir: string | undefined): string {
  */
 @Global()
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => {
-        const perSecond = Number(config.get<string>('RAPPORT_RATE_LIMIT') ?? 200);
-        // 0 turns limits off (benchmarks); the guard still runs, with a limit nobody reaches.
-        return {
-          throttlers: [{ ttl: RATE_WINDOW_MS, limit: perSecond > 0 ? (perSecond * RATE_WINDOW_MS) / 1000 : Number.MAX_SAFE_INTEGER }],
-        };
-      },
-    }),
-  ],
   controllers: [KeysController, AuthConfigController],
   providers: [
     { provide: ApiKeyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new ApiKeyStore(pool) },
@@ -60,7 +47,7 @@ export function adminKeyFile(dataDir: string | undefined): string {
     },
     // In this order: the caller is known before it is counted.
     { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_GUARD, useClass: CredentialThrottlerGuard },
+    { provide: APP_GUARD, useClass: CredentialRateLimitGuard },
   ],
   exports: [ApiKeyStore, Authenticator],
 })

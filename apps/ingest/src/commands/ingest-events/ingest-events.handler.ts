@@ -1,7 +1,16 @@
 import { BeforeApplicationShutdown, Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { accountStreamId, AccountStream, decide, decodeEvent, encodeEvent, NewAccountEvent, Rejection } from '@rapport/domain';
-import { AppendResult, EVENT_STORE, EventStore, NewEvent, StreamAppend, WrongExpectedVersionError } from '@rapport/event-store';
+import {
+  AppendResult,
+  EVENT_STORE,
+  EventsAlreadyStoredError,
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+  StreamAppend,
+  WrongExpectedVersionError,
+} from '@rapport/event-store';
 import { CLOCK, Clock, Metrics } from '@rapport/platform';
 import { retry } from '@rapport/retry';
 import { KeyedLock } from '../../keyed-lock';
@@ -81,6 +90,17 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
     const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
     const held = new Map(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    if (accountIds.every((id) => held.get(id))) {
+      // Every stream is held: decide without reading. The append checks what reading would have: the expected
+      // versions (nothing appended since) and that no event is stored already (no redelivery).
+      try {
+        return await this.decideAndAppend(items, held as Map<string, AccountStream>, undefined, writer, single);
+      } catch (error) {
+        // A redelivery, or a refusal a redelivery may explain: read, and decide again on the streams as stored.
+        if (!(error instanceof EventsAlreadyStoredError || error instanceof EventsRejected)) throw error;
+        held.clear();
+      }
+    }
     // One round trip: the idempotency check, and what other writers appended since the streams held here.
     const read = await this.store.readForAppend(
       [...new Set(items.map((i) => i.event.eventId))],
@@ -98,7 +118,21 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       }
       streams.set(accountId, stream);
     }
-    const fresh = items.filter((i) => i.firstIndex === i.index && !read.stored.has(i.event.eventId));
+    return this.decideAndAppend(items, streams, read.stored, writer, single);
+  }
+
+  /**
+   * Decides the items not stored yet on their streams, in input order, and appends what they record. Without
+   * `stored` (nothing was read), the append accepts only new events. The streams go back to the cache once stored.
+   */
+  private async decideAndAppend(
+    items: IngestItem[],
+    streams: Map<string, AccountStream>,
+    stored: Map<string, RecordedEvent> | undefined,
+    writer: Writer,
+    single: boolean,
+  ): Promise<IngestResult[]> {
+    const fresh = items.filter((i) => i.firstIndex === i.index && !stored?.has(i.event.eventId));
 
     const rejections: Array<{ index: number; rejection: Rejection }> = [];
     const appends = new Map<string, NewEvent[]>();
@@ -122,7 +156,8 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       return { streamId: accountStreamId(accountId), expectedVersion: version < 0 ? 'no_stream' : version, events };
     });
     const appended = new Map<string, AppendResult>();
-    for (const results of await this.store.append(streamAppends)) for (const r of results) appended.set(r.eventId, r);
+    for (const results of await this.store.append(streamAppends, { onlyNew: stored === undefined }))
+      for (const r of results) appended.set(r.eventId, r);
 
     for (const [accountId, stream] of streams) {
       const written = appends.get(accountId)?.map((e) => appended.get(e.eventId)!) ?? [];
@@ -135,7 +170,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     return items.map((item) => {
       const first = appended.get(item.event.eventId);
       if (first) return { ...resultOf(first, item.event), duplicate: first.duplicate || item.firstIndex !== item.index };
-      const earlier = decodeEvent(read.stored.get(item.event.eventId)!);
+      const earlier = decodeEvent(stored!.get(item.event.eventId)!);
       return { ...resultOf(earlier, earlier), duplicate: true };
     });
   }
