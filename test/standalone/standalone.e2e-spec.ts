@@ -216,6 +216,39 @@ describe('the standalone app: post events, then read their effect', () => {
     expect((await get('/v1/accounts/b').expect(200)).body.arr).toEqual({ EUR: 300 });
   });
 
+  it('serves read-model answers again until the projector changes the read model, then the new ones', async () => {
+    const lookups = async () => {
+      const text = (await get('/metrics').expect(200)).text;
+      const count = (result: string) =>
+        Number(new RegExp(`rapport_answer_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const { position } = await post([opened('cached', 'jane')]);
+    await get(`/v1/accounts/cached/health?minPosition=${position}`).expect(200);
+    // The cache hears of the read model's changes on its own connection: wait until it serves this one.
+    let before = await lookups();
+    for (let i = 0; i < 100 && (await lookups()).hit === before.hit; i++) await get('/v1/accounts/cached/health').expect(200);
+    before = await lookups();
+    const first = (await get('/v1/accounts/cached/health').expect(200)).body;
+    expect((await lookups()).hit).toBe(before.hit + 1);
+    expect(first.asOfPosition).toBeGreaterThanOrEqual(position);
+
+    const later = await post([
+      fact('cached', '2026-11-20', 'InteractionLogged', { interactionId: 'x', channel: 'meeting', direction: 'outbound', sentiment: 0.9 }),
+    ]);
+    let answer = first;
+    for (let i = 0; i < 200 && answer.asOfPosition < later.position; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = (await get('/v1/accounts/cached/health').expect(200)).body;
+    }
+    expect(answer.asOfPosition).toBeGreaterThanOrEqual(later.position);
+    expect(answer.components).not.toEqual(first.components);
+    // Asked about another time, an answer is computed, never kept.
+    const missesBefore = (await lookups()).miss;
+    await get(`/v1/accounts/cached/health?at=2026-11-21T00:00:00Z`).expect(200);
+    expect((await lookups()).miss).toBe(missesBefore);
+  });
+
   it('answers bad requests, unknown accounts and an unreachable minPosition with problems', async () => {
     const bad = await get('/v1/portfolio/metrics?from=2026-13-01').expect(400);
     expect(bad.headers['content-type']).toMatch(/problem\+json/);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountQueries } from './accounts/account-queries';
+import { AnswerCache, AnswerCacheInterceptor } from './answer-cache';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -14,7 +16,16 @@ import { HealthStreamController } from './stream/health-stream.controller';
 /** The read side: api.md's Query routes over the active read model. Needs the DatabaseModule and ScoringConfigModule. */
 @Module({
   controllers: [AccountsController, PortfolioController, HealthStreamController, AuditController, DashboardController],
-  providers: [ReadModelReader, KnowledgeTime, AccountQueries, PortfolioQueries, PortfolioAsOf, PortfolioBacktest],
+  providers: [
+    ReadModelReader,
+    KnowledgeTime,
+    AccountQueries,
+    PortfolioQueries,
+    PortfolioAsOf,
+    PortfolioBacktest,
+    AnswerCache,
+    { provide: APP_INTERCEPTOR, useClass: AnswerCacheInterceptor },
+  ],
   exports: [ReadModelReader],
 })
 export class QueryModule {}

@@ -85,7 +85,14 @@ describe('ReadModelProjector', () => {
           const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
           if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
             failures += 1;
-            return Promise.reject(new Error('injected failure'));
+            const error = new Error('injected failure');
+            // pg-pool's own pool.query passes a callback and waits for it, not for the promise.
+            const callback = args[args.length - 1];
+            if (typeof callback === 'function') {
+              process.nextTick(() => (callback as (e: Error) => void)(error));
+              return Promise.resolve();
+            }
+            return Promise.reject(error);
           }
           return query(...args);
         };

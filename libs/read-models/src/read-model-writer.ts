@@ -57,6 +57,16 @@ export async function readCheckpoint(
   return { position: Number(rows[0].position), evaluationDay: rows[0].evaluation_day };
 }
 
+/** Notified at each commit that changes the active read model's content: its new version (`readModelVersion`). */
+export const READ_MODEL_CHANNEL = 'rapport_read_model';
+
+/** What identifies the content of a read model: its schema, position and evaluation day (each change moves one). */
+export function readModelVersion(schema: string, position: number, evaluationDay: string | null): string {
+  return `${schema}:${position}:${evaluationDay ?? ''}`;
+}
+
+/** Moves the checkpoint; readers' caches hear of it at commit (READ_MODEL_CHANNEL), as does a swap, which writes one. */
 export async function writeCheckpoint(client: PoolClient, schema: string, position: number, evaluationDay: string): Promise<void> {
   await client.query(`UPDATE ${schemaName(schema)}.rm_checkpoint SET position = $1, evaluation_day = $2`, [position, evaluationDay]);
+  await client.query('SELECT pg_notify($1, $2)', [READ_MODEL_CHANNEL, readModelVersion(schema, position, evaluationDay)]);
 }

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReadModelReader } from '../read-model-reader';
 import { HealthChangesQuery, HealthQuery, KnowledgeQuery, PeriodQuery, TimelineQuery } from '../query-params';
 import { KnowledgeTime } from '../knowledge-time';
+import { CachedAnswer } from '../answer-cache';
 import { AccountQueries } from './account-queries';
 import { RequiresScope } from '@rapport/platform';
 
@@ -17,6 +18,7 @@ export class AccountsController {
   ) {}
 
   @Get()
+  @CachedAnswer()
   @ApiOperation({ summary: 'Profile, owner, key-account flag, ARR now, products, health, churn risk, open renewals; ?asOf= ?at=' })
   async account(@Param('id') id: string, @Query() query: KnowledgeQuery) {
     await this.reader.waitFor(query.minPosition);
@@ -24,6 +26,7 @@ export class AccountsController {
   }
 
   @Get('health')
+  @CachedAnswer()
   @ApiOperation({ summary: 'Health with its components (score, weight, data, why); ?at= a past instant; ?asOf= knowledge time' })
   async health(@Param('id') id: string, @Query() query: HealthQuery) {
     await this.reader.waitFor(query.minPosition);

@@ -5,6 +5,7 @@ import { PortfolioBacktest } from './portfolio-backtest';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
 import { KnowledgeTime } from '../knowledge-time';
+import { CachedAnswer } from '../answer-cache';
 import { RequiresScope } from '@rapport/platform';
 
 @ApiTags('portfolio')
@@ -23,6 +24,7 @@ export class PortfolioController {
   }
 
   @Get('health')
+  @CachedAnswer()
   @ApiOperation({ summary: 'Accounts with health, worst first; filters band, ownerId, keyAccount; cursor pagination; ?asOf= ?at=' })
   async health(@Query() query: PortfolioHealthQuery) {
     await this.reader.waitFor(query.minPosition);
@@ -30,6 +32,7 @@ export class PortfolioController {
   }
 
   @Get('churn-risk')
+  @CachedAnswer()
   @ApiOperation({ summary: 'Accounts by churn risk with drivers and ARR at risk within the horizon; totals per currency; ?asOf= ?at=' })
   async churnRisk(@Query() query: ChurnRiskQuery) {
     await this.reader.waitFor(query.minPosition);
@@ -37,6 +40,7 @@ export class PortfolioController {
   }
 
   @Get('expansion')
+  @CachedAnswer()
   @ApiOperation({
     summary: 'Expansion signals with reasons and potential; realised expansion ARR in [from, to) (default: the last 365 days)',
   })
@@ -46,6 +50,7 @@ export class PortfolioController {
   }
 
   @Get('metrics')
+  @CachedAnswer()
   @ApiOperation({
     summary: 'GRR, NRR, churned/contraction/expansion ARR, logo churn, renewal rate, NPS over [from, to), per currency; ?asOf=',
   })
