@@ -152,6 +152,17 @@ describe('POST /v1/events', () => {
     }
   }, 60_000);
 
+  it('folds a retraction of an account it holds, reading its stream whole', async () => {
+    await post(opened('undo')).expect(201);
+    const contract = await post(signed('undo', 'c-5')).expect(201);
+    await post(envelope('undo', 'EventRetracted', { targetEventId: contract.body.eventId, reason: 'wrong account' })).expect(201);
+    const refused = await post(
+      envelope('undo', 'ContractAmended', { contractId: 'c-5', arr: 1, effectiveDate: '2026-05-01', reason: 'upsell' }),
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ errors: [{ field: 'data.contractId', code: 'contract_unknown' }] });
+  });
+
   it('decides on what another instance appended since: its contract, then its retraction of it', async () => {
     const second = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
     const amend = (arr: number) =>

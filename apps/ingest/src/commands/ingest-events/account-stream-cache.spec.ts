@@ -53,4 +53,21 @@ describe('AccountStreamCache', () => {
     expect(cache.take('huge')).toBeUndefined();
     expect(cache.stats).toEqual({ accounts: 1, events: 3 });
   });
+
+  it('keeps a stream as its state alone: a retraction can no longer be folded into it', () => {
+    const cache = new AccountStreamCache(100);
+    const a = streamOf('a', 3);
+    expect(a.refoldable).toBe(true);
+    cache.keep(a);
+    const kept = cache.take('a')!;
+    expect([kept.refoldable, kept.size, kept.state.opened]).toEqual([false, 3, true]);
+    const retraction = {
+      type: 'EventRetracted',
+      accountId: 'a',
+      eventId: 'a-x',
+      occurredAt: '2026-01-03T00:00:00Z',
+      data: { targetEventId: 'a-1', reason: 'r' },
+    };
+    expect(() => kept.append([retraction as never])).toThrow(/compacted/);
+  });
 });

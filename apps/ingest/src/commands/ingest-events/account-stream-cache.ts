@@ -2,8 +2,9 @@ import { AccountStream } from '@rapport/domain';
 
 /**
  * The account streams this process has folded, kept between commands: a command then reads only what other writers
- * appended since (usually nothing) instead of the whole stream, and folds only that. Bounded by the events held,
- * least recently used accounts dropped first.
+ * appended since (usually nothing) instead of the whole stream, and folds only that. Streams are kept as their folded
+ * state alone (a retraction, which folds a stream again, needs it read whole), bounded by the events folded into the
+ * states held, least recently used accounts dropped first.
  *
  * A command takes its streams out (under the accounts' locks) and puts back those whose every event is stored: a
  * stream with decisions that were refused or not written is never put back, since folding changed it in place.
@@ -23,9 +24,10 @@ export class AccountStreamCache {
     return stream;
   }
 
-  /** Puts a stream whose events are all stored back, as the most recently used. */
+  /** Puts a stream whose events are all stored back, as the most recently used, as its folded state alone. */
   keep(stream: AccountStream): void {
     this.take(stream.accountId);
+    stream.compact();
     if (stream.size > this.maxEvents) return;
     this.streams.set(stream.accountId, stream);
     this.held += stream.size;

@@ -19,8 +19,8 @@ import { EventsForbidden, EventsInvalid, EventsRejected, IngestShuttingDown, Wri
 import { forbiddenItems, IngestItem, validateItems } from './ingest-items';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
 
-/** Events of folded account streams kept between commands (a few hundred bytes each). */
-const CACHED_EVENTS = 200_000;
+/** Events folded into the account states kept between commands (tens of bytes of state each). */
+const CACHED_EVENTS = 2_000_000;
 
 /** Attempts against other processes' writes to the same accounts before giving up. */
 const MAX_ATTEMPTS = 20;
@@ -90,6 +90,8 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
   private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
     const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
     const held = new Map(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    // A held stream is its state alone; a retraction folds the stream again, so its account is read whole.
+    for (const item of items) if (item.event.type === 'EventRetracted') held.delete(item.event.accountId);
     if (accountIds.every((id) => held.get(id))) {
       // Every stream is held: decide without reading. The append checks what reading would have: the expected
       // versions (nothing appended since) and that no event is stored already (no redelivery).
@@ -107,16 +109,29 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       accountIds.map((id) => ({ streamId: accountStreamId(id), afterVersion: held.get(id)?.version ?? -1 })),
     );
     const streams = new Map<string, AccountStream>();
+    const retracted: string[] = [];
     for (const accountId of accountIds) {
       const tail = read.tails.get(accountStreamId(accountId))!.map(decodeEvent);
       const last = tail.length > 0 ? tail[tail.length - 1].version : undefined;
       let stream = held.get(accountId);
+      if (stream && tail.some((e) => e.type === 'EventRetracted')) {
+        retracted.push(accountId);
+        continue;
+      }
       if (!stream) stream = new AccountStream(accountId, tail, last ?? -1);
       else if (last !== undefined) {
         stream.append(tail);
         stream.stored(last);
       }
       streams.set(accountId, stream);
+    }
+    // Another writer retracted an event of a stream held as its state alone: fold those streams whole.
+    if (retracted.length > 0) {
+      const whole = await this.store.readStreams(retracted.map(accountStreamId));
+      for (const accountId of retracted) {
+        const events = whole.get(accountStreamId(accountId))!.map(decodeEvent);
+        streams.set(accountId, new AccountStream(accountId, events, events.length > 0 ? events[events.length - 1].version : -1));
+      }
     }
     return this.decideAndAppend(items, streams, read.stored, writer, single);
   }
