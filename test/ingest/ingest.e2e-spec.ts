@@ -164,7 +164,12 @@ describe('POST /v1/events', () => {
   });
 
   it('decides on what another instance appended since: its contract, then its retraction of it', async () => {
-    const second = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    // The other instance keeps no streams (RAPPORT_INGEST_CACHE_EVENTS=0): it reads them whole at each write.
+    const second = await startTestApp(IngestAppModule.forRoot, {
+      label: 'unused',
+      database: app.database,
+      config: { RAPPORT_INGEST_CACHE_EVENTS: '0' },
+    });
     const amend = (arr: number) =>
       envelope('relay', 'ContractAmended', { contractId: 'c-9', arr, effectiveDate: '2026-05-01', reason: 'upsell' });
     try {

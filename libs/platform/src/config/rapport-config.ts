@@ -119,6 +119,11 @@ export class RapportEnvironment {
   @Matches(/^\d{1,7}$/, { message: 'RAPPORT_RATE_LIMIT must be a whole number of requests per second (0: no limit)' })
   RAPPORT_RATE_LIMIT?: string;
 
+  /** Events folded into the account states that ingest keeps between commands (about half a KiB of memory each). */
+  @IsOptional()
+  @Matches(/^\d{1,9}$/, { message: 'RAPPORT_INGEST_CACHE_EVENTS must be a whole number of events (0: keep none)' })
+  RAPPORT_INGEST_CACHE_EVENTS?: string;
+
   /** `true`: /metrics answers without a credential (for a Prometheus without one). */
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'RAPPORT_PUBLIC_METRICS must be true or false' })

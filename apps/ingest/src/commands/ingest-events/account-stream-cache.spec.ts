@@ -70,4 +70,11 @@ describe('AccountStreamCache', () => {
     };
     expect(() => kept.append([retraction as never])).toThrow(/compacted/);
   });
+
+  it('keeps nothing with a bound of 0', () => {
+    const cache = new AccountStreamCache(0);
+    cache.keep(streamOf('a', 1));
+    expect(cache.take('a')).toBeUndefined();
+    expect(cache.stats).toEqual({ accounts: 0, events: 0 });
+  });
 });

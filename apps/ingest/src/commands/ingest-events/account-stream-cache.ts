@@ -28,7 +28,7 @@ export class AccountStreamCache {
   keep(stream: AccountStream): void {
     this.take(stream.accountId);
     stream.compact();
-    if (stream.size > this.maxEvents) return;
+    if (this.maxEvents === 0 || stream.size > this.maxEvents) return;
     this.streams.set(stream.accountId, stream);
     this.held += stream.size;
     for (const [accountId] of this.streams) {
