@@ -14,7 +14,7 @@ import { Client, Pool } from 'pg';
 import { Observable, of, tap } from 'rxjs';
 import { Counter } from 'prom-client';
 import { CLOCK, Clock, Metrics, PG_POOL } from '@rapport/platform';
-import { READ_MODEL_CHANNEL, readActiveReadModel, readModelVersion } from '@rapport/read-models';
+import { READ_MODEL_CHANNEL, readActiveReadModel, readCheckpoint, readModelVersion } from '@rapport/read-models';
 
 /** Answers kept per process (a few kilobytes each). */
 const MAX_ANSWERS = 20_000;
@@ -109,12 +109,10 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
 }
 
 async function readCurrentVersion(client: Client): Promise<string | undefined> {
-  const active = await readActiveReadModel(client as never);
+  const active = await readActiveReadModel(client);
   if (!active) return undefined;
-  const { rows } = await client.query<{ position: string; evaluation_day: string | null }>(
-    `SELECT position, to_char(evaluation_day, 'YYYY-MM-DD') AS evaluation_day FROM ${active.schema}.rm_checkpoint`,
-  );
-  return rows[0] ? readModelVersion(active.schema, Number(rows[0].position), rows[0].evaluation_day) : undefined;
+  const { position, evaluationDay } = await readCheckpoint(client, active.schema);
+  return readModelVersion(active.schema, position, evaluationDay);
 }
 
 /**

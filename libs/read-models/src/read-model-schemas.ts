@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from 'pg';
+import { ClientBase, Pool } from 'pg';
 import { inTransaction } from '@rapport/postgres';
 import { activeSchemaTableSQL, createReadModelSQL, READ_MODEL_VERSION, schemaName } from './read-model.sql';
 
@@ -28,7 +28,7 @@ export async function ensureActiveReadModel(pool: Pool): Promise<ActiveReadModel
 }
 
 /** The active schema; `lock` takes the pointer row FOR SHARE (projector batches) or FOR UPDATE (a swap). */
-export async function readActiveReadModel(client: Pool | PoolClient, lock?: 'share' | 'update'): Promise<ActiveReadModel | undefined> {
+export async function readActiveReadModel(client: Pool | ClientBase, lock?: 'share' | 'update'): Promise<ActiveReadModel | undefined> {
   const { rows } = await client.query<{ schema_name: string; version: number }>(
     `SELECT schema_name, version FROM rapport_read_model_active ${lock === 'share' ? 'FOR SHARE' : lock === 'update' ? 'FOR UPDATE' : ''}`,
   );

@@ -1,4 +1,4 @@
-import { PoolClient } from 'pg';
+import { ClientBase, PoolClient } from 'pg';
 import { AccountProjection } from './account-projection';
 import { schemaName } from './read-model.sql';
 import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
@@ -46,7 +46,7 @@ function writeSQL(schema: string, table: AnyTableDefinition): string {
 }
 
 export async function readCheckpoint(
-  client: PoolClient,
+  client: ClientBase,
   schema: string,
   forUpdate = false,
 ): Promise<{ position: number; evaluationDay: string | null }> {

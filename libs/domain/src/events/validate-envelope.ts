@@ -59,11 +59,10 @@ export function passesCompiledRules(raw: Record<string, unknown>, now: Date): bo
  * class-validator's own run (with class-transformer), every offending field named: what `validateEnvelope` answers
  * for invalid input, and the reference its faster path is tested against.
  */
-export function explainedValidation(input: Record<string, unknown>, now: Date): EnvelopeValidation {
-  const shape = plainToInstance(EventEnvelopeShape, input);
+export function explainedValidation(raw: Record<string, unknown>, now: Date): EnvelopeValidation {
+  const shape = plainToInstance(EventEnvelopeShape, raw);
   const errors = flatten(validateSync(shape, STRICT));
 
-  const raw = input;
   if (isEventType(raw.type) && raw.data !== null && typeof raw.data === 'object' && !Array.isArray(raw.data)) {
     const data = plainToInstance(EVENT_DATA_CLASSES[raw.type] as new () => object, raw.data);
     errors.push(...flatten(validateSync(data, STRICT), 'data'));
@@ -74,7 +73,7 @@ export function explainedValidation(input: Record<string, unknown>, now: Date): 
       errors.push({ field: 'occurredAt', message: `must not be more than 24 h in the future (server time ${now.toISOString()})` });
     }
   }
-  errors.push(...nulCharacters(input));
+  errors.push(...nulCharacters(raw));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, envelope: validEnvelope(raw) };
 }

@@ -118,27 +118,22 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const streams = new Map<string, AccountStream>();
     const retracted: string[] = [];
     for (const accountId of accountIds) {
-      const tail = read.tails.get(accountStreamId(accountId))!.map(decodeEvent);
-      const last = tail.length > 0 ? tail[tail.length - 1].version : undefined;
-      let stream = held.get(accountId);
-      if (stream && tail.some((e) => e.type === 'EventRetracted')) {
-        retracted.push(accountId);
-        continue;
+      const tail = read.tails.get(accountStreamId(accountId))!;
+      const stream = held.get(accountId);
+      if (!stream) streams.set(accountId, streamOf(accountId, tail));
+      else if (tail.some((e) => e.type === 'EventRetracted')) retracted.push(accountId);
+      else {
+        if (tail.length > 0) {
+          stream.append(tail.map(decodeEvent));
+          stream.stored(tail[tail.length - 1].version);
+        }
+        streams.set(accountId, stream);
       }
-      if (!stream) stream = new AccountStream(accountId, tail, last ?? -1);
-      else if (last !== undefined) {
-        stream.append(tail);
-        stream.stored(last);
-      }
-      streams.set(accountId, stream);
     }
     // Another writer retracted an event of a stream held as its state alone: fold those streams whole.
     if (retracted.length > 0) {
       const whole = await this.store.readStreams(retracted.map(accountStreamId));
-      for (const accountId of retracted) {
-        const events = whole.get(accountStreamId(accountId))!.map(decodeEvent);
-        streams.set(accountId, new AccountStream(accountId, events, events.length > 0 ? events[events.length - 1].version : -1));
-      }
+      for (const accountId of retracted) streams.set(accountId, streamOf(accountId, whole.get(accountStreamId(accountId))!));
     }
     return this.decideAndAppend(items, streams, read.stored, writer, single);
   }
@@ -196,6 +191,11 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       return { ...resultOf(earlier, earlier), duplicate: true };
     });
   }
+}
+
+/** An account's stream from its stored events, from the first one on. */
+function streamOf(accountId: string, events: readonly RecordedEvent[]): AccountStream {
+  return new AccountStream(accountId, events.map(decodeEvent), events.length > 0 ? events[events.length - 1].version : -1);
 }
 
 function resultOf(
