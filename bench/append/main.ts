@@ -2,7 +2,8 @@
  * bench/append: append throughput of Rapport's PostgreSQL event store against raw PostgreSQL (node `pg` writing the
  * same rows: single-row transactions, batched INSERT, COPY) and against Emmett's event store, on the same server and
  * database in the same run, then HTTP ingest under load with autocannon, as ratios to the raw figures.
- * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http.
+ * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http, --chain-only (only what the hash
+ * chain costs, in more alternated rounds).
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -12,13 +13,17 @@ import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { encodeEvent, newAccountEvent } from '@rapport/domain';
-import { NewEvent, PostgresEventStore } from '@rapport/event-store';
+import { ChainScheme, NewEvent, PostgresEventStore, SHA256_JCS_CHAIN, UNCHAINED } from '@rapport/event-store';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
 import { RawWrite, rawWriter } from './raw-postgres';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, 'skip-http': { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    'skip-http': { type: 'boolean', default: false },
+    'chain-only': { type: 'boolean', default: false },
+  },
 });
 const SECONDS = args.quick ? 3 : 10;
 
@@ -52,13 +57,13 @@ interface Appender {
   close(): Promise<void>;
 }
 
-async function rapportAppender(url: string): Promise<Appender> {
+async function rapportAppender(url: string, chain: ChainScheme = SHA256_JCS_CHAIN): Promise<Appender> {
   const pool = new Pool({ connectionString: url, max: 20 });
-  const store = new PostgresEventStore(pool);
+  const store = new PostgresEventStore(pool, { chain });
   await store.migrate();
   let n = 0;
   return {
-    name: 'Rapport',
+    name: chain === UNCHAINED ? 'Rapport without the hash chain' : 'Rapport',
     async append(stream, version, count) {
       const events = Array.from({ length: count }, () => interaction(stream, n++));
       await store.append([{ streamId: stream, expectedVersion: version < 0 ? 'no_stream' : version, events }]);
@@ -219,6 +224,8 @@ interface StoreRow {
   rawInsert: number;
   /** Raw COPY, for batches. */
   rawCopy?: number;
+  /** The same store with the same rows but no hash chain, alternated with the chained one: what the chain costs. */
+  chain: { chained: number; unchained: number };
 }
 
 async function main(): Promise<void> {
@@ -227,6 +234,7 @@ async function main(): Promise<void> {
   console.log(`bench/append: ${SECONDS} s per run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
   try {
     const rapport = await rapportAppender(url);
+    const unchained = await rapportAppender(url, UNCHAINED);
     const emmett = await emmettAppender(url);
     const raw = {
       insert: await rawAppender(url, 'insert'),
@@ -234,6 +242,14 @@ async function main(): Promise<void> {
       copy: await rawAppender(url, 'copy'),
     };
     console.log(`database: ${server.description}\n`);
+    if (args['chain-only']) {
+      console.log(CHAIN_HEADER);
+      for (const scenario of SCENARIOS) {
+        console.log(chainLine({ scenario, chain: await chainCost(rapport, unchained, scenario) }));
+      }
+      for (const appender of [rapport, unchained, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
+      return;
+    }
     const rows: StoreRow[] = [];
     for (const scenario of SCENARIOS) {
       const batch = scenario.eventsPerAppend > 1;
@@ -243,16 +259,19 @@ async function main(): Promise<void> {
         rawCopy: batch ? await run(raw.copy, scenario) : undefined,
         rapport: await run(rapport, scenario),
         emmett: await run(emmett, scenario),
+        chain: await chainCost(rapport, unchained, scenario),
       };
       rows.push(row);
       console.log(storeLine(row));
     }
-    for (const appender of [rapport, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
+    for (const appender of [rapport, unchained, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
     console.log(
       '\n| run | raw PostgreSQL events/s | raw COPY events/s | Rapport events/s | Rapport ÷ raw | Rapport ÷ raw COPY | Emmett events/s | Emmett ÷ raw | Rapport ÷ Emmett |' +
         '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const row of rows) console.log(storeLine(row));
+    console.log(`\n${CHAIN_HEADER}`);
+    for (const row of rows) console.log(chainLine(row));
 
     if (!args['skip-http']) {
       const rawSingles = rows.find((r) => r.scenario.concurrency === 16 && r.scenario.eventsPerAppend === 1)!.rawInsert;
@@ -275,6 +294,31 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+const CHAIN_ROUNDS = args['chain-only'] ? 4 : 2;
+
+/**
+ * The chained store against the same store without the chain, alternated so that both see the same load on this
+ * shared machine; the mean of each. The chain's cost is 1 − chained ÷ unchained.
+ */
+async function chainCost(chained: Appender, unchained: Appender, scenario: Scenario): Promise<StoreRow['chain']> {
+  const figures = { chained: 0, unchained: 0 };
+  // In ABBA order: the log grows through the run, and whichever went second each time would pay for it.
+  for (let round = 0; round < CHAIN_ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['unchained', 'chained'] as const) : (['chained', 'unchained'] as const);
+    for (const which of order) figures[which] += (await run(which === 'chained' ? chained : unchained, scenario)) / CHAIN_ROUNDS;
+  }
+  return figures;
+}
+
+const CHAIN_HEADER =
+  `| run (the hash chain's cost, ${CHAIN_ROUNDS} alternated rounds each) | Rapport events/s | without the chain events/s | cost |` +
+  '\n|---|---:|---:|---:|';
+
+function chainLine(row: Pick<StoreRow, 'scenario' | 'chain'>): string {
+  const cost = 1 - row.chain.chained / row.chain.unchained;
+  return `| ${row.scenario.name} | ${fmt(row.chain.chained)} | ${fmt(row.chain.unchained)} | ${(cost * 100).toFixed(1)} % |`;
 }
 
 function storeLine(row: StoreRow): string {

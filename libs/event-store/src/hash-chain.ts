@@ -65,10 +65,24 @@ export interface CanonicalBody {
   metadata: string;
 }
 
+/**
+ * Makes V8 store a string as one flat sequence. safe-stable-stringify builds its result by concatenation, a tree of
+ * many small string pieces, and a body waits in memory until its write: every young-generation collection on the way
+ * copied each piece again. Measured on a write of 1,000-event batches: the chain cost 51.8 µs of CPU an event against
+ * 28.4 without it; with the bodies flattened, 28.8 against 26.5. Converting a string to a number flattens it in V8
+ * (what the `flatstr` package did); the number is thrown away.
+ */
+function flatten(text: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-unused-expressions
+  (text as unknown as number) | 0;
+}
+
 export function canonicalBody(event: { data: unknown; metadata: unknown }): CanonicalBody {
   const data = sortedJson(event.data);
   const metadata = sortedJson(event.metadata);
   if (data === undefined || metadata === undefined) throw new TypeError('event data and metadata must be JSON values');
+  flatten(data);
+  flatten(metadata);
   return { data, metadata };
 }
 
@@ -91,6 +105,31 @@ export function chainHashOfBody(
   // The one-shot hash: no Hash object per event, which the write path measured as a fifth of its hashing cost.
   return oneShotHash('sha256', document, 'hex');
 }
+
+/**
+ * How the write path links events: the body's serialised form (what is written) and each event's hash. The store
+ * takes another scheme only to measure what the chain costs (bench/append): `UNCHAINED` writes the same rows with
+ * plain JSON and no hash, as a store without tamper evidence would.
+ */
+export interface ChainScheme {
+  body(event: { data: unknown; metadata: unknown }): CanonicalBody;
+  /** The event's hash, or null to store none. */
+  link(
+    event: Omit<ChainedContent, 'data' | 'metadata' | 'recordedAt'>,
+    body: CanonicalBody,
+    recordedAt: string,
+    prevHash: string,
+  ): string | null;
+}
+
+/** The chain every store keeps: SHA-256 over the RFC 8785 form of the event and the previous hash. */
+export const SHA256_JCS_CHAIN: ChainScheme = { body: canonicalBody, link: chainHashOfBody };
+
+/** No chain: the baseline bench/append measures the chain against. Never a store's default. */
+export const UNCHAINED: ChainScheme = {
+  body: (event) => ({ data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }),
+  link: () => null,
+};
 
 /** Where the chain first fails, and how. */
 export interface ChainBreak {

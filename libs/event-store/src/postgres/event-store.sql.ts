@@ -34,8 +34,8 @@ export interface EventRowValues {
   /** JSON text. */
   metadata: string;
   schemaVersion: number;
-  /** Hex. */
-  hash: string;
+  /** Hex; null when the store keeps no chain (bench/append's baseline). */
+  hash: string | null;
 }
 
 /** Small writes: the rows, the new head (with the wake-up of subscribers) and the commit, in one round trip. */
@@ -45,7 +45,7 @@ export function insertAndCommitSQL(events: readonly EventRowValues[], head: LogH
     (e) =>
       `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
       `${escapeLiteral(e.data)}::jsonb, ${escapeLiteral(e.metadata)}::jsonb, ` +
-      `${e.schemaVersion}, ${at}, '\\x${e.hash}')`,
+      `${e.schemaVersion}, ${at}, ${hashLiteral(e.hash)})`,
   );
   return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;
 }
@@ -53,16 +53,20 @@ export function insertAndCommitSQL(events: readonly EventRowValues[], head: LogH
 /** The log's last position, its hash (hex) and its transaction time, as the head row keeps them. */
 export interface LogHead {
   position: number;
-  hash: string;
+  hash: string | null;
   recordedAt: Date;
 }
 
 /** After a COPY, or alone: the new head, the wake-up of subscribers (delivered at commit), the commit. */
 export function advanceHeadAndCommitSQL(head: LogHead): string {
   return (
-    `UPDATE rapport_log_head SET position = ${head.position}, hash = '\\x${head.hash}', recorded_at = '${head.recordedAt.toISOString()}' ` +
+    `UPDATE rapport_log_head SET position = ${head.position}, hash = ${hashLiteral(head.hash)}, recorded_at = '${head.recordedAt.toISOString()}' ` +
     `RETURNING pg_notify('${NOTIFY_CHANNEL}', '${head.position}');\nCOMMIT`
   );
+}
+
+function hashLiteral(hash: string | null): string {
+  return hash === null ? 'NULL' : `'\\x${hash}'`;
 }
 
 /** Bulk path for large writes: COPY in text format, columns in this order. */

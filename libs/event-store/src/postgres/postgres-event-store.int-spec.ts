@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { migrate } from '@rapport/postgres';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { verifyLog } from '../verify-log';
+import { UNCHAINED } from '../hash-chain';
 import { describeEventStoreContract, newEvent } from '../testing/event-store.contract';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { PostgresEventStore } from './postgres-event-store';
@@ -167,5 +168,18 @@ describe('PostgresEventStore hash chain', () => {
       await legacyPool.end();
       await legacy.drop();
     }
+  });
+
+  it("writes the same events without hashes under bench/append's unchained baseline, INSERT and COPY paths alike", async () => {
+    const unchained = new PostgresEventStore(pool, { chain: UNCHAINED });
+    const events = Array.from({ length: 70 }, (_, i) => newEvent('Thing', { i, nested: { b: 1, a: [i] } }));
+    await unchained.append([{ streamId: 'account-c', expectedVersion: 'no_stream', events: events.slice(0, 1) }]);
+    await unchained.append([{ streamId: 'account-c', expectedVersion: 0, events: events.slice(1) }]);
+    await unchained.close();
+    const { rows } = await pool.query('SELECT count(*)::int AS n, count(hash)::int AS hashed FROM rapport_events WHERE global_position > 10');
+    expect(rows[0]).toEqual({ n: 70, hashed: 0 });
+    expect(await store.recordedHead()).toEqual(expect.objectContaining({ position: 80, hash: null }));
+    const stored = await store.readStream('account-c');
+    expect(stored.map((e) => e.data)).toEqual(events.map((e) => e.data));
   });
 });
