@@ -1,5 +1,8 @@
 import { AccountEvent, EventType } from '../events/event-catalog';
-import { Segment, Severity } from '../events/event-data';
+import type { CHANNELS } from '../events/event-data';
+
+export type InteractionChannel = (typeof CHANNELS)[number];
+import { GoalOutcome, InfluenceLevel, Segment, Severity, StakeholderRole, ThreatLevel } from '../events/event-data';
 
 /** An event of an account's stream as the fold reads it: the fact, the platform's id, and when it occurred (valid time). */
 export type AccountStreamEvent = AccountEvent & { eventId: string; occurredAt: string };
@@ -41,6 +44,54 @@ export interface TicketState {
   resolvedAt?: number;
 }
 
+export interface StakeholderState {
+  contactId: string;
+  name?: string;
+  title?: string;
+  role: StakeholderRole;
+  influence?: InfluenceLevel;
+  identifiedAt: number;
+  /** When the contact left the client (or stopped being a stakeholder). */
+  leftAt?: number;
+  /** The role they held when they left. */
+  leftAs?: StakeholderRole;
+}
+
+export interface GoalState {
+  goalId: string;
+  description: string;
+  dueDate: string;
+  target?: string;
+  setAt: number;
+  closed?: { outcome: GoalOutcome; at: number };
+}
+
+export interface ActionState {
+  actionId: string;
+  goalId?: string;
+  description: string;
+  ownerId: string;
+  dueDate: string;
+  plannedAt: number;
+  completedAt?: number;
+}
+
+export interface CompetitorState {
+  competitor: string;
+  threat: ThreatLevel;
+  detectedAt: number;
+  clearedAt?: number;
+}
+
+export interface InvoiceState {
+  invoiceId: string;
+  amount: number;
+  currency: string;
+  dueDate: string;
+  issuedAt: number;
+  paidAt?: number;
+}
+
 /**
  * Everything known about one account from the events folded: what `decide`'s rules check and what every figure
  * (health, churn risk, expansion, metrics) is computed from. Instants are ms since the epoch (occurredAt).
@@ -52,13 +103,24 @@ export interface AccountState {
   segment?: Segment;
   ownerId?: string;
   keyAccount: boolean;
-  interactions: Array<{ at: number; sentiment?: number; executive: boolean }>;
+  interactions: Array<{ at: number; sentiment?: number; executive: boolean; channel: InteractionChannel; contactIds: readonly string[] }>;
   surveys: Array<{ at: number; kind: 'nps' | 'csat'; score: number }>;
   usage: Array<{ at: number; product: string; active: number; licensed: number }>;
   tickets: Map<string, TicketState>;
   referrals: number[];
   contracts: Map<string, ContractState>;
   renewals: Map<string, RenewalState>;
+  /** By contactId; a contact who left stays, with `leftAt`. */
+  stakeholders: Map<string, StakeholderState>;
+  goals: Map<string, GoalState>;
+  actions: Map<string, ActionState>;
+  /** The latest agreement. */
+  cadence?: { touchEveryDays: number; reviewEveryDays: number; agreedAt: number };
+  /** By name; a cleared competitor stays, with `clearedAt`, until detected again. */
+  competitors: Map<string, CompetitorState>;
+  invoices: Map<string, InvoiceState>;
+  /** The latest `KeyAccountAssessed`. */
+  assessment?: { strategicValue: number; logoValue: number; at: number };
   /** Type of every event folded, by id: what a retraction may name. */
   eventTypes: Map<string, EventType>;
   /** Ids of the events that a retraction (among those the fold saw) left out. */
@@ -77,6 +139,11 @@ export function initialAccountState(accountId: string): AccountState {
     referrals: [],
     contracts: new Map(),
     renewals: new Map(),
+    stakeholders: new Map(),
+    goals: new Map(),
+    actions: new Map(),
+    competitors: new Map(),
+    invoices: new Map(),
     eventTypes: new Map(),
     retracted: new Set(),
   };
@@ -158,7 +225,13 @@ export function evolve(state: AccountState, event: AccountStreamEvent): AccountS
       state.keyAccount = false;
       return state;
     case 'InteractionLogged':
-      state.interactions.push({ at, sentiment: event.data.sentiment, executive: event.data.executiveInvolved === true });
+      state.interactions.push({
+        at,
+        sentiment: event.data.sentiment,
+        executive: event.data.executiveInvolved === true,
+        channel: event.data.channel,
+        contactIds: event.data.contactIds ?? [],
+      });
       return state;
     case 'SurveyResponded':
       state.surveys.push({ at, kind: event.data.kind, score: event.data.score });
@@ -227,6 +300,73 @@ export function evolve(state: AccountState, event: AccountStreamEvent): AccountS
       if (renewal) renewal.outcome = { kind: 'lost', at, reason: event.data.reason };
       return state;
     }
+    case 'StakeholderIdentified': {
+      const { contactId, name, title, role, influence } = event.data;
+      state.stakeholders.set(contactId, { contactId, name, title, role, influence, identifiedAt: at });
+      return state;
+    }
+    case 'StakeholderChanged': {
+      const stakeholder = state.stakeholders.get(event.data.contactId);
+      if (!stakeholder) return state;
+      const { name, title, role, influence } = event.data;
+      if (name !== undefined) stakeholder.name = name;
+      if (title !== undefined) stakeholder.title = title;
+      if (role !== undefined) stakeholder.role = role;
+      if (influence !== undefined) stakeholder.influence = influence;
+      return state;
+    }
+    case 'StakeholderLeft': {
+      const stakeholder = state.stakeholders.get(event.data.contactId);
+      if (stakeholder && stakeholder.leftAt === undefined) {
+        stakeholder.leftAt = at;
+        stakeholder.leftAs = stakeholder.role;
+      }
+      return state;
+    }
+    case 'AccountGoalSet': {
+      const { goalId, description, dueDate, target } = event.data;
+      state.goals.set(goalId, { goalId, description, dueDate, target, setAt: at });
+      return state;
+    }
+    case 'AccountGoalClosed': {
+      const goal = state.goals.get(event.data.goalId);
+      if (goal && !goal.closed) goal.closed = { outcome: event.data.outcome, at };
+      return state;
+    }
+    case 'ActionPlanned': {
+      const { actionId, goalId, description, ownerId, dueDate } = event.data;
+      state.actions.set(actionId, { actionId, goalId, description, ownerId, dueDate, plannedAt: at });
+      return state;
+    }
+    case 'ActionCompleted': {
+      const action = state.actions.get(event.data.actionId);
+      if (action && action.completedAt === undefined) action.completedAt = at;
+      return state;
+    }
+    case 'CadenceAgreed':
+      state.cadence = { touchEveryDays: event.data.touchEveryDays, reviewEveryDays: event.data.reviewEveryDays, agreedAt: at };
+      return state;
+    case 'CompetitorDetected':
+      state.competitors.set(event.data.competitor, { competitor: event.data.competitor, threat: event.data.threat, detectedAt: at });
+      return state;
+    case 'CompetitorCleared': {
+      const competitor = state.competitors.get(event.data.competitor);
+      if (competitor && competitor.clearedAt === undefined) competitor.clearedAt = at;
+      return state;
+    }
+    case 'InvoiceIssued': {
+      const { invoiceId, amount, currency, dueDate } = event.data;
+      state.invoices.set(invoiceId, { invoiceId, amount, currency, dueDate, issuedAt: at });
+      return state;
+    }
+    case 'InvoicePaid': {
+      const invoice = state.invoices.get(event.data.invoiceId);
+      if (invoice && invoice.paidAt === undefined) invoice.paidAt = at;
+      return state;
+    }
+    case 'KeyAccountAssessed':
+      state.assessment = { strategicValue: event.data.strategicValue, logoValue: event.data.logoValue, at };
+      return state;
     case 'EventRetracted':
       // Its target is left out by the fold (foldAccount), before and after: nothing to change here.
       return state;

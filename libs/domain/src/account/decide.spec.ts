@@ -117,6 +117,79 @@ describe('decide', () => {
       .rejected('retraction_of_retraction');
   });
 
+  it('knows stakeholders before interactions name them, and lets each leave once', () => {
+    const champion: AccountEvent = { type: 'StakeholderIdentified', data: { contactId: 'p-1', name: 'Ada', role: 'champion' } };
+    const met = (contactIds: string[]): AccountEvent => ({
+      type: 'InteractionLogged',
+      data: { interactionId: 'i', channel: 'meeting', direction: 'outbound', contactIds },
+    });
+    const left: AccountEvent = { type: 'StakeholderLeft', data: { contactId: 'p-1', reason: 'moved on' } };
+    const promoted: AccountEvent = { type: 'StakeholderChanged', data: { contactId: 'p-1', role: 'sponsor' } };
+    given(opened).when(champion).accepted();
+    given(opened, champion).when(champion).rejected('stakeholder_exists');
+    given(opened)
+      .when(met(['p-1']))
+      .rejected('stakeholder_unknown');
+    given(opened, champion)
+      .when(met(['p-1']))
+      .accepted();
+    given(opened, champion)
+      .when(met(['p-1', 'p-2']))
+      .rejected('stakeholder_unknown');
+    given(opened).when(promoted).rejected('stakeholder_unknown');
+    given(opened, champion).when(promoted).accepted();
+    given(opened).when(left).rejected('stakeholder_unknown');
+    given(opened, champion).when(left).accepted();
+    given(opened, champion, left).when(left).rejected('stakeholder_left');
+    given(opened, champion, left).when(promoted).rejected('stakeholder_left');
+    // Someone who left may come back, identified again.
+    given(opened, champion, left).when(champion).accepted();
+  });
+
+  it('plans actions under open goals only, and closes goals and completes actions once', () => {
+    const goal: AccountEvent = { type: 'AccountGoalSet', data: { goalId: 'g', description: 'Expand to EMEA', dueDate: '2026-12-31' } };
+    const action = (goalId?: string): AccountEvent => ({
+      type: 'ActionPlanned',
+      data: { actionId: 'a', description: 'Book the QBR', ownerId: 'am-1', dueDate: '2026-09-30', ...(goalId ? { goalId } : {}) },
+    });
+    const closed: AccountEvent = { type: 'AccountGoalClosed', data: { goalId: 'g', outcome: 'achieved' } };
+    const done: AccountEvent = { type: 'ActionCompleted', data: { actionId: 'a' } };
+    given(opened).when(goal).accepted();
+    given(opened, goal).when(goal).rejected('goal_exists');
+    given(opened).when(closed).rejected('goal_unknown');
+    given(opened, goal).when(closed).accepted();
+    given(opened, goal, closed).when(closed).rejected('goal_closed');
+    given(opened).when(action()).accepted();
+    given(opened).when(action('g')).rejected('goal_unknown');
+    given(opened, goal).when(action('g')).accepted();
+    given(opened, goal, closed).when(action('g')).rejected('goal_closed');
+    given(opened, action()).when(action()).rejected('action_exists');
+    given(opened).when(done).rejected('action_unknown');
+    given(opened, action()).when(done).accepted();
+    given(opened, action(), done).when(done).rejected('action_completed');
+  });
+
+  it('clears only competitors present, and pays only invoices issued and unpaid', () => {
+    const detected: AccountEvent = { type: 'CompetitorDetected', data: { competitor: 'Rival', threat: 'high' } };
+    const cleared: AccountEvent = { type: 'CompetitorCleared', data: { competitor: 'Rival' } };
+    given(opened).when(cleared).rejected('competitor_unknown');
+    given(opened, detected).when(cleared).accepted();
+    given(opened, detected, cleared).when(cleared).rejected('competitor_unknown');
+    given(opened, detected, cleared).when(detected).accepted();
+    const issued: AccountEvent = { type: 'InvoiceIssued', data: { invoiceId: 'inv', amount: 500, currency: 'EUR', dueDate: '2026-04-30' } };
+    const paid: AccountEvent = { type: 'InvoicePaid', data: { invoiceId: 'inv' } };
+    given(opened).when(paid).rejected('invoice_unknown');
+    given(opened, issued).when(issued).rejected('invoice_exists');
+    given(opened, issued).when(paid).accepted();
+    given(opened, issued, paid).when(paid).rejected('invoice_paid');
+    given(opened)
+      .when({ type: 'CadenceAgreed', data: { touchEveryDays: 14, reviewEveryDays: 90 } })
+      .accepted();
+    given(opened)
+      .when({ type: 'KeyAccountAssessed', data: { strategicValue: 4, logoValue: 5 } })
+      .accepted();
+  });
+
   it('folds as if a retracted event never happened', () => {
     const openedEnvelope = envelope(ACCOUNT, opened);
     const signedEnvelope = envelope(ACCOUNT, signed);

@@ -26,7 +26,20 @@ export type RuleCode =
   | 'new_end_not_after_end'
   | 'retraction_target_unknown'
   | 'retraction_of_retraction'
-  | 'already_retracted';
+  | 'already_retracted'
+  | 'stakeholder_exists'
+  | 'stakeholder_unknown'
+  | 'stakeholder_left'
+  | 'goal_exists'
+  | 'goal_unknown'
+  | 'goal_closed'
+  | 'action_exists'
+  | 'action_unknown'
+  | 'action_completed'
+  | 'competitor_unknown'
+  | 'invoice_exists'
+  | 'invoice_unknown'
+  | 'invoice_paid';
 
 /** The account was never opened (or its opening was retracted): every fact but `AccountOpened` is refused. */
 export interface AccountNotFound {
@@ -180,10 +193,86 @@ function recordFact(event: NewAccountEvent, state: AccountState): Decision {
       }
       return accept(event);
     }
+    case 'InteractionLogged': {
+      const unknown = (event.data.contactIds ?? []).filter((id) => !state.stakeholders.has(id));
+      if (unknown.length > 0) {
+        const message =
+          `contact(s) ${unknown.join(', ')} were never identified as stakeholders of this account: ` + 'send StakeholderIdentified first';
+        return broken('stakeholder_unknown', message, 'data.contactIds');
+      }
+      return accept(event);
+    }
+    case 'StakeholderIdentified': {
+      const { contactId } = event.data;
+      const known = state.stakeholders.get(contactId);
+      if (known && known.leftAt === undefined) {
+        return broken('stakeholder_exists', `contact ${contactId} is already a stakeholder: send StakeholderChanged`, 'data.contactId');
+      }
+      return accept(event);
+    }
+    case 'StakeholderChanged':
+    case 'StakeholderLeft': {
+      const { contactId } = event.data;
+      const known = state.stakeholders.get(contactId);
+      if (!known) return broken('stakeholder_unknown', `contact ${contactId} was never identified on this account`, 'data.contactId');
+      if (known.leftAt !== undefined) return broken('stakeholder_left', `contact ${contactId} has already left`, 'data.contactId');
+      return accept(event);
+    }
+    case 'AccountGoalSet': {
+      const { goalId } = event.data;
+      if (state.goals.has(goalId)) return broken('goal_exists', `goal ${goalId} was already set on this account`, 'data.goalId');
+      return accept(event);
+    }
+    case 'AccountGoalClosed': {
+      const goal = state.goals.get(event.data.goalId);
+      if (!goal) return broken('goal_unknown', `goal ${event.data.goalId} was never set on this account`, 'data.goalId');
+      if (goal.closed) return broken('goal_closed', `goal ${goal.goalId} is already closed (${goal.closed.outcome})`, 'data.goalId');
+      return accept(event);
+    }
+    case 'ActionPlanned': {
+      const { actionId, goalId } = event.data;
+      if (state.actions.has(actionId))
+        return broken('action_exists', `action ${actionId} was already planned on this account`, 'data.actionId');
+      if (goalId !== undefined) {
+        const goal = state.goals.get(goalId);
+        if (!goal) return broken('goal_unknown', `goal ${goalId} was never set on this account`, 'data.goalId');
+        if (goal.closed)
+          return broken('goal_closed', `goal ${goalId} is closed (${goal.closed.outcome}): plan no more actions for it`, 'data.goalId');
+      }
+      return accept(event);
+    }
+    case 'ActionCompleted': {
+      const action = state.actions.get(event.data.actionId);
+      if (!action) return broken('action_unknown', `action ${event.data.actionId} was never planned on this account`, 'data.actionId');
+      if (action.completedAt !== undefined)
+        return broken('action_completed', `action ${action.actionId} is already completed`, 'data.actionId');
+      return accept(event);
+    }
+    case 'CompetitorCleared': {
+      const competitor = state.competitors.get(event.data.competitor);
+      if (!competitor || competitor.clearedAt !== undefined) {
+        return broken('competitor_unknown', `competitor ${event.data.competitor} is not present on this account`, 'data.competitor');
+      }
+      return accept(event);
+    }
+    case 'InvoiceIssued': {
+      const { invoiceId } = event.data;
+      if (state.invoices.has(invoiceId))
+        return broken('invoice_exists', `invoice ${invoiceId} was already issued on this account`, 'data.invoiceId');
+      return accept(event);
+    }
+    case 'InvoicePaid': {
+      const invoice = state.invoices.get(event.data.invoiceId);
+      if (!invoice) return broken('invoice_unknown', `invoice ${event.data.invoiceId} was never issued on this account`, 'data.invoiceId');
+      if (invoice.paidAt !== undefined) return broken('invoice_paid', `invoice ${invoice.invoiceId} is already paid`, 'data.invoiceId');
+      return accept(event);
+    }
+    case 'CadenceAgreed':
+    case 'CompetitorDetected':
+    case 'KeyAccountAssessed':
     case 'AccountOwnerAssigned':
     case 'KeyAccountDesignated':
     case 'KeyAccountRevoked':
-    case 'InteractionLogged':
     case 'SurveyResponded':
     case 'UsageReported':
     case 'ReferralGiven':

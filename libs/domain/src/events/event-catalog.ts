@@ -19,6 +19,19 @@ export const EVENT_DATA_CLASSES = {
   RenewalWon: data.RenewalWonData,
   RenewalLost: data.RenewalLostData,
   EventRetracted: data.EventRetractedData,
+  StakeholderIdentified: data.StakeholderIdentifiedData,
+  StakeholderChanged: data.StakeholderChangedData,
+  StakeholderLeft: data.StakeholderLeftData,
+  AccountGoalSet: data.AccountGoalSetData,
+  AccountGoalClosed: data.AccountGoalClosedData,
+  ActionPlanned: data.ActionPlannedData,
+  ActionCompleted: data.ActionCompletedData,
+  CadenceAgreed: data.CadenceAgreedData,
+  CompetitorDetected: data.CompetitorDetectedData,
+  CompetitorCleared: data.CompetitorClearedData,
+  InvoiceIssued: data.InvoiceIssuedData,
+  InvoicePaid: data.InvoicePaidData,
+  KeyAccountAssessed: data.KeyAccountAssessedData,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA_CLASSES;

@@ -75,6 +75,12 @@ export class InteractionLoggedData {
   @IsOptional() @IsInt({ message: 'must be an integer ≥ 0' }) @Min(0, { message: 'must be an integer ≥ 0' }) contactCount?: number;
   @IsOptional() @IsBoolean({ message: 'must be a boolean' }) executiveInvolved?: boolean;
   @IsOptional() @IsText() @MaxLength(2000, text(0, 2000)) summary?: string;
+  @IsOptional()
+  @IsArray({ message: 'must be a list of contact ids' })
+  @ArrayMaxSize(100, { message: 'must name at most 100 contacts' })
+  @IsString({ each: true, message: 'each contact id must be a string' })
+  @Length(1, ID_LENGTH, { each: true, message: `each contact id must be 1 to ${ID_LENGTH} characters` })
+  contactIds?: string[];
 }
 
 export const SEVERITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -175,4 +181,110 @@ export class RenewalLostData {
 export class EventRetractedData {
   @IsText() @Length(1, 64, text(1, 64)) targetEventId!: string;
   @IsText() @Length(1, 500, text(1, 500)) reason!: string;
+}
+
+// Key-account management (v1 additions): who is who at the client, the account plan, cadence, competitors, receivables.
+
+export const STAKEHOLDER_ROLES = ['decision_maker', 'economic_buyer', 'champion', 'sponsor', 'influencer', 'user', 'blocker'] as const;
+export type StakeholderRole = (typeof STAKEHOLDER_ROLES)[number];
+export const INFLUENCE_LEVELS = ['high', 'medium', 'low'] as const;
+export type InfluenceLevel = (typeof INFLUENCE_LEVELS)[number];
+
+export class StakeholderIdentifiedData {
+  @IsText() @Id() contactId!: string;
+  @IsOptional() @IsText() @Length(1, 200, text(1, 200)) name?: string;
+  @IsOptional() @IsText() @Length(1, 200, text(1, 200)) title?: string;
+  @IsIn(STAKEHOLDER_ROLES, oneOf(STAKEHOLDER_ROLES)) role!: StakeholderRole;
+  @IsOptional() @IsIn(INFLUENCE_LEVELS, oneOf(INFLUENCE_LEVELS)) influence?: InfluenceLevel;
+}
+
+/** What changed about a stakeholder: the fields given replace the known ones. */
+export class StakeholderChangedData {
+  @IsText() @Id() contactId!: string;
+  @IsOptional() @IsText() @Length(1, 200, text(1, 200)) name?: string;
+  @IsOptional() @IsText() @Length(1, 200, text(1, 200)) title?: string;
+  @IsOptional() @IsIn(STAKEHOLDER_ROLES, oneOf(STAKEHOLDER_ROLES)) role?: StakeholderRole;
+  @IsOptional() @IsIn(INFLUENCE_LEVELS, oneOf(INFLUENCE_LEVELS)) influence?: InfluenceLevel;
+}
+
+export class StakeholderLeftData {
+  @IsText() @Id() contactId!: string;
+  @IsOptional() @IsText() @MaxLength(500, text(0, 500)) reason?: string;
+}
+
+export class AccountGoalSetData {
+  @IsText() @Id() goalId!: string;
+  @IsText() @Length(1, 2000, text(1, 2000)) description!: string;
+  @IsCalendarDate() dueDate!: string;
+  @IsOptional() @IsText() @Length(1, 500, text(1, 500)) target?: string;
+}
+
+export const GOAL_OUTCOMES = ['achieved', 'missed', 'dropped'] as const;
+export type GoalOutcome = (typeof GOAL_OUTCOMES)[number];
+
+export class AccountGoalClosedData {
+  @IsText() @Id() goalId!: string;
+  @IsIn(GOAL_OUTCOMES, oneOf(GOAL_OUTCOMES)) outcome!: GoalOutcome;
+}
+
+export class ActionPlannedData {
+  @IsText() @Id() actionId!: string;
+  @IsOptional() @IsText() @Id() goalId?: string;
+  @IsText() @Length(1, 2000, text(1, 2000)) description!: string;
+  @IsText() @Id() ownerId!: string;
+  @IsCalendarDate() dueDate!: string;
+}
+
+export class ActionCompletedData {
+  @IsText() @Id() actionId!: string;
+}
+
+export class CadenceAgreedData {
+  @IsInt({ message: 'must be an integer from 1 to 365' })
+  @Min(1, { message: 'must be an integer from 1 to 365' })
+  @Max(365, { message: 'must be an integer from 1 to 365' })
+  touchEveryDays!: number;
+  @IsInt({ message: 'must be an integer from 1 to 730' })
+  @Min(1, { message: 'must be an integer from 1 to 730' })
+  @Max(730, { message: 'must be an integer from 1 to 730' })
+  reviewEveryDays!: number;
+}
+
+export const THREAT_LEVELS = ['low', 'medium', 'high'] as const;
+export type ThreatLevel = (typeof THREAT_LEVELS)[number];
+
+export class CompetitorDetectedData {
+  @IsText() @Length(1, 200, text(1, 200)) competitor!: string;
+  @IsIn(THREAT_LEVELS, oneOf(THREAT_LEVELS)) threat!: ThreatLevel;
+}
+
+export class CompetitorClearedData {
+  @IsText() @Length(1, 200, text(1, 200)) competitor!: string;
+}
+
+export class InvoiceIssuedData {
+  @IsText() @Id() invoiceId!: string;
+  @IsAmount() amount!: number;
+  @IsISO4217CurrencyCode({ message: 'must be an ISO-4217 currency code, e.g. EUR' }) currency!: string;
+  @IsCalendarDate() dueDate!: string;
+}
+
+export class InvoicePaidData {
+  @IsText() @Id() invoiceId!: string;
+}
+
+function Judged() {
+  const message = { message: 'must be an integer from 0 to 5' };
+  return (target: object, key: string) => {
+    IsInt(message)(target, key);
+    Min(0, message)(target, key);
+    Max(5, message)(target, key);
+  };
+}
+
+/** The judged criteria of key-account selection, 0–5 each; the measured ones (ARR, potential…) come from the events. */
+export class KeyAccountAssessedData {
+  @Judged() strategicValue!: number;
+  @Judged() logoValue!: number;
+  @IsOptional() @IsText() @MaxLength(2000, text(0, 2000)) note?: string;
 }

@@ -2,6 +2,7 @@ import { AccountState } from '../account/account-state';
 import { addDays, DAY_MS, utcDay } from '../time/utc-days';
 import { contractArrOn, roundCents } from './arr';
 import { Health } from './health';
+import { cadenceStatus, championLost, competitorsPresent, invoicesOverdue, overdueActions, stakeholderCoverage } from './relationship';
 import { ChurnDriverName, ScoringConfig } from './scoring-config';
 
 export interface ChurnDriver {
@@ -55,9 +56,63 @@ export function churnRisk(state: AccountState, health: Health, at: Date, config:
   );
   if (downgrades.length > 0) add('contraction', `downgrade of ${[...new Set(downgrades)].join(', ')} in the last 180 days`);
 
+  addRelationshipDrivers(state, t, add);
+
   const base = health.score === null ? 50 : Math.round((100 - health.score) * 100) / 100;
   const score = Math.min(100, Math.round((base + drivers.reduce((sum, d) => sum + d.points, 0)) * 100) / 100);
   return { score, base, drivers };
+}
+
+/** The key-account drivers: each fires only on the events that record that practice, so other accounts score as before. */
+function addRelationshipDrivers(state: AccountState, t: number, add: (name: ChurnDriverName, explanation: string) => void): void {
+  const coverage = stakeholderCoverage(state, t);
+  if (coverage && coverage.engagedCount < 2) {
+    add(
+      'single_threaded',
+      `${coverage.engagedCount === 0 ? 'no' : 'only one'} stakeholder named in an interaction of the last 90 days ` +
+        `(${coverage.active.length} active): the relationship hangs on ${coverage.engagedCount === 0 ? 'nobody' : 'a single contact'}`,
+    );
+  }
+  const lost = championLost(state, t);
+  if (lost) {
+    add(
+      'champion_left',
+      `champion ${lost.name ?? lost.contactId} left on ${utcDay(lost.leftAt!)} and no champion has replaced them: ` +
+        'nobody argues for us inside',
+    );
+  }
+  const cadence = cadenceStatus(state, t);
+  if (cadence?.reviewOverdue) {
+    add(
+      'review_overdue',
+      `business review due by ${cadence.nextReviewDue} (every ${cadence.reviewEveryDays} days agreed); ` +
+        (cadence.lastReviewAt ? `last one ${cadence.lastReviewAt.slice(0, 10)}` : 'none held since the agreement'),
+    );
+  }
+  if (cadence?.touchOverdue) {
+    add(
+      'cadence_missed',
+      `a touch was due by ${cadence.nextTouchDue} (every ${cadence.touchEveryDays} days agreed); ` +
+        (cadence.lastTouchAt ? `last interaction ${cadence.lastTouchAt.slice(0, 10)}` : 'no interaction since the agreement'),
+    );
+  }
+  const threats = competitorsPresent(state, t).filter((c) => c.threat === 'high');
+  if (threats.length > 0) add('competitor_present', `${threats.map((c) => c.competitor).join(', ')} present with a high threat`);
+  const unpaid = invoicesOverdue(state, t);
+  if (unpaid.length > 0) {
+    add(
+      'invoice_overdue',
+      unpaid.map((i) => `invoice ${i.invoiceId} (${i.currency} ${i.amount}) due ${i.dueDate} is unpaid`).join('; ') +
+        ' after more than 30 days',
+    );
+  }
+  const late = overdueActions(state, t);
+  if (late.length > 0) {
+    add(
+      'plan_actions_overdue',
+      `${late.length} plan action(s) past their due date: ${late.map((a) => `${a.actionId} (due ${a.dueDate})`).join(', ')}`,
+    );
+  }
 }
 
 /** Utilisation of a product fell ≥ 20 % (relative) between its two latest reports. */

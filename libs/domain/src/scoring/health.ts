@@ -1,6 +1,7 @@
 import { AccountState } from '../account/account-state';
 import { addDays, DAY_MS, utcDay } from '../time/utc-days';
 import { arrOn } from './arr';
+import { relationshipScore, stakeholderCoverage } from './relationship';
 import { HEALTH_COMPONENTS, HealthComponentName, ScoringConfig } from './scoring-config';
 
 export type HealthBand = 'green' | 'yellow' | 'red' | 'churned';
@@ -41,7 +42,8 @@ export function bandOf(score: number): Exclude<HealthBand, 'churned'> {
 export function accountHealth(state: AccountState, at: Date, config: ScoringConfig): Health {
   const t = at.getTime();
   const components = HEALTH_COMPONENTS.map((name) => ({ name, weight: config.weights[name], ...COMPONENTS[name](state, t, config) }));
-  const totalWeight = components.reduce((sum, c) => sum + c.weight, 0);
+  // Relationship weighs only where stakeholders were recorded, so that coverage elsewhere stays what it was without it.
+  const totalWeight = components.reduce((sum, c) => sum + (c.name === 'relationship' && !c.hasData ? 0 : c.weight), 0);
   const withData = components.filter((c) => c.hasData);
   const dataWeight = withData.reduce((sum, c) => sum + c.weight, 0);
   const score = dataWeight > 0 ? round2(withData.reduce((sum, c) => sum + c.weight * c.score!, 0) / dataWeight) : null;
@@ -206,7 +208,14 @@ function commercial(state: AccountState, t: number): ComponentResult {
   };
 }
 
-const COMPONENTS: Record<HealthComponentName, ComponentRule> = { engagement, sentiment, support, adoption, commercial };
+/** Relationship: stakeholder coverage and breadth (relationship.ts); no data before the first stakeholder is identified. */
+function relationship(state: AccountState, t: number): ComponentResult {
+  const coverage = stakeholderCoverage(state, t);
+  if (!coverage) return noData('no stakeholder identified yet');
+  return { ...relationshipScore(coverage), hasData: true };
+}
+
+const COMPONENTS: Record<HealthComponentName, ComponentRule> = { engagement, sentiment, support, adoption, commercial, relationship };
 
 /** Latest usage report per product at T (ties: the later in the stream). */
 export function latestUsageByProduct(state: AccountState, t: number): Map<string, { active: number; licensed: number; at: number }> {

@@ -12,18 +12,45 @@ export interface ScoringConfig {
   churnPoints: Record<ChurnDriverName, number>;
 }
 
-export type HealthComponentName = 'engagement' | 'sentiment' | 'support' | 'adoption' | 'commercial';
-export const HEALTH_COMPONENTS: HealthComponentName[] = ['engagement', 'sentiment', 'support', 'adoption', 'commercial'];
+export type HealthComponentName = 'engagement' | 'sentiment' | 'support' | 'adoption' | 'commercial' | 'relationship';
+export const HEALTH_COMPONENTS: HealthComponentName[] = ['engagement', 'sentiment', 'support', 'adoption', 'commercial', 'relationship'];
 
 export type ChurnDriverName =
-  'renewal_due' | 'nps_detractor' | 'seat_drop' | 'urgent_ticket_aged' | 'no_recent_interaction' | 'contraction';
+  | 'renewal_due'
+  | 'nps_detractor'
+  | 'seat_drop'
+  | 'urgent_ticket_aged'
+  | 'no_recent_interaction'
+  | 'contraction'
+  | 'single_threaded'
+  | 'champion_left'
+  | 'review_overdue'
+  | 'cadence_missed'
+  | 'competitor_present'
+  | 'invoice_overdue'
+  | 'plan_actions_overdue';
 
 export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
-  weights: { engagement: 0.25, sentiment: 0.2, support: 0.15, adoption: 0.2, commercial: 0.2 },
+  // relationship counts only where stakeholders were recorded (health.ts): elsewhere the five weights stay as they were.
+  weights: { engagement: 0.25, sentiment: 0.2, support: 0.15, adoption: 0.2, commercial: 0.2, relationship: 0.15 },
   interactionTargets: { enterprise: 12, mid_market: 6, smb: 3 },
   resolutionTargetHours: 48,
   adoptionTarget: 0.8,
-  churnPoints: { renewal_due: 15, nps_detractor: 10, seat_drop: 10, urgent_ticket_aged: 15, no_recent_interaction: 10, contraction: 10 },
+  churnPoints: {
+    renewal_due: 15,
+    nps_detractor: 10,
+    seat_drop: 10,
+    urgent_ticket_aged: 15,
+    no_recent_interaction: 10,
+    contraction: 10,
+    single_threaded: 10,
+    champion_left: 15,
+    review_overdue: 10,
+    cadence_missed: 5,
+    competitor_present: 10,
+    invoice_overdue: 10,
+    plan_actions_overdue: 5,
+  },
 };
 
 /** A scoring configuration that cannot be used, naming the field (`weights.support`, `churnPoints`, …). */
@@ -77,7 +104,11 @@ export function scoringConfig(overrides: unknown = {}, base: ScoringConfig = DEF
   for (const [name, value] of numbers) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ScoringConfigError(name, 'must be a number ≥ 0');
   }
-  if (Object.values(config.weights).reduce((a, b) => a + b, 0) <= 0) throw new ScoringConfigError('weights', 'must not all be 0');
+  // Relationship aside: it weighs only on accounts whose stakeholders are recorded, and every account needs a weight.
+  const { relationship: _relationship, ...everywhere } = config.weights;
+  if (Object.values(everywhere).reduce((a, b) => a + b, 0) <= 0) {
+    throw new ScoringConfigError('weights', 'must not all be 0 apart from relationship, which counts only where stakeholders are recorded');
+  }
   if (config.adoptionTarget === 0) throw new ScoringConfigError('adoptionTarget', 'must be > 0');
   if (config.resolutionTargetHours === 0) throw new ScoringConfigError('resolutionTargetHours', 'must be > 0');
   return config;

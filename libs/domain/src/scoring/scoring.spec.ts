@@ -205,10 +205,11 @@ describe('account health', () => {
       support: 55, // 100 − 30 (urgent open 5 days: 20 + 2 × 5) − 15 (median 72 h: 30 × 24 / 48)
       adoption: 93.75, // mean of core 0.7 / 0.8 → 87.5 and bi 0.9 → 100 (capped)
       commercial: 85, // ARR 1200 against 1000 a year ago → 100, − 15 for the renewal due 2026-08-15
+      relationship: null, // no stakeholder recorded: no data, and no weight in the coverage
     });
     // 0.25 × 80 + 0.2 × 75 + 0.15 × 55 + 0.2 × 93.75 + 0.2 × 85
     expect(health).toMatchObject({ score: 79, band: 'green', coverage: 1, churned: false, evaluatedAt: '2026-06-30T00:00:00.000Z' });
-    expect(health.components.every((c) => c.hasData && c.explanation.length > 0)).toBe(true);
+    expect(health.components.every((c) => (c.name === 'relationship' || c.hasData) && c.explanation.length > 0)).toBe(true);
     expect(health.components.find((c) => c.name === 'support')!.explanation).toContain('median resolution 72.0 h');
   });
 
@@ -217,7 +218,13 @@ describe('account health', () => {
     const health = accountHealth(foldAccount('a', only, { at: at(T) }), at(T), DEFAULT_SCORING_CONFIG);
     // Engagement alone: 0.4 × 100 + 0.4 × 100 (3 of 3) + 0 = 80, and 0.25 of the weight has data.
     expect(health).toMatchObject({ score: 80, band: 'green', coverage: 0.25 });
-    expect(health.components.filter((c) => !c.hasData).map((c) => c.name)).toEqual(['sentiment', 'support', 'adoption', 'commercial']);
+    expect(health.components.filter((c) => !c.hasData).map((c) => c.name)).toEqual([
+      'sentiment',
+      'support',
+      'adoption',
+      'commercial',
+      'relationship',
+    ]);
   });
 
   it('decays with time alone: recency falls linearly from 14 to 90 days', () => {
