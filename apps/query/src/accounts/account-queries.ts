@@ -1,6 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import {
   accountHealth,
+  accountPlan,
+  cadenceStatus,
   accountStreamId,
   addDays,
   DAY_MS,
@@ -8,6 +10,7 @@ import {
   eventView,
   foldAccount,
   Health,
+  stakeholderCoverage,
   healthChange,
   ScoringConfig,
   StoredAccountEvent,
@@ -159,6 +162,38 @@ export class AccountQueries {
       delta: change.delta,
       components: change.components,
       causes: change.causes,
+    };
+  }
+
+  /**
+   * The account plan at valid time T: goals with their actions, actions without a goal, the agreed cadence and
+   * whether a touch or a review is overdue, and the stakeholders with their engagement. Folded from the stream
+   * (up to asOf's position, else the read model's), so that it answers for any past T as it was known then.
+   */
+  async plan(accountId: string, knowledge: Knowledge | undefined) {
+    const row = await this.account(accountId);
+    const position = knowledge?.position ?? Number(row.as_of_position);
+    const at = knowledge?.at ?? this.clock();
+    const events = await this.events(accountId, position);
+    if (!events.some((e) => e.type === 'AccountOpened')) {
+      throw problem(
+        HttpStatus.NOT_FOUND,
+        problemTypes.accountNotFound,
+        'Unknown account',
+        `no account ${accountId} was known as of ${String(knowledge?.asOf)}`,
+      );
+    }
+    const t = at.getTime();
+    const state = foldAccount(accountId, events, { at });
+    const coverage = stakeholderCoverage(state, t);
+    return {
+      accountId,
+      evaluatedAt: at.toISOString(),
+      ...accountPlan(state, t),
+      cadence: cadenceStatus(state, t),
+      stakeholders: coverage?.active ?? [],
+      asOf: knowledge?.asOf ?? null,
+      asOfPosition: position,
     };
   }
 

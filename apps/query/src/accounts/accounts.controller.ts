@@ -49,6 +49,16 @@ export class AccountsController {
     return this.accounts.healthChanges(id, query.from, query.to, await this.knowledgeTime.resolve(query.asOf));
   }
 
+  @Get('plan')
+  @ApiOperation({
+    summary:
+      'Account plan: goals and actions (status, overdue), the agreed cadence (next touch and review due), stakeholders; ?asOf= ?at=',
+  })
+  async plan(@Param('id') id: string, @Query() query: KnowledgeQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.accounts.plan(id, await this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position()));
+  }
+
   @Get('timeline')
   @ApiOperation({ summary: "The account's events, oldest first, with recordedAt, source and recordedBy (the audit trail); ?asOf=" })
   async timeline(@Param('id') id: string, @Query() query: TimelineQuery) {

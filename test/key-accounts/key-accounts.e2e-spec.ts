@@ -1,0 +1,143 @@
+import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+let n = 0;
+const DAY = 86_400_000;
+/** An instant `days` before now (ISO), and its UTC day. */
+const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+const dayAgo = (days: number) => ago(days).slice(0, 10);
+const envelope = (accountId: string, occurredAt: string, type: string, data: unknown) => ({
+  type,
+  accountId,
+  occurredAt,
+  source: { system: 'crm', eventId: `kam-${++n}` },
+  data,
+});
+
+async function post(envelopes: unknown[]): Promise<number> {
+  const response = await app.http.post('/v1/events/batch').send(envelopes).expect(201);
+  return Math.max(...(response.body.results as Array<{ globalPosition: number }>).map((r) => r.globalPosition));
+}
+
+let head: number;
+let beforePlan: string;
+
+beforeAll(async () => {
+  app = await startTestApp(StandaloneAppModule.forRoot, { label: 'key_accounts' });
+  await post([
+    envelope('initech', ago(200), 'AccountOpened', { name: 'Initech', segment: 'enterprise', ownerId: 'jane' }),
+    envelope('initech', ago(150), 'StakeholderIdentified', { contactId: 'bill', name: 'Bill L.', role: 'champion', influence: 'high' }),
+    envelope('initech', ago(150), 'StakeholderIdentified', { contactId: 'peter', role: 'user' }),
+    envelope('initech', ago(120), 'CadenceAgreed', { touchEveryDays: 14, reviewEveryDays: 90 }),
+    envelope('initech', ago(20), 'InteractionLogged', {
+      interactionId: 'm-1',
+      channel: 'meeting',
+      direction: 'outbound',
+      contactIds: ['bill'],
+    }),
+    envelope('initech', ago(60), 'CompetitorDetected', { competitor: 'Initrode', threat: 'high' }),
+    envelope('initech', ago(80), 'InvoiceIssued', { invoiceId: 'inv-1', amount: 12_500, currency: 'EUR', dueDate: dayAgo(50) }),
+  ]);
+  beforePlan = new Date().toISOString();
+  await new Promise((r) => setTimeout(r, 20));
+  head = await post([
+    envelope('initech', ago(30), 'AccountGoalSet', { goalId: 'g-1', description: 'Standardise on our platform', dueDate: dayAgo(-120) }),
+    envelope('initech', ago(30), 'ActionPlanned', {
+      actionId: 'a-1',
+      goalId: 'g-1',
+      description: 'Executive sponsor meeting',
+      ownerId: 'jane',
+      dueDate: dayAgo(3),
+    }),
+    envelope('initech', ago(30), 'ActionPlanned', {
+      actionId: 'a-2',
+      description: 'Send the ROI study',
+      ownerId: 'joe',
+      dueDate: dayAgo(10),
+    }),
+    envelope('initech', ago(5), 'ActionCompleted', { actionId: 'a-2' }),
+  ]);
+  await app.http.get(`/v1/accounts/initech?minPosition=${head}`).expect(200);
+}, 60_000);
+afterAll(() => app.close());
+
+describe('key-account management', () => {
+  it('refuses facts that break the key-account rules with a code naming the field, and stores nothing', async () => {
+    const refused = async (event: unknown, code: string, field: string) => {
+      const response = await app.http.post('/v1/events').send(event).expect(409);
+      expect(response.body).toMatchObject({ status: 409, errors: [{ field, code }] });
+    };
+    await refused(
+      envelope('initech', ago(1), 'InteractionLogged', {
+        interactionId: 'm-x',
+        channel: 'call',
+        direction: 'inbound',
+        contactIds: ['nobody'],
+      }),
+      'stakeholder_unknown',
+      'data.contactIds',
+    );
+    await refused(
+      envelope('initech', ago(1), 'StakeholderIdentified', { contactId: 'bill', role: 'sponsor' }),
+      'stakeholder_exists',
+      'data.contactId',
+    );
+    await refused(envelope('initech', ago(1), 'ActionCompleted', { actionId: 'a-2' }), 'action_completed', 'data.actionId');
+    await refused(envelope('initech', ago(1), 'InvoicePaid', { invoiceId: 'inv-9' }), 'invoice_unknown', 'data.invoiceId');
+    await refused(envelope('initech', ago(1), 'CompetitorCleared', { competitor: 'Globex' }), 'competitor_unknown', 'data.competitor');
+    const invalid = await app.http
+      .post('/v1/events')
+      .send(envelope('initech', ago(1), 'StakeholderIdentified', { contactId: 'x', role: 'friend' }))
+      .expect(400);
+    expect(JSON.stringify(invalid.body)).toContain('data.role');
+    const timeline = (await app.http.get('/v1/accounts/initech/timeline').expect(200)).body;
+    expect(timeline.events).toHaveLength(11);
+  });
+
+  it('shows the plan with overdue actions, the cadence with what is overdue, and the stakeholders', async () => {
+    const plan = (await app.http.get('/v1/accounts/initech/plan').expect(200)).body;
+    expect(plan.goals).toEqual([
+      expect.objectContaining({
+        goalId: 'g-1',
+        status: 'open',
+        overdue: false,
+        actions: [expect.objectContaining({ actionId: 'a-1', ownerId: 'jane', status: 'open', overdue: true })],
+      }),
+    ]);
+    expect(plan.actions).toEqual([expect.objectContaining({ actionId: 'a-2', status: 'completed', overdue: false })]);
+    expect(plan).toEqual(expect.objectContaining({ openActions: 1, overdueActions: 1, asOf: null }));
+    expect(plan.cadence).toEqual(
+      expect.objectContaining({ touchEveryDays: 14, reviewEveryDays: 90, touchOverdue: true, reviewOverdue: true, lastReviewAt: null }),
+    );
+    expect(plan.stakeholders.map((s: { contactId: string; engaged: boolean }) => [s.contactId, s.engaged])).toEqual([
+      ['bill', true],
+      ['peter', false],
+    ]);
+    // As known before the plan was recorded: no goal, no action.
+    const earlier = (await app.http.get(`/v1/accounts/initech/plan?asOf=${encodeURIComponent(beforePlan)}`).expect(200)).body;
+    expect(earlier).toEqual(expect.objectContaining({ goals: [], actions: [], openActions: 0, asOf: beforePlan }));
+    await app.http.get('/v1/accounts/nobody/plan').expect(404);
+  });
+
+  it('scores the relationship and names the key-account churn drivers', async () => {
+    const health = (await app.http.get('/v1/accounts/initech/health').expect(200)).body;
+    // Decision maker not known: 0; champion engaged: 30; breadth 1 of 2 engaged: 30 × 1/3 = 10.
+    expect(health.components.find((c: { name: string }) => c.name === 'relationship')).toEqual(
+      expect.objectContaining({ score: 40, hasData: true, weight: 0.15 }),
+    );
+    const account = (await app.http.get('/v1/accounts/initech').expect(200)).body;
+    const drivers = account.churnRisk.drivers.map((d: { name: string }) => d.name);
+    expect(drivers).toEqual(
+      expect.arrayContaining([
+        'single_threaded',
+        'review_overdue',
+        'cadence_missed',
+        'competitor_present',
+        'invoice_overdue',
+        'plan_actions_overdue',
+      ]),
+    );
+    expect(drivers).not.toContain('champion_left');
+  });
+});
