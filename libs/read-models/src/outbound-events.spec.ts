@@ -1,4 +1,5 @@
-import { Health } from '@rapport/domain';
+import { DEFAULT_SCORING_CONFIG, Health } from '@rapport/domain';
+import healthEventSchema from '../../../docs/schemas/rapport.account-health.v1.schema.json';
 import { AccountProjection } from './account-projection';
 import { CHURN_RISK_THRESHOLD, outboundEvents, PreviousFigures } from './outbound-events';
 
@@ -103,5 +104,13 @@ describe('outbound events', () => {
       outboundEvents(before(80, 'green', 20), next, { ...CAUSE, eventId: '00000000-0000-5000-8000-000000000000' }, AT)[0].eventId,
     ).not.toBe(first[0].eventId);
     expect(first[0]).toMatchObject({ accountId: 'acme', occurredAt: AT, causedBy: CAUSE });
+  });
+});
+
+describe('the published schema of health events', () => {
+  it('names every churn driver the scoring can produce', () => {
+    const schema = JSON.stringify(healthEventSchema);
+    for (const driver of Object.keys(DEFAULT_SCORING_CONFIG.churnPoints))
+      expect([driver, schema.includes(`"${driver}"`)]).toEqual([driver, true]);
   });
 });
