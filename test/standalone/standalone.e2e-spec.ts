@@ -106,6 +106,7 @@ describe('the standalone app: post events, then read their effect', () => {
       ['support', false],
       ['adoption', true],
       ['commercial', true],
+      ['relationship', false],
     ]);
     const past = new Date('2026-11-01T18:00:00Z');
     const then = await get(`/v1/accounts/d/health?at=${past.toISOString()}`).expect(200);
