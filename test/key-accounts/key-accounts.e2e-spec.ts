@@ -1,4 +1,7 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { Pool } from 'pg';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
+import schema from '../../docs/schemas/rapport.account-health.v1.schema.json';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let app: TestApp;
@@ -64,7 +67,7 @@ afterAll(() => app.close());
 
 describe('key-account management', () => {
   it('refuses facts that break the key-account rules with a code naming the field, and stores nothing', async () => {
-    const refused = async (event: unknown, code: string, field: string) => {
+    const refused = async (event: object, code: string, field: string) => {
       const response = await app.http.post('/v1/events').send(event).expect(409);
       expect(response.body).toMatchObject({ status: 409, errors: [{ field, code }] });
     };
@@ -139,5 +142,37 @@ describe('key-account management', () => {
       ]),
     );
     expect(drivers).not.toContain('champion_left');
+  });
+
+  it("shows the account's cadence, lists the portfolio's actions by owner or overdue, and announces an overdue action once", async () => {
+    const account = (await app.http.get('/v1/accounts/initech').expect(200)).body;
+    expect(account.cadence).toEqual(expect.objectContaining({ touchEveryDays: 14, touchOverdue: true, reviewOverdue: true }));
+    const overdue = (await app.http.get('/v1/portfolio/actions?overdue=true').expect(200)).body;
+    expect(overdue.items).toEqual([
+      expect.objectContaining({
+        accountId: 'initech',
+        accountName: 'Initech',
+        actionId: 'a-1',
+        ownerId: 'jane',
+        status: 'open',
+        overdue: true,
+      }),
+    ]);
+    const joes = (await app.http.get('/v1/portfolio/actions?ownerId=joe').expect(200)).body;
+    expect(joes.items.map((i: { actionId: string; status: string }) => [i.actionId, i.status])).toEqual([['a-2', 'completed']]);
+    const open = (await app.http.get('/v1/portfolio/actions?status=open').expect(200)).body;
+    expect(open.items.map((i: { actionId: string }) => i.actionId)).toEqual(['a-1']);
+    const refused = await app.http.get('/v1/portfolio/actions?overdue=maybe').expect(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'overdue' })]);
+
+    const pool = new Pool({ connectionString: app.database.url, max: 1 });
+    try {
+      const { rows } = await pool.query("SELECT payload FROM rapport_outbox WHERE account_id = 'initech' AND type = 'ActionOverdue'");
+      expect(rows.map((r) => r.payload.figures.action.actionId)).toEqual(['a-1']);
+      const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema);
+      expect([validate(rows[0].payload), validate.errors]).toEqual([true, null]);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -187,3 +187,26 @@ export class WhatIfBody extends BacktestQuery {
   @IsObject({ message: 'must be an object: a scoring configuration, as RAPPORT_SCORING' })
   scoring!: Record<string, unknown>;
 }
+
+export class PlanActionsQuery extends ReadOptions {
+  @ApiPropertyOptional({ description: "Only this owner's actions." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  ownerId?: string;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'true: only open actions past their due date; false: only the others.' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  overdue?: boolean;
+
+  @ApiPropertyOptional({ enum: ['open', 'completed'], description: 'Only actions of this status (default: both).' })
+  @IsOptional()
+  @IsIn(['open', 'completed'], { message: 'must be one of: open, completed' })
+  status?: 'open' | 'completed';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 })
+  @IntParam(1, 1000)
+  limit?: number;
+}

@@ -3,8 +3,11 @@ import {
   AccountStreamEvent,
   accountHealth,
   arrAtRisk,
+  accountPlan,
   arrOn,
   arrSegments,
+  cadenceStatus,
+  CadenceStatus,
   churnRisk,
   ChurnRisk,
   contractArrOn,
@@ -12,6 +15,7 @@ import {
   ExpansionSignal,
   foldAccount,
   Health,
+  PlannedActionView,
   realisedExpansion,
   ScoringConfig,
   utcDay,
@@ -37,6 +41,10 @@ export interface AccountProjection {
   renewalOutcomes: Array<{ renewalId: string; outcome: 'won' | 'lost'; occurredAt: Date }>;
   npsResponses: Array<{ occurredAt: Date; score: number }>;
   realisedExpansion: Array<{ contractId: string; currency: string; date: string; amount: number }>;
+  /** Where the account stands against its agreed contact cadence at T (null without one). */
+  cadence: CadenceStatus | null;
+  /** The account plan's actions at T, each with its status and overdue flag. */
+  actions: PlannedActionView[];
 }
 
 /** The end of T's UTC day: stored figures are evaluated once per day, so replays on the same day agree to the digit. */
@@ -55,6 +63,7 @@ export function projectAccount(
   const today = utcDay(evaluatedAt);
   const health = accountHealth(state, evaluatedAt, config);
   const ownSignals = expansion(state, health, evaluatedAt, new Set(), { from: today, to: today }).signals;
+  const plan = accountPlan(state, evaluatedAt.getTime());
   return {
     accountId,
     lastPosition,
@@ -90,6 +99,8 @@ export function projectAccount(
     ),
     npsResponses: state.surveys.filter((s) => s.kind === 'nps').map((s) => ({ occurredAt: new Date(s.at), score: s.score })),
     realisedExpansion: realisedExpansion(state),
+    cadence: cadenceStatus(state, evaluatedAt.getTime()),
+    actions: [...plan.goals.flatMap((g) => g.actions), ...plan.actions],
   };
 }
 

@@ -6,7 +6,13 @@ import { CHURN_RISK_THRESHOLD, outboundEvents, PreviousFigures } from './outboun
 const CAUSE = { eventId: '7d4f3c2a-0b1e-5c6d-8e9f-0a1b2c3d4e5f', globalPosition: 42 };
 const AT = '2026-11-23T10:00:00.000Z';
 
-function projection(figures: { score: number | null; band: Health['band']; churn: number; signals?: string[] }): AccountProjection {
+function projection(figures: {
+  score: number | null;
+  band: Health['band'];
+  churn: number;
+  signals?: string[];
+  overdue?: string[];
+}): AccountProjection {
   const health = {
     score: figures.score,
     band: figures.band,
@@ -32,6 +38,19 @@ function projection(figures: { score: number | null; band: Health['band']; churn
     renewalOutcomes: [],
     npsResponses: [],
     realisedExpansion: [],
+    cadence: null,
+    actions: figures.overdue
+      ? figures.overdue.map((actionId) => ({
+          actionId,
+          goalId: null,
+          description: 'Call the sponsor',
+          ownerId: 'jane',
+          dueDate: '2026-11-01',
+          status: 'open' as const,
+          completedAt: null,
+          overdue: true,
+        }))
+      : [],
   };
 }
 
@@ -51,6 +70,7 @@ const before = (healthScore: number | null, healthBand: string | null, churnScor
   healthBand,
   churnScore,
   signals: signals.map((name) => ({ name })),
+  overdueActions: [],
 });
 
 describe('outbound events', () => {
@@ -92,6 +112,19 @@ describe('outbound events', () => {
     given(before(30, 'churned', 90))
       .when(projection({ score: 30, band: 'churned', churn: 90 }))
       .then([]);
+  });
+
+  it('raise ActionOverdue once for each plan action that became overdue, naming it', () => {
+    const events = given(before(80, 'green', 20))
+      .when(projection({ score: 80, band: 'green', churn: 20, overdue: ['a-1', 'a-2'] }))
+      .then(['ActionOverdue', 'ActionOverdue']);
+    expect(events.map((e) => e.figures)).toEqual([
+      { action: { actionId: 'a-1', goalId: null, description: 'Call the sponsor', ownerId: 'jane', dueDate: '2026-11-01' } },
+      { action: { actionId: 'a-2', goalId: null, description: 'Call the sponsor', ownerId: 'jane', dueDate: '2026-11-01' } },
+    ]);
+    given({ ...before(80, 'green', 20), overdueActions: ['a-1'] })
+      .when(projection({ score: 80, band: 'green', churn: 20, overdue: ['a-1', 'a-2'] }))
+      .then(['ActionOverdue']);
   });
 
   it('derive stable ids from the cause, so a replayed batch raises the same events', () => {

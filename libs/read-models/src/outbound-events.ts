@@ -7,9 +7,11 @@ export interface PreviousFigures {
   healthBand: string | null;
   churnScore: number;
   signals: Array<{ name: string }>;
+  /** Ids of the plan's actions that were overdue. */
+  overdueActions: readonly string[];
 }
 
-export type OutboundEventType = 'AccountHealthChanged' | 'ChurnRiskRaised' | 'ExpansionSignalDetected' | 'AccountChurned';
+export type OutboundEventType = 'AccountHealthChanged' | 'ChurnRiskRaised' | 'ExpansionSignalDetected' | 'AccountChurned' | 'ActionOverdue';
 
 export interface OutboundEvent {
   /** Stable: derived from what caused it, so a replayed batch produces the same ids and a consumer can drop repeats. */
@@ -72,5 +74,11 @@ export function outboundEvents(
   const known = new Set((previous?.signals ?? []).map((s) => s.name));
   for (const signal of next.signals) if (!known.has(signal.name)) add('ExpansionSignalDetected', { signal }, signal.name);
   if (previous?.healthBand !== 'churned' && next.health.band === 'churned') add('AccountChurned', { arr: next.arr, healthScore: score });
+  const wasOverdue = new Set(previous?.overdueActions ?? []);
+  for (const action of next.actions) {
+    if (!action.overdue || wasOverdue.has(action.actionId)) continue;
+    const { actionId, goalId, description, ownerId, dueDate } = action;
+    add('ActionOverdue', { action: { actionId, goalId, description, ownerId, dueDate } }, actionId);
+  }
   return events;
 }

@@ -58,7 +58,16 @@ describe('projectBatch', () => {
     const a = [opened('a'), call('a', '2026-11-22')];
     const first = projectBatch(a, new Map([['a', a]]), new Map(), AT, DEFAULT_SCORING_CONFIG).projections[0];
     const previous = new Map([
-      ['a', { healthScore: first.health.score, healthBand: first.health.band, churnScore: first.churn.score, signals: first.signals }],
+      [
+        'a',
+        {
+          healthScore: first.health.score,
+          healthBand: first.health.band,
+          churnScore: first.churn.score,
+          signals: first.signals,
+          overdueActions: first.actions.filter((x) => x.overdue).map((x) => x.actionId),
+        },
+      ],
     ]);
     expect(projectBatch(a, new Map([['a', a]]), previous, AT, DEFAULT_SCORING_CONFIG).outbound).toEqual([]);
   });

@@ -21,7 +21,8 @@ import { projectBatch, ProjectedBatch, reevaluateAccounts } from './project-batc
 import { ReadModelMoved, withCheckpoint } from './read-model-checkpoint';
 import { ensureActiveReadModel } from './read-model-schemas';
 import { readCheckpoint, writeAccountProjections } from './read-model-writer';
-import { schemaName } from './read-model.sql';
+import { rebuildReadModels } from './read-model-rebuild';
+import { READ_MODEL_VERSION, schemaName } from './read-model.sql';
 
 export interface ProjectorLog {
   info(message: string): void;
@@ -120,7 +121,14 @@ export class ReadModelProjector {
   /** Reads which schema is active and its checkpoint; re-evaluates every account if a day was missed. */
   private async load(): Promise<void> {
     await migrateOutbox(this.pool);
-    this.schema = (await ensureActiveReadModel(this.pool)).schema;
+    let active = await ensureActiveReadModel(this.pool);
+    if (active.version < READ_MODEL_VERSION) {
+      // Read models are upgraded by a rebuild, not migrated: their tables changed with this code.
+      this.log.info(`read model ${active.schema} is version ${active.version}; rebuilding it as version ${READ_MODEL_VERSION}`);
+      await rebuildReadModels(this.pool, this.store, this.clock, this.config);
+      active = await ensureActiveReadModel(this.pool);
+    }
+    this.schema = active.schema;
     this.cache.clear();
     const client = await this.pool.connect();
     let checkpoint;
@@ -222,15 +230,22 @@ export class ReadModelProjector {
       health_band: string | null;
       churn_score: number;
       signals: Array<{ name: string }>;
+      overdue_actions: string[];
     }>(
-      `SELECT account_id, health_score, health_band, churn_score, signals FROM ${schemaName(this.schema)}.rm_accounts
+      `SELECT account_id, health_score, health_band, churn_score, signals, overdue_actions FROM ${schemaName(this.schema)}.rm_accounts
        WHERE account_id = ANY($1::text[])`,
       [accountIds],
     );
     return new Map(
       rows.map((r) => [
         r.account_id,
-        { healthScore: r.health_score, healthBand: r.health_band, churnScore: r.churn_score, signals: r.signals },
+        {
+          healthScore: r.health_score,
+          healthBand: r.health_band,
+          churnScore: r.churn_score,
+          signals: r.signals,
+          overdueActions: r.overdue_actions,
+        },
       ]),
     );
   }

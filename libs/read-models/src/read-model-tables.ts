@@ -1,4 +1,4 @@
-import { ChurnRisk, ExpansionSignal, Health } from '@rapport/domain';
+import { CadenceStatus, ChurnRisk, ExpansionSignal, Health } from '@rapport/domain';
 import { AccountProjection } from './account-projection';
 
 /**
@@ -67,6 +67,7 @@ type Term = Item<P['terms'][number]>;
 type Outcome = Item<P['renewalOutcomes'][number]>;
 type Nps = Item<P['npsResponses'][number]>;
 type Expansion = Item<P['realisedExpansion'][number]>;
+type Action = Item<P['actions'][number]>;
 
 export const ACCOUNTS = table({
   name: 'rm_accounts',
@@ -88,6 +89,9 @@ export const ACCOUNTS = table({
     arr_at_risk: column<Record<string, number>>()('jsonb', (p: P) => p.arrAtRisk, { notNull: true }),
     signals: column<ExpansionSignal[]>()('jsonb', (p: P) => p.signals, { notNull: true }),
     open_renewals: column<P['openRenewals']>()('jsonb', (p: P) => p.openRenewals, { notNull: true }),
+    cadence: column<CadenceStatus | null>()('jsonb', (p: P) => p.cadence),
+    /** Ids of the plan's actions overdue at evaluation: what ActionOverdue compares against. */
+    overdue_actions: column<string[]>()('text[]', (p: P) => p.actions.filter((a) => a.overdue).map((a) => a.actionId), { notNull: true }),
     evaluated_at: column<Date>()('timestamptz', (p: P) => p.evaluatedAt, { notNull: true }),
     last_position: column<string>()('bigint', (p: P) => p.lastPosition, { notNull: true }),
   },
@@ -168,6 +172,24 @@ export const REALISED_EXPANSION = table({
   write: 'replace',
 });
 
+/** The account plans' actions, for the portfolio's list by owner and due date. */
+export const PLAN_ACTIONS = table({
+  name: 'rm_plan_actions',
+  columns: {
+    account_id: column<string>()('text', (r: Action) => r.accountId),
+    action_id: column<string>()('text', (r: Action) => r.item.actionId),
+    goal_id: column<string | null>()('text', (r: Action) => r.item.goalId),
+    description: column<string>()('text', (r: Action) => r.item.description, { notNull: true }),
+    owner_id: column<string>()('text', (r: Action) => r.item.ownerId, { notNull: true }),
+    due_date: column<Date>()('date', (r: Action) => r.item.dueDate, { notNull: true }),
+    completed_at: column<Date | null>()('timestamptz', (r: Action) => r.item.completedAt),
+  },
+  primaryKey: ['account_id', 'action_id'],
+  indexes: ['owner_id, due_date', 'due_date'],
+  rows: itemsOf((p) => p.actions),
+  write: 'replace',
+});
+
 /** The products seen across the portfolio (the cross-sell catalogue): added to, never removed. */
 export const PRODUCTS = table({
   name: 'rm_products',
@@ -188,6 +210,7 @@ export const ACCOUNT_TABLES = [
   RENEWAL_OUTCOMES,
   NPS_RESPONSES,
   REALISED_EXPANSION,
+  PLAN_ACTIONS,
   PRODUCTS,
 ] as unknown as readonly AnyTableDefinition[];
 

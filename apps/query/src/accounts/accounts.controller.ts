@@ -51,8 +51,7 @@ export class AccountsController {
 
   @Get('plan')
   @ApiOperation({
-    summary:
-      'Account plan: goals and actions (status, overdue), the agreed cadence (next touch and review due), stakeholders; ?asOf= ?at=',
+    summary: 'Account plan: goals and actions (status, overdue), the agreed cadence (next touch and review due), stakeholders; ?asOf= ?at=',
   })
   async plan(@Param('id') id: string, @Query() query: KnowledgeQuery) {
     await this.reader.waitFor(query.minPosition);

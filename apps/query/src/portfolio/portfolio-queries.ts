@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { addDays, crossSellSignal, ExpansionSignal, Health, metricsFrom, utcDay } from '@rapport/domain';
 import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
-import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery } from '../query-params';
+import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PlanActionsQuery, PortfolioHealthQuery } from '../query-params';
 import { Knowledge } from '../knowledge-time';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
@@ -18,6 +18,55 @@ export class PortfolioQueries {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly asOf: PortfolioAsOf,
   ) {}
+
+  /**
+   * The account plans' actions across the portfolio, by due date: an owner's book of work, or what is overdue
+   * (open and due before today, UTC).
+   */
+  async actions(query: PlanActionsQuery) {
+    const limit = query.limit ?? 200;
+    const today = utcDay(this.clock());
+    const rows = await this.reader.query<{
+      account_id: string;
+      name: string | null;
+      action_id: string;
+      goal_id: string | null;
+      description: string;
+      owner_id: string;
+      due_date: string;
+      completed_at: Date | null;
+      as_of_position: string;
+    }>(
+      (s) => `
+        SELECT a.account_id, acc.name, a.action_id, a.goal_id, a.description, a.owner_id, to_char(a.due_date, 'YYYY-MM-DD') AS due_date,
+               a.completed_at, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
+        FROM ${s}.rm_plan_actions a JOIN ${s}.rm_accounts acc ON acc.account_id = a.account_id AND acc.opened
+        WHERE ($1::text IS NULL OR a.owner_id = $1)
+          AND ($2::boolean IS NULL OR $2 = (a.completed_at IS NULL AND a.due_date < $3::date))
+          AND ($4::text IS NULL OR ($4 = 'open') = (a.completed_at IS NULL))
+        ORDER BY a.due_date, a.account_id, a.action_id
+        LIMIT $5`,
+      [query.ownerId ?? null, query.overdue ?? null, today, query.status ?? null, limit + 1],
+    );
+    const position = rows[0]?.as_of_position ?? (await this.reader.position());
+    return {
+      items: rows.slice(0, limit).map((r) => ({
+        accountId: r.account_id,
+        accountName: r.name,
+        actionId: r.action_id,
+        goalId: r.goal_id,
+        description: r.description,
+        ownerId: r.owner_id,
+        dueDate: r.due_date,
+        status: r.completed_at === null ? 'open' : 'completed',
+        completedAt: r.completed_at?.toISOString() ?? null,
+        overdue: r.completed_at === null && r.due_date < today,
+      })),
+      truncated: rows.length > limit,
+      today,
+      asOfPosition: Number(position),
+    };
+  }
 
   /** With a knowledge or valid time, the answers are computed from the events (PortfolioAsOf); else read. */
   async health(query: PortfolioHealthQuery, knowledge?: Knowledge) {

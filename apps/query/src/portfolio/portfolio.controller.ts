@@ -1,6 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BacktestQuery, ChurnRiskQuery, ExpansionQuery, PeriodQuery, PortfolioHealthQuery, WhatIfBody } from '../query-params';
+import {
+  BacktestQuery,
+  ChurnRiskQuery,
+  ExpansionQuery,
+  PeriodQuery,
+  PlanActionsQuery,
+  PortfolioHealthQuery,
+  WhatIfBody,
+} from '../query-params';
 import { PortfolioBacktest } from './portfolio-backtest';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
@@ -57,6 +65,14 @@ export class PortfolioController {
   async metrics(@Query() query: PeriodQuery) {
     await this.reader.waitFor(query.minPosition);
     return this.portfolio.metrics(query, await this.knowledge(query));
+  }
+
+  @Get('actions')
+  @CachedAnswer()
+  @ApiOperation({ summary: "The account plans' actions by due date; filters ownerId, overdue=true (open, due before today), status" })
+  async actions(@Query() query: PlanActionsQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.portfolio.actions(query);
   }
 
   @Get('backtest')
