@@ -8,6 +8,7 @@ import { evaluationTime, projectAccount } from './account-projection';
 import { decodeEvent } from '@rapport/domain';
 import { ReadModelProjector } from './read-model-projector';
 import { ensureActiveReadModel } from './read-model-schemas';
+import { READ_MODEL_VERSION } from './read-model.sql';
 
 const silent = { info: () => undefined, error: () => undefined };
 let now = new Date('2026-11-22T10:00:00Z');
@@ -174,3 +175,35 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('ReadModelProjector on a read model of an older version', () => {
+  it('rebuilds it as the current version before it follows the log', async () => {
+    const env = await setUp('projector_upgrade');
+    try {
+      await appendFacts(env.store, 'acct-1', aYearOf(1));
+      const old = await ensureActiveReadModel(env.pool);
+      // What an earlier release left: its tables (here the current ones, which the rebuild must replace anyway).
+      await env.pool.query('UPDATE rapport_read_model_active SET version = $1', [READ_MODEL_VERSION - 1]);
+      const log: string[] = [];
+      const projector = new ReadModelProjector(env.pool, env.store, clock, DEFAULT_SCORING_CONFIG, {
+        info: (message) => log.push(message),
+        error: () => undefined,
+      });
+      projector.start();
+      await untilCaughtUp(projector, env.store);
+      await projector.stop();
+      const active = await ensureActiveReadModel(env.pool);
+      expect(active.version).toBe(READ_MODEL_VERSION);
+      expect(active.schema).not.toBe(old.schema);
+      expect(log).toEqual([expect.stringContaining(`rebuilding it as version ${READ_MODEL_VERSION}`)]);
+      const { rows } = await env.pool.query(`SELECT account_id FROM ${active.schema}.rm_accounts`);
+      expect(rows).toEqual([{ account_id: 'acct-1' }]);
+      const { rows: schemas } = await env.pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [old.schema]);
+      expect(schemas).toEqual([]);
+    } finally {
+      await env.store.close();
+      await env.pool.end();
+      await env.database.drop();
+    }
+  });
+});
