@@ -18,6 +18,15 @@ const envelope = (accountId: string, occurredAt: string, type: string, data: unk
   data,
 });
 
+const contract = (contractId: string, arr: number) => ({
+  contractId,
+  products: ['core'],
+  arr,
+  currency: 'EUR',
+  startDate: dayAgo(190),
+  endDate: dayAgo(-500),
+});
+
 async function post(envelopes: unknown[]): Promise<number> {
   const response = await app.http.post('/v1/events/batch').send(envelopes).expect(201);
   return Math.max(...(response.body.results as Array<{ globalPosition: number }>).map((r) => r.globalPosition));
@@ -41,6 +50,11 @@ beforeAll(async () => {
     }),
     envelope('initech', ago(60), 'CompetitorDetected', { competitor: 'Initrode', threat: 'high' }),
     envelope('initech', ago(80), 'InvoiceIssued', { invoiceId: 'inv-1', amount: 12_500, currency: 'EUR', dueDate: dayAgo(50) }),
+    envelope('initech', ago(190), 'ContractSigned', contract('c-1', 200_000)),
+    envelope('initech', ago(10), 'KeyAccountAssessed', { strategicValue: 5, logoValue: 4 }),
+    envelope('vandelay', ago(200), 'AccountOpened', { name: 'Vandelay', segment: 'mid_market', ownerId: 'joe' }),
+    envelope('vandelay', ago(190), 'KeyAccountDesignated', { reason: 'flagship logo' }),
+    envelope('vandelay', ago(190), 'ContractSigned', contract('c-2', 50_000)),
   ]);
   beforePlan = new Date().toISOString();
   await new Promise((r) => setTimeout(r, 20));
@@ -95,7 +109,7 @@ describe('key-account management', () => {
       .expect(400);
     expect(JSON.stringify(invalid.body)).toContain('data.role');
     const timeline = (await app.http.get('/v1/accounts/initech/timeline').expect(200)).body;
-    expect(timeline.events).toHaveLength(11);
+    expect(timeline.events).toHaveLength(13);
   });
 
   it('shows the plan with overdue actions, the cadence with what is overdue, and the stakeholders', async () => {
@@ -174,5 +188,20 @@ describe('key-account management', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('shows the key-account programme against its cap, and ranks the accounts outside it by fit', async () => {
+    const programme = (await app.http.get('/v1/portfolio/key-accounts').expect(200)).body;
+    expect(programme.programme).toEqual({ keyAccounts: 1, cap: 25, room: 24, arrShare: { EUR: 0.2 } });
+    expect(programme.items.map((i: { accountId: string }) => i.accountId)).toEqual(['vandelay']);
+    const candidates = (await app.http.get('/v1/portfolio/key-accounts?candidates=true').expect(200)).body;
+    expect(candidates.items).toEqual([
+      expect.objectContaining({
+        accountId: 'initech',
+        keyAccount: false,
+        criteria: expect.objectContaining({ arrRank: 100, strategicValue: 100, logoValue: 80, relationshipStrength: 40 }),
+      }),
+    ]);
+    await app.http.get('/v1/portfolio/key-accounts?candidates=yes').expect(400);
   });
 });

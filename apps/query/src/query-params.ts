@@ -12,6 +12,21 @@ function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer
   };
 }
 
+export const GROUP_BY = ['ownerId', 'segment', 'keyAccount'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** `groupBy`: the figures per owner, segment or key-account flag beside the portfolio's (answered from the read model). */
+function GroupByParam() {
+  return (target: object, key: string) => {
+    ApiPropertyOptional({
+      enum: GROUP_BY,
+      description: 'Also the figures per group of accounts (from the read model: not with asOf or at).',
+    })(target, key);
+    IsOptional()(target, key);
+    IsIn(GROUP_BY, { message: `must be one of: ${GROUP_BY.join(', ')}` })(target, key);
+  };
+}
+
 export class ReadOptions {
   @ApiPropertyOptional({ description: 'Wait (up to 5 s, then 503) until the read model holds this global position: read-your-writes.' })
   @IntParam(0, Number.MAX_SAFE_INTEGER, 'an integer ≥ 0')
@@ -98,6 +113,32 @@ export class PortfolioHealthQuery extends PageQuery {
   keyAccount?: boolean;
 }
 
+export class MetricsQuery extends PeriodQuery {
+  @GroupByParam()
+  groupBy?: GroupBy;
+}
+
+export class MetricsSeriesQuery extends ReadOptions {
+  @ApiProperty({ description: 'First day of the first period, YYYY-MM-DD (UTC).', example: '2026-01-01' })
+  @IsCalendarDate()
+  from!: string;
+
+  @ApiProperty({
+    description: 'The day after the last period, YYYY-MM-DD; the last period ends there even if short.',
+    example: '2027-01-01',
+  })
+  @IsCalendarDate()
+  to!: string;
+
+  @ApiPropertyOptional({ enum: ['month', 'quarter'], default: 'quarter' })
+  @IsOptional()
+  @IsIn(['month', 'quarter'], { message: 'must be one of: month, quarter' })
+  interval?: 'month' | 'quarter';
+
+  @GroupByParam()
+  groupBy?: GroupBy;
+}
+
 export class ChurnRiskQuery extends PageQuery {
   @ApiPropertyOptional({
     minimum: 1,
@@ -107,6 +148,9 @@ export class ChurnRiskQuery extends PageQuery {
   })
   @IntParam(1, 730)
   horizonDays?: number;
+
+  @GroupByParam()
+  groupBy?: GroupBy;
 }
 
 export class ExpansionQuery extends PeriodQuery {
@@ -118,6 +162,9 @@ export class ExpansionQuery extends PeriodQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IntParam(1, 500)
   limit?: number;
+
+  @GroupByParam()
+  groupBy?: GroupBy;
 }
 
 export class HealthChangesQuery extends AsOfOptions {
@@ -208,5 +255,20 @@ export class PlanActionsQuery extends ReadOptions {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 })
   @IntParam(1, 1000)
+  limit?: number;
+}
+
+export class KeyAccountsQuery extends ReadOptions {
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: the accounts outside the programme, ranked by fit (who deserves promotion); default: the key accounts.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  candidates?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IntParam(1, 500)
   limit?: number;
 }

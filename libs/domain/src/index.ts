@@ -13,6 +13,7 @@ export * from './scoring/arr';
 export * from './scoring/scoring-config';
 export * from './scoring/health';
 export * from './scoring/relationship';
+export * from './scoring/key-account-fit';
 export * from './scoring/churn-risk';
 export * from './scoring/expansion';
 export * from './scoring/portfolio-metrics';

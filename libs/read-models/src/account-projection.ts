@@ -45,6 +45,8 @@ export interface AccountProjection {
   cadence: CadenceStatus | null;
   /** The account plan's actions at T, each with its status and overdue flag. */
   actions: PlannedActionView[];
+  /** The latest KeyAccountAssessed at T: the judged criteria of key-account selection. */
+  assessment: { strategicValue: number; logoValue: number } | null;
 }
 
 /** The end of T's UTC day: stored figures are evaluated once per day, so replays on the same day agree to the digit. */
@@ -101,6 +103,7 @@ export function projectAccount(
     realisedExpansion: realisedExpansion(state),
     cadence: cadenceStatus(state, evaluatedAt.getTime()),
     actions: [...plan.goals.flatMap((g) => g.actions), ...plan.actions],
+    assessment: state.assessment ? { strategicValue: state.assessment.strategicValue, logoValue: state.assessment.logoValue } : null,
   };
 }
 

@@ -39,6 +39,7 @@ function projection(figures: {
     npsResponses: [],
     realisedExpansion: [],
     cadence: null,
+    assessment: null,
     actions: figures.overdue
       ? figures.overdue.map((actionId) => ({
           actionId,

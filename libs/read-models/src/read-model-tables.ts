@@ -90,6 +90,7 @@ export const ACCOUNTS = table({
     signals: column<ExpansionSignal[]>()('jsonb', (p: P) => p.signals, { notNull: true }),
     open_renewals: column<P['openRenewals']>()('jsonb', (p: P) => p.openRenewals, { notNull: true }),
     cadence: column<CadenceStatus | null>()('jsonb', (p: P) => p.cadence),
+    assessment: column<P['assessment']>()('jsonb', (p: P) => p.assessment),
     /** Ids of the plan's actions overdue at evaluation: what ActionOverdue compares against. */
     overdue_actions: column<string[]>()('text[]', (p: P) => p.actions.filter((a) => a.overdue).map((a) => a.actionId), { notNull: true }),
     evaluated_at: column<Date>()('timestamptz', (p: P) => p.evaluatedAt, { notNull: true }),

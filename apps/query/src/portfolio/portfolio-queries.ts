@@ -1,7 +1,27 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { addDays, crossSellSignal, ExpansionSignal, Health, metricsFrom, utcDay } from '@rapport/domain';
+import { ConfigService } from '@nestjs/config';
+import {
+  addDays,
+  calendarPeriodBounds,
+  crossSellSignal,
+  ExpansionSignal,
+  Health,
+  keyAccountFit,
+  metricsFrom,
+  PortfolioMetrics,
+  utcDay,
+} from '@rapport/domain';
 import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
-import { ChurnRiskQuery, ExpansionQuery, PeriodQuery, PlanActionsQuery, PortfolioHealthQuery } from '../query-params';
+import {
+  ChurnRiskQuery,
+  ExpansionQuery,
+  GroupBy,
+  KeyAccountsQuery,
+  MetricsQuery,
+  MetricsSeriesQuery,
+  PlanActionsQuery,
+  PortfolioHealthQuery,
+} from '../query-params';
 import { Knowledge } from '../knowledge-time';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
@@ -10,6 +30,38 @@ import { PortfolioAsOf } from './portfolio-as-of';
 
 const money = (value: string | number) => Math.round(Number(value) * 100) / 100;
 
+/** RAPPORT_KEY_ACCOUNT_CAP's default: key-account programmes are kept small (a team can serve a few dozen well). */
+export const DEFAULT_KEY_ACCOUNT_CAP = 25;
+
+/** A group of accounts: an owner or segment (null: none recorded), or the key-account flag. */
+type GroupKey = string | boolean | null;
+
+/** The most periods one series request computes: ten years of months. */
+export const MAX_SERIES_PERIODS = 120;
+
+/** Churn risk from which an account counts as at risk in a group (the ChurnRiskRaised threshold). */
+const CHURN_RISK_ALERT = 60;
+
+/** The groups' keys in a stable order: false before true, names alphabetically, null last. */
+function sortedKeys(groups: Map<string, GroupKey>): GroupKey[] {
+  return [...new Set(groups.values())].sort((a, b) => (a === null ? 1 : b === null ? -1 : String(a).localeCompare(String(b))));
+}
+
+function sumPerCurrency(amounts: Array<Record<string, number>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const entry of amounts)
+    for (const [currency, amount] of Object.entries(entry)) total[currency] = money((total[currency] ?? 0) + amount);
+  return total;
+}
+
+/** The expansion potential of an account's own signals, per currency. */
+function potentialOf(signals: ExpansionSignal[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const signal of signals)
+    for (const [currency, amount] of Object.entries(signal.potential)) total[currency] = (total[currency] ?? 0) + amount;
+  return total;
+}
+
 /** The portfolio routes' answers, from the active read model (cross-sell and metrics assembled by the domain's formulas). */
 @Injectable()
 export class PortfolioQueries {
@@ -17,7 +69,84 @@ export class PortfolioQueries {
     private readonly reader: ReadModelReader,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly asOf: PortfolioAsOf,
+    private readonly config: ConfigService,
   ) {}
+
+  /**
+   * The key-account programme against its cap (RAPPORT_KEY_ACCOUNT_CAP): its size and ARR share per currency, and
+   * its accounts ranked by fit; with `candidates`, the accounts outside it ranked by fit instead.
+   */
+  async keyAccounts(query: KeyAccountsQuery) {
+    const rows = await this.reader.query<{
+      account_id: string;
+      name: string | null;
+      owner_id: string | null;
+      key_account: boolean;
+      arr: Record<string, number>;
+      signals: ExpansionSignal[];
+      churn_score: number;
+      relationship: number | null;
+      assessment: { strategicValue: number; logoValue: number } | null;
+      as_of_position: string;
+    }>(
+      (s) => `
+        SELECT account_id, name, owner_id, key_account, arr, signals, churn_score, assessment,
+               (SELECT (c->>'score')::float8 FROM jsonb_array_elements(health->'components') c
+                WHERE c->>'name' = 'relationship') AS relationship,
+               (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
+        FROM ${s}.rm_accounts WHERE opened`,
+    );
+    const fits = keyAccountFit(
+      rows.map((r) => ({
+        accountId: r.account_id,
+        keyAccount: r.key_account,
+        arr: r.arr,
+        potential: potentialOf(r.signals),
+        churnScore: r.churn_score,
+        relationship: r.relationship,
+        assessment: r.assessment,
+      })),
+    );
+    const byId = new Map(rows.map((r) => [r.account_id, r]));
+    const cap = Number(this.config.get<string>('RAPPORT_KEY_ACCOUNT_CAP') ?? DEFAULT_KEY_ACCOUNT_CAP);
+    const total = new Map<string, number>();
+    const programme = new Map<string, number>();
+    for (const r of rows) {
+      for (const [currency, amount] of Object.entries(r.arr)) {
+        total.set(currency, (total.get(currency) ?? 0) + amount);
+        if (r.key_account) programme.set(currency, (programme.get(currency) ?? 0) + amount);
+      }
+    }
+    const keyAccounts = rows.filter((r) => r.key_account).length;
+    const limit = query.limit ?? 50;
+    const ranked = fits
+      .filter((f) => f.keyAccount !== (query.candidates ?? false))
+      .sort((a, b) => b.fit - a.fit || a.accountId.localeCompare(b.accountId));
+    return {
+      programme: {
+        keyAccounts,
+        cap,
+        room: cap - keyAccounts,
+        arrShare: Object.fromEntries(
+          [...total]
+            .filter(([, sum]) => sum > 0)
+            .map(([currency, sum]) => [currency, Math.round(((programme.get(currency) ?? 0) / sum) * 10_000) / 10_000]),
+        ),
+      },
+      candidates: query.candidates ?? false,
+      items: ranked.slice(0, limit).map((f) => ({
+        accountId: f.accountId,
+        name: byId.get(f.accountId)!.name,
+        ownerId: byId.get(f.accountId)!.owner_id,
+        keyAccount: f.keyAccount,
+        arr: byId.get(f.accountId)!.arr,
+        fit: f.fit,
+        criteria: f.criteria,
+      })),
+      truncated: ranked.length > limit,
+      asOfPosition: Number(rows[0]?.as_of_position ?? (await this.reader.position())),
+    };
+  }
 
   /**
    * The account plans' actions across the portfolio, by due date: an owner's book of work, or what is overdue
@@ -139,6 +268,7 @@ export class PortfolioQueries {
   }
 
   async churnRisk(query: ChurnRiskQuery, knowledge?: Knowledge) {
+    this.refuseGroupsAsOf(query.groupBy, knowledge);
     if (knowledge) return this.asOf.churnRisk(query, knowledge);
     const limit = query.limit ?? 50;
     const horizonDays = query.horizonDays ?? 90;
@@ -188,6 +318,7 @@ export class PortfolioQueries {
       horizonDays,
       items,
       totals: Object.fromEntries(totals.map((t) => [t.currency, money(t.total)])),
+      ...(query.groupBy ? { groupBy: query.groupBy, groups: await this.churnGroups(query.groupBy, horizon) } : {}),
       nextCursor: rows.length > limit ? encodeCursor([last.score, last.accountId]) : null,
       asOf: null,
       asOfPosition: rows[0] ? Number(rows[0].as_of_position) : await this.reader.position(),
@@ -198,6 +329,7 @@ export class PortfolioQueries {
     const to = query.to ?? addDays(utcDay(knowledge?.at ?? this.clock()), 1);
     const from = query.from ?? addDays(to, -365);
     if (from >= to) throw this.badPeriod();
+    this.refuseGroupsAsOf(query.groupBy, knowledge);
     if (knowledge) return this.asOf.expansion(query, knowledge, from, to);
     const [accounts, catalogue, realised] = await Promise.all([
       this.reader.query<{
@@ -226,7 +358,7 @@ export class PortfolioQueries {
         const crossSell = crossSellSignal(a.health.band, new Set(a.products), new Map(Object.entries(a.arr)), products);
         const signals = [...a.signals, ...(crossSell ? [crossSell] : [])];
         const potential = signals.reduce((sum, s) => sum + Object.values(s.potential).reduce((x, y) => x + y, 0), 0);
-        return { accountId: a.account_id, name: a.name, signals, potential };
+        return { accountId: a.account_id, name: a.name, signals, potential, potentials: sumPerCurrency(signals.map((x) => x.potential)) };
       })
       .filter((a) => a.signals.length > 0)
       .sort((a, b) => b.potential - a.potential || a.accountId.localeCompare(b.accountId));
@@ -234,14 +366,15 @@ export class PortfolioQueries {
       from,
       to,
       realised: Object.fromEntries(realised.map((r) => [r.currency, money(r.total)])),
-      accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, ...a }) => a),
+      accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, potentials: _potentials, ...a }) => a),
       accountsWithSignals: withSignals.length,
+      ...(query.groupBy ? { groupBy: query.groupBy, groups: await this.expansionGroups(query.groupBy, withSignals, from, to) } : {}),
       asOf: null,
       asOfPosition: accounts[0] ? Number(accounts[0].as_of_position) : await this.reader.position(),
     };
   }
 
-  async metrics(query: PeriodQuery, knowledge?: Knowledge) {
+  async metrics(query: MetricsQuery, knowledge?: Knowledge) {
     if (!query.from || !query.to) {
       throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'from and to are required', [
         ...(query.from ? [] : [{ field: 'from', message: 'is required' }]),
@@ -250,8 +383,55 @@ export class PortfolioQueries {
     }
     const { from, to } = query;
     if (from >= to) throw this.badPeriod();
+    this.refuseGroupsAsOf(query.groupBy, knowledge);
     if (knowledge) return this.asOf.metrics(knowledge, from, to);
     const asOfPosition = await this.reader.position();
+    const groups = query.groupBy ? await this.groupKeys(query.groupBy) : undefined;
+    const { metrics, byGroup } = await this.metricsOver(from, to, groups);
+    return { ...metrics, ...(byGroup ? { groupBy: query.groupBy, groups: byGroup } : {}), asOf: null, asOfPosition };
+  }
+
+  /**
+   * The metrics of consecutive months or quarters (calendar ones, the first and last cut by from and to), each as
+   * GET /metrics answers it, optionally per group: how retention moved over time, and whose.
+   */
+  async metricsSeries(query: MetricsSeriesQuery) {
+    if (query.from >= query.to) throw this.badPeriod();
+    const interval = query.interval ?? 'quarter';
+    const bounds = calendarPeriodBounds(query.from, query.to, interval);
+    if (bounds.length - 1 > MAX_SERIES_PERIODS) {
+      throw problem(
+        HttpStatus.BAD_REQUEST,
+        problemTypes.invalidRequest,
+        'Invalid request',
+        `at most ${MAX_SERIES_PERIODS} periods a request`,
+        [{ field: 'to', message: `must be within ${MAX_SERIES_PERIODS} ${interval}s of from` }],
+      );
+    }
+    const asOfPosition = await this.reader.position();
+    const groups = query.groupBy ? await this.groupKeys(query.groupBy) : undefined;
+    const periods = [];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const { metrics, byGroup } = await this.metricsOver(bounds[i], bounds[i + 1], groups);
+      periods.push({ ...metrics, ...(byGroup ? { groups: byGroup } : {}) });
+    }
+    return {
+      from: query.from,
+      to: query.to,
+      interval,
+      ...(query.groupBy ? { groupBy: query.groupBy } : {}),
+      periods,
+      asOf: null,
+      asOfPosition,
+    };
+  }
+
+  /** The portfolio's metrics over [from, to) from the read model, and per group when `groups` maps accounts to keys. */
+  private async metricsOver(
+    from: string,
+    to: string,
+    groups?: Map<string, GroupKey>,
+  ): Promise<{ metrics: PortfolioMetrics; byGroup?: Array<{ key: GroupKey } & PortfolioMetrics> }> {
     const [arr, outcomes, nps] = await Promise.all([
       this.reader.query<{ account_id: string; currency: string; arr_from: string; arr_to: string }>(
         (s) => `
@@ -263,32 +443,116 @@ export class PortfolioQueries {
           FROM f FULL JOIN t USING (account_id, currency)`,
         [from, to],
       ),
-      this.reader.query<{ outcome: 'won' | 'lost' }>(
-        (s) => `SELECT outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`,
+      this.reader.query<{ account_id: string; outcome: 'won' | 'lost' }>(
+        (s) => `SELECT account_id, outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`,
         [from, to],
       ),
-      this.reader.query<{ score: number }>(
+      this.reader.query<{ account_id: string; score: number }>(
         (s) =>
-          `SELECT DISTINCT ON (account_id) score FROM ${s}.rm_nps_responses
+          `SELECT DISTINCT ON (account_id) account_id, score FROM ${s}.rm_nps_responses
            WHERE occurred_at >= $1::date AND occurred_at < $2::date ORDER BY account_id, occurred_at DESC, seq DESC`,
         [from, to],
       ),
     ]);
-    const perAccount = new Map<string, { from: Map<string, number>; to: Map<string, number> }>();
-    for (const row of arr) {
-      const account = perAccount.get(row.account_id) ?? { from: new Map(), to: new Map() };
-      if (Number(row.arr_from) > 0) account.from.set(row.currency, money(row.arr_from));
-      if (Number(row.arr_to) > 0) account.to.set(row.currency, money(row.arr_to));
-      perAccount.set(row.account_id, account);
-    }
-    const metrics = metricsFrom({
-      from,
-      to,
-      arr: [...perAccount.values()],
-      renewalOutcomes: outcomes.map((o) => o.outcome),
-      latestNps: nps.map((n) => Number(n.score)),
+    const compute = (member: (accountId: string) => boolean) => {
+      const perAccount = new Map<string, { from: Map<string, number>; to: Map<string, number> }>();
+      for (const row of arr) {
+        if (!member(row.account_id)) continue;
+        const account = perAccount.get(row.account_id) ?? { from: new Map(), to: new Map() };
+        if (Number(row.arr_from) > 0) account.from.set(row.currency, money(row.arr_from));
+        if (Number(row.arr_to) > 0) account.to.set(row.currency, money(row.arr_to));
+        perAccount.set(row.account_id, account);
+      }
+      return metricsFrom({
+        from,
+        to,
+        arr: [...perAccount.values()],
+        renewalOutcomes: outcomes.filter((o) => member(o.account_id)).map((o) => o.outcome),
+        latestNps: nps.filter((n) => member(n.account_id)).map((n) => Number(n.score)),
+      });
+    };
+    const metrics = compute(() => true);
+    if (!groups) return { metrics };
+    const keys = sortedKeys(groups);
+    return { metrics, byGroup: keys.map((key) => ({ key, ...compute((id) => groups.get(id) === key) })) };
+  }
+
+  /** Each opened account's group: its owner, segment or key-account flag (null when unknown). */
+  private async groupKeys(groupBy: GroupBy): Promise<Map<string, GroupKey>> {
+    const column = { ownerId: 'owner_id', segment: 'segment', keyAccount: 'key_account' }[groupBy];
+    const rows = await this.reader.query<{ account_id: string; key: GroupKey }>(
+      (s) => `SELECT account_id, ${column} AS key FROM ${s}.rm_accounts WHERE opened`,
+    );
+    return new Map(rows.map((r) => [r.account_id, r.key]));
+  }
+
+  /** Per group: the accounts, their mean churn risk, those at or above 60, ARR at risk within the horizon, the drivers named. */
+  private async churnGroups(groupBy: GroupBy, horizon: string) {
+    const groups = await this.groupKeys(groupBy);
+    const rows = await this.reader.query<{
+      account_id: string;
+      churn_score: number;
+      drivers: string[];
+      arr_at_risk: Record<string, string> | null;
+    }>(
+      (s) => `
+        SELECT a.account_id, a.churn_score, ARRAY(SELECT jsonb_array_elements(a.churn->'drivers')->>'name') AS drivers,
+               (SELECT jsonb_object_agg(currency, total) FROM (
+                  SELECT currency, sum(arr) AS total FROM ${s}.rm_contract_terms t
+                  WHERE t.account_id = a.account_id AND (t.end_date <= $1::date OR t.renewal_due <= $1::date) GROUP BY currency) x
+               ) AS arr_at_risk
+        FROM ${s}.rm_accounts a WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'`,
+      [horizon],
+    );
+    return sortedKeys(groups).map((key) => {
+      const members = rows.filter((r) => groups.get(r.account_id) === key);
+      const drivers: Record<string, number> = {};
+      for (const r of members) for (const d of r.drivers) drivers[d] = (drivers[d] ?? 0) + 1;
+      return {
+        key,
+        accounts: members.length,
+        meanScore: members.length === 0 ? null : money(members.reduce((sum, r) => sum + r.churn_score, 0) / members.length),
+        atRisk: members.filter((r) => r.churn_score >= CHURN_RISK_ALERT).length,
+        arrAtRisk: sumPerCurrency(
+          members.map((r) => Object.fromEntries(Object.entries(r.arr_at_risk ?? {}).map(([c, v]) => [c, money(v)]))),
+        ),
+        drivers,
+      };
     });
-    return { ...metrics, asOf: null, asOfPosition };
+  }
+
+  /** Per group: the accounts with signals, their potential and the expansion realised in [from, to), per currency. */
+  private async expansionGroups(
+    groupBy: GroupBy,
+    withSignals: Array<{ accountId: string; potentials: Record<string, number> }>,
+    from: string,
+    to: string,
+  ) {
+    const groups = await this.groupKeys(groupBy);
+    const realised = await this.reader.query<{ account_id: string; currency: string; total: string }>(
+      (s) =>
+        `SELECT account_id, currency, sum(amount) AS total FROM ${s}.rm_realised_expansion
+         WHERE effective_date >= $1 AND effective_date < $2 GROUP BY 1, 2`,
+      [from, to],
+    );
+    return sortedKeys(groups).map((key) => {
+      const members = withSignals.filter((a) => groups.get(a.accountId) === key);
+      return {
+        key,
+        accountsWithSignals: members.length,
+        potential: sumPerCurrency(members.map((a) => a.potentials)),
+        realised: sumPerCurrency(realised.filter((r) => groups.get(r.account_id) === key).map((r) => ({ [r.currency]: money(r.total) }))),
+      };
+    });
+  }
+
+  /** groupBy is answered from the read model, whose rows are today's: a past knowledge or valid time would mix the two. */
+  private refuseGroupsAsOf(groupBy: GroupBy | undefined, knowledge: Knowledge | undefined): void {
+    if (groupBy && knowledge) {
+      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'groupBy does not combine with asOf or at', [
+        { field: 'groupBy', message: 'does not combine with asOf or at' },
+      ]);
+    }
   }
 
   private badPeriod() {

@@ -4,7 +4,9 @@ import {
   BacktestQuery,
   ChurnRiskQuery,
   ExpansionQuery,
-  PeriodQuery,
+  KeyAccountsQuery,
+  MetricsQuery,
+  MetricsSeriesQuery,
   PlanActionsQuery,
   PortfolioHealthQuery,
   WhatIfBody,
@@ -62,9 +64,27 @@ export class PortfolioController {
   @ApiOperation({
     summary: 'GRR, NRR, churned/contraction/expansion ARR, logo churn, renewal rate, NPS over [from, to), per currency; ?asOf=',
   })
-  async metrics(@Query() query: PeriodQuery) {
+  async metrics(@Query() query: MetricsQuery) {
     await this.reader.waitFor(query.minPosition);
     return this.portfolio.metrics(query, await this.knowledge(query));
+  }
+
+  @Get('metrics/series')
+  @CachedAnswer()
+  @ApiOperation({ summary: 'The metrics of each month or quarter in [from, to), optionally per ownerId, segment or keyAccount' })
+  async metricsSeries(@Query() query: MetricsSeriesQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.portfolio.metricsSeries(query);
+  }
+
+  @Get('key-accounts')
+  @CachedAnswer()
+  @ApiOperation({
+    summary: 'The key-account programme against its cap (size, ARR share) and its accounts by fit; ?candidates=true: the others by fit',
+  })
+  async keyAccounts(@Query() query: KeyAccountsQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.portfolio.keyAccounts(query);
   }
 
   @Get('actions')

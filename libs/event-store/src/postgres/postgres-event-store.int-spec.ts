@@ -176,7 +176,9 @@ describe('PostgresEventStore hash chain', () => {
     await unchained.append([{ streamId: 'account-c', expectedVersion: 'no_stream', events: events.slice(0, 1) }]);
     await unchained.append([{ streamId: 'account-c', expectedVersion: 0, events: events.slice(1) }]);
     await unchained.close();
-    const { rows } = await pool.query('SELECT count(*)::int AS n, count(hash)::int AS hashed FROM rapport_events WHERE global_position > 10');
+    const { rows } = await pool.query(
+      'SELECT count(*)::int AS n, count(hash)::int AS hashed FROM rapport_events WHERE global_position > 10',
+    );
     expect(rows[0]).toEqual({ n: 70, hashed: 0 });
     expect(await store.recordedHead()).toEqual(expect.objectContaining({ position: 80, hash: null }));
     const stored = await store.readStream('account-c');

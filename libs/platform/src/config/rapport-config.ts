@@ -124,6 +124,11 @@ export class RapportEnvironment {
   @Matches(/^\d{1,9}$/, { message: 'RAPPORT_INGEST_CACHE_EVENTS must be a whole number of events (0: keep none)' })
   RAPPORT_INGEST_CACHE_EVENTS?: string;
 
+  /** Most key accounts the programme should hold: GET /v1/portfolio/key-accounts shows the programme against it. */
+  @IsOptional()
+  @Matches(/^\d{1,6}$/, { message: 'RAPPORT_KEY_ACCOUNT_CAP must be a whole number of accounts' })
+  RAPPORT_KEY_ACCOUNT_CAP?: string;
+
   /** `true`: /metrics answers without a credential (for a Prometheus without one). */
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'RAPPORT_PUBLIC_METRICS must be true or false' })
