@@ -2,6 +2,7 @@ import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let app: TestApp;
+let head: number;
 let n = 0;
 const envelope = (accountId: string, occurredAt: string, type: string, data: unknown) => ({
   type,
@@ -39,9 +40,13 @@ beforeAll(async () => {
       signed('c', 300),
       envelope('a', '2026-05-01', 'ContractAmended', { contractId: 'c-a', arr: 1500, effectiveDate: '2026-05-01', reason: 'upsell' }),
       envelope('b', '2026-05-15', 'ContractTerminated', { contractId: 'c-b', effectiveDate: '2026-05-15' }),
+      envelope('a', '2026-06-01', 'RenewalOpened', { renewalId: 'r-a', contractId: 'c-a', dueDate: '2026-12-01' }),
+      envelope('a', '2026-06-10', 'RenewalLost', { renewalId: 'r-a', contractId: 'c-a', reason: 'price' }),
+      envelope('c', '2026-04-10', 'SupportTicketOpened', { ticketId: 't-1', severity: 'normal' }),
+      { ...envelope('c', '2026-04-11', 'SupportTicketResolved', { ticketId: 't-1' }), occurredAt: '2026-04-11T21:00:00Z' },
     ])
     .expect(201);
-  const head = Math.max(...(response.body.results as Array<{ globalPosition: number }>).map((r) => r.globalPosition));
+  head = Math.max(...(response.body.results as Array<{ globalPosition: number }>).map((r) => r.globalPosition));
   await app.http.get(`/v1/accounts/a?minPosition=${head}`).expect(200);
 }, 60_000);
 afterAll(() => app.close());
@@ -58,6 +63,17 @@ describe('portfolio figures per group and over time', () => {
     expect(eur(body.groups[0])).toMatchObject({ startingArr: 1000, endingArr: 1500, grr: 1, nrr: 1.5 });
     // smb: b 500 → 0, c 300 → 300: retained 300 of 800.
     expect(eur(body.groups[1])).toMatchObject({ startingArr: 800, endingArr: 300, grr: 0.375, nrr: 0.375, logoChurnRate: 0.5 });
+    // a's renewal lost for price, in enterprise; c's normal ticket resolved in 36 hours, in smb.
+    expect(body.lossReasons).toEqual({ price: 1 });
+    expect(body.groups.map((g: { lossReasons: object }) => g.lossReasons)).toEqual([{ price: 1 }, {}]);
+    const normal = { severity: 'normal', opened: 1, resolved: 1, medianResolutionHours: 36 };
+    expect(body.tickets).toContainEqual(normal);
+    expect(body.groups[1].tickets).toContainEqual(normal);
+    expect(body.groups[0].tickets).toContainEqual({ severity: 'normal', opened: 0, resolved: 0, medianResolutionHours: null });
+    // The same figures folded from the log (asOf) as read from the read model.
+    const { groupBy: _g, groups: _gs, ...plain } = body;
+    const asOf = (await app.http.get(`/v1/portfolio/metrics?from=2026-04-01&to=2026-07-01&asOf=${head}`).expect(200)).body;
+    expect({ ...asOf, asOf: null, asOfPosition: 0 }).toEqual({ ...plain, asOf: null, asOfPosition: 0 });
   });
 
   it("compares the key-account programme's retention with the rest, quarter by quarter", async () => {

@@ -38,7 +38,8 @@ export interface AccountProjection {
   segments: Array<{ contractId: string; currency: string; from: string; to: string; arr: number }>;
   /** Contracts in force on T's day, for ARR at risk over any horizon. */
   terms: Array<{ contractId: string; currency: string; arr: number; endDate: string; renewalDue: string | null }>;
-  renewalOutcomes: Array<{ renewalId: string; outcome: 'won' | 'lost'; occurredAt: Date }>;
+  renewalOutcomes: Array<{ renewalId: string; outcome: 'won' | 'lost'; occurredAt: Date; reason: string | null }>;
+  tickets: Array<{ ticketId: string; severity: string; openedAt: Date; resolvedAt: Date | null }>;
   npsResponses: Array<{ occurredAt: Date; score: number }>;
   realisedExpansion: Array<{ contractId: string; currency: string; date: string; amount: number }>;
   /** Where the account stands against its agreed contact cadence at T (null without one). */
@@ -97,8 +98,16 @@ export function projectAccount(
         renewalDue: [...state.renewals.values()].find((r) => r.contractId === c.contractId && !r.outcome)?.dueDate ?? null,
       })),
     renewalOutcomes: [...state.renewals.values()].flatMap((r) =>
-      r.outcome ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at) }] : [],
+      r.outcome
+        ? [{ renewalId: r.renewalId, outcome: r.outcome.kind, occurredAt: new Date(r.outcome.at), reason: r.outcome.reason ?? null }]
+        : [],
     ),
+    tickets: [...state.tickets.entries()].map(([ticketId, t]) => ({
+      ticketId,
+      severity: t.severity,
+      openedAt: new Date(t.openedAt),
+      resolvedAt: t.resolvedAt === undefined ? null : new Date(t.resolvedAt),
+    })),
     npsResponses: state.surveys.filter((s) => s.kind === 'nps').map((s) => ({ occurredAt: new Date(s.at), score: s.score })),
     realisedExpansion: realisedExpansion(state),
     cadence: cadenceStatus(state, evaluatedAt.getTime()),

@@ -40,6 +40,7 @@ function projection(figures: {
     realisedExpansion: [],
     cadence: null,
     assessment: null,
+    tickets: [],
     actions: figures.overdue
       ? figures.overdue.map((actionId) => ({
           actionId,

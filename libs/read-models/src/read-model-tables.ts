@@ -68,6 +68,7 @@ type Outcome = Item<P['renewalOutcomes'][number]>;
 type Nps = Item<P['npsResponses'][number]>;
 type Expansion = Item<P['realisedExpansion'][number]>;
 type Action = Item<P['actions'][number]>;
+type Ticket = Item<P['tickets'][number]>;
 
 export const ACCOUNTS = table({
   name: 'rm_accounts',
@@ -139,6 +140,7 @@ export const RENEWAL_OUTCOMES = table({
     renewal_id: column<string>()('text', (r: Outcome) => r.item.renewalId),
     outcome: column<'won' | 'lost'>()('text', (r: Outcome) => r.item.outcome, { notNull: true }),
     occurred_at: column<Date>()('timestamptz', (r: Outcome) => r.item.occurredAt, { notNull: true }),
+    reason: column<string | null>()('text', (r: Outcome) => r.item.reason),
   },
   primaryKey: ['account_id', 'renewal_id'],
   rows: itemsOf((p) => p.renewalOutcomes),
@@ -170,6 +172,22 @@ export const REALISED_EXPANSION = table({
   },
   primaryKey: ['account_id', 'seq'],
   rows: itemsOf((p) => p.realisedExpansion),
+  write: 'replace',
+});
+
+/** Support tickets, for the portfolio's volume and resolution time per severity. */
+export const SUPPORT_TICKETS = table({
+  name: 'rm_support_tickets',
+  columns: {
+    account_id: column<string>()('text', (r: Ticket) => r.accountId),
+    ticket_id: column<string>()('text', (r: Ticket) => r.item.ticketId),
+    severity: column<string>()('text', (r: Ticket) => r.item.severity, { notNull: true }),
+    opened_at: column<Date>()('timestamptz', (r: Ticket) => r.item.openedAt, { notNull: true }),
+    resolved_at: column<Date | null>()('timestamptz', (r: Ticket) => r.item.resolvedAt),
+  },
+  primaryKey: ['account_id', 'ticket_id'],
+  indexes: ['opened_at', 'resolved_at'],
+  rows: itemsOf((p) => p.tickets),
   write: 'replace',
 });
 
@@ -212,6 +230,7 @@ export const ACCOUNT_TABLES = [
   NPS_RESPONSES,
   REALISED_EXPANSION,
   PLAN_ACTIONS,
+  SUPPORT_TICKETS,
   PRODUCTS,
 ] as unknown as readonly AnyTableDefinition[];
 

@@ -9,6 +9,7 @@ import {
   keyAccountFit,
   metricsFrom,
   PortfolioMetrics,
+  Severity,
   utcDay,
 } from '@rapport/domain';
 import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
@@ -432,7 +433,7 @@ export class PortfolioQueries {
     to: string,
     groups?: Map<string, GroupKey>,
   ): Promise<{ metrics: PortfolioMetrics; byGroup?: Array<{ key: GroupKey } & PortfolioMetrics> }> {
-    const [arr, outcomes, nps] = await Promise.all([
+    const [arr, outcomes, nps, tickets] = await Promise.all([
       this.reader.query<{ account_id: string; currency: string; arr_from: string; arr_to: string }>(
         (s) => `
           WITH f AS (SELECT account_id, currency, sum(arr) AS arr FROM ${s}.rm_arr_segments
@@ -443,14 +444,23 @@ export class PortfolioQueries {
           FROM f FULL JOIN t USING (account_id, currency)`,
         [from, to],
       ),
-      this.reader.query<{ account_id: string; outcome: 'won' | 'lost' }>(
-        (s) => `SELECT account_id, outcome FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`,
+      this.reader.query<{ account_id: string; outcome: 'won' | 'lost'; reason: string | null }>(
+        (s) => `SELECT account_id, outcome, reason FROM ${s}.rm_renewal_outcomes WHERE occurred_at >= $1::date AND occurred_at < $2::date`,
         [from, to],
       ),
       this.reader.query<{ account_id: string; score: number }>(
         (s) =>
           `SELECT DISTINCT ON (account_id) account_id, score FROM ${s}.rm_nps_responses
            WHERE occurred_at >= $1::date AND occurred_at < $2::date ORDER BY account_id, occurred_at DESC, seq DESC`,
+        [from, to],
+      ),
+      this.reader.query<{ account_id: string; severity: Severity; opened_in: boolean; resolution_hours: number | null }>(
+        (s) =>
+          `SELECT account_id, severity, opened_at >= $1::date AND opened_at < $2::date AS opened_in,
+                  CASE WHEN resolved_at >= $1::date AND resolved_at < $2::date
+                       THEN extract(epoch FROM resolved_at - opened_at)::float8 / 3600 END AS resolution_hours
+           FROM ${s}.rm_support_tickets
+           WHERE (opened_at >= $1::date AND opened_at < $2::date) OR (resolved_at >= $1::date AND resolved_at < $2::date)`,
         [from, to],
       ),
     ]);
@@ -467,8 +477,17 @@ export class PortfolioQueries {
         from,
         to,
         arr: [...perAccount.values()],
-        renewalOutcomes: outcomes.filter((o) => member(o.account_id)).map((o) => o.outcome),
+        renewalOutcomes: outcomes
+          .filter((o) => member(o.account_id))
+          .map((o) => ({ outcome: o.outcome, ...(o.reason === null ? {} : { reason: o.reason }) })),
         latestNps: nps.filter((n) => member(n.account_id)).map((n) => Number(n.score)),
+        tickets: tickets
+          .filter((k) => member(k.account_id))
+          .map((k) => ({
+            severity: k.severity,
+            openedInPeriod: k.opened_in,
+            ...(k.resolution_hours === null ? {} : { resolutionHours: k.resolution_hours }),
+          })),
       });
     };
     const metrics = compute(() => true);

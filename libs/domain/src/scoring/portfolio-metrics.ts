@@ -1,5 +1,6 @@
 import { AccountState } from '../account/account-state';
 import { EventType } from '../events/event-catalog';
+import { Severity, SEVERITIES } from '../events/event-data';
 import { arrOn, roundCents } from './arr';
 
 export interface CurrencyMetrics {
@@ -22,6 +23,10 @@ export interface PortfolioMetrics {
   currencies: CurrencyMetrics[];
   renewals: { won: number; lost: number; rate: number | null };
   nps: { responses: number; promoters: number; detractors: number; score: number | null };
+  /** Renewals lost in the period, per loss reason. */
+  lossReasons: Record<string, number>;
+  /** Per severity: tickets opened and resolved in the period, and the median hours to resolve those resolved. */
+  tickets: Array<{ severity: Severity; opened: number; resolved: number; medianResolutionHours: number | null }>;
 }
 
 /**
@@ -36,6 +41,8 @@ export const METRICS_EVENT_TYPES: readonly EventType[] = [
   'RenewalWon',
   'RenewalLost',
   'SurveyResponded',
+  'SupportTicketOpened',
+  'SupportTicketResolved',
   'EventRetracted',
 ];
 
@@ -49,11 +56,21 @@ export function portfolioMetrics(accounts: readonly AccountState[], from: string
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   const toMs = Date.parse(`${to}T00:00:00Z`);
   const inPeriod = (at: number) => at >= fromMs && at < toMs;
-  const outcomes: Array<'won' | 'lost'> = [];
+  const outcomes: Array<RenewalOutcome> = [];
   const latestNps: number[] = [];
+  const tickets: Array<TicketFigures> = [];
   for (const account of accounts) {
     for (const renewal of account.renewals.values())
-      if (renewal.outcome && inPeriod(renewal.outcome.at)) outcomes.push(renewal.outcome.kind);
+      if (renewal.outcome && inPeriod(renewal.outcome.at)) outcomes.push({ outcome: renewal.outcome.kind, reason: renewal.outcome.reason });
+    for (const ticket of account.tickets.values()) {
+      const resolvedAt = ticket.resolvedAt !== undefined && inPeriod(ticket.resolvedAt) ? ticket.resolvedAt : undefined;
+      if (!inPeriod(ticket.openedAt) && resolvedAt === undefined) continue;
+      tickets.push({
+        severity: ticket.severity,
+        openedInPeriod: inPeriod(ticket.openedAt),
+        resolutionHours: resolvedAt === undefined ? undefined : (resolvedAt - ticket.openedAt) / 3_600_000,
+      });
+    }
     const latest = account.surveys
       .filter((s) => s.kind === 'nps' && inPeriod(s.at))
       .sort((a, b) => a.at - b.at)
@@ -66,7 +83,22 @@ export function portfolioMetrics(accounts: readonly AccountState[], from: string
     arr: accounts.map((a) => ({ from: arrOn(a, from), to: arrOn(a, to) })),
     renewalOutcomes: outcomes,
     latestNps,
+    tickets,
   });
+}
+
+export interface RenewalOutcome {
+  outcome: 'won' | 'lost';
+  /** The loss reason of a lost renewal. */
+  reason?: string;
+}
+
+/** A ticket opened or resolved in the period. */
+export interface TicketFigures {
+  severity: Severity;
+  openedInPeriod: boolean;
+  /** Hours from opening to resolution, when it was resolved in the period. */
+  resolutionHours?: number;
 }
 
 export interface MetricsInput {
@@ -75,9 +107,11 @@ export interface MetricsInput {
   /** Per account: its ARR per currency on `from` and on `to`. */
   arr: ReadonlyArray<{ from: ReadonlyMap<string, number>; to: ReadonlyMap<string, number> }>;
   /** Outcomes of the renewals closed with occurredAt in [from, to). */
-  renewalOutcomes: ReadonlyArray<'won' | 'lost'>;
+  renewalOutcomes: ReadonlyArray<RenewalOutcome>;
   /** The latest NPS score of each account that answered in [from, to). */
   latestNps: readonly number[];
+  /** The tickets opened or resolved in [from, to). */
+  tickets: ReadonlyArray<TicketFigures>;
 }
 
 /** The formulas, on figures gathered elsewhere (from account states, or from a read model's tables). */
@@ -127,7 +161,10 @@ export function metricsFrom(input: MetricsInput): PortfolioMetrics {
       churnedAccounts: m.churnedAccounts,
     }));
 
-  const won = input.renewalOutcomes.filter((o) => o === 'won').length;
+  const won = input.renewalOutcomes.filter((o) => o.outcome === 'won').length;
+  const lossReasons: Record<string, number> = {};
+  for (const o of input.renewalOutcomes)
+    if (o.outcome === 'lost') lossReasons[o.reason ?? 'other'] = (lossReasons[o.reason ?? 'other'] ?? 0) + 1;
   const lost = input.renewalOutcomes.length - won;
   const responses = input.latestNps.length;
   const promoters = input.latestNps.filter((score) => score >= 9).length;
@@ -143,6 +180,23 @@ export function metricsFrom(input: MetricsInput): PortfolioMetrics {
       detractors,
       score: responses > 0 ? Math.round(((promoters - detractors) / responses) * 10_000) / 100 : null,
     },
+    lossReasons,
+    tickets: SEVERITIES.map((severity) => {
+      const of = input.tickets.filter((t) => t.severity === severity);
+      const hours = of.flatMap((t) => (t.resolutionHours === undefined ? [] : [t.resolutionHours])).sort((a, b) => a - b);
+      const median =
+        hours.length === 0
+          ? null
+          : hours.length % 2
+            ? hours[(hours.length - 1) / 2]
+            : (hours[hours.length / 2 - 1] + hours[hours.length / 2]) / 2;
+      return {
+        severity,
+        opened: of.filter((t) => t.openedInPeriod).length,
+        resolved: hours.length,
+        medianResolutionHours: median === null ? null : Math.round(median * 100) / 100,
+      };
+    }),
   };
 }
 

@@ -122,6 +122,15 @@ describe('portfolio metrics over [from, to)', () => {
   const d = [
     opened(),
     signed('d', 1000, '2025-01-01', '2028-01-01', 'USD'),
+    // Tickets: opened before the period and resolved in it (30 h), opened and resolved in it (10 h, 20 h), opened in it only.
+    ev('2025-12-31T18:00:00Z', { type: 'SupportTicketOpened', data: { ticketId: 't0', severity: 'high' } }),
+    ev('2026-01-02T00:00:00Z', { type: 'SupportTicketResolved', data: { ticketId: 't0' } }),
+    ev('2026-02-01T00:00:00Z', { type: 'SupportTicketOpened', data: { ticketId: 't1', severity: 'high' } }),
+    ev('2026-02-01T10:00:00Z', { type: 'SupportTicketResolved', data: { ticketId: 't1' } }),
+    ev('2026-03-01T00:00:00Z', { type: 'SupportTicketOpened', data: { ticketId: 't2', severity: 'high' } }),
+    ev('2026-03-01T20:00:00Z', { type: 'SupportTicketResolved', data: { ticketId: 't2' } }),
+    ev('2026-06-30T00:00:00Z', { type: 'SupportTicketOpened', data: { ticketId: 't3', severity: 'urgent' } }),
+    ev('2026-07-01T00:00:00Z', { type: 'SupportTicketResolved', data: { ticketId: 't3' } }),
     ev('2025-12-01', { type: 'RenewalOpened', data: { renewalId: 'r0', contractId: 'd', dueDate: '2026-01-01' } }),
     ev('2025-12-20', { type: 'RenewalWon', data: { renewalId: 'r0', contractId: 'd', newEndDate: '2029-01-01', arr: 1000 } }),
     ev('2026-02-01', { type: 'RenewalOpened', data: { renewalId: 'r1', contractId: 'd', dueDate: '2026-03-01' } }),
@@ -167,6 +176,18 @@ describe('portfolio metrics over [from, to)', () => {
     expect(metrics.renewals).toEqual({ won: 0, lost: 1, rate: 0 });
     // Latest answers: A 10 (promoter), B 5 (detractor), C 8 (passive): (1 − 1) / 3.
     expect(metrics.nps).toEqual({ responses: 3, promoters: 1, detractors: 1, score: 0 });
+    expect(metrics.lossReasons).toEqual({ competitor: 1 });
+  });
+
+  it('counts tickets opened and resolved in the period per severity, with the median time to resolve', () => {
+    expect(metrics.tickets).toEqual([
+      { severity: 'low', opened: 0, resolved: 0, medianResolutionHours: null },
+      { severity: 'normal', opened: 0, resolved: 0, medianResolutionHours: null },
+      // t1 and t2 opened in it; t0, t1, t2 resolved in it: median of 30, 10, 20 h
+      { severity: 'high', opened: 2, resolved: 3, medianResolutionHours: 20 },
+      // t3 opened on the period's last day, resolved after it
+      { severity: 'urgent', opened: 1, resolved: 0, medianResolutionHours: null },
+    ]);
   });
 
   it('has no currency at all without a cohort', () => {

@@ -60,7 +60,8 @@ export interface LogHead {
 /** After a COPY, or alone: the new head, the wake-up of subscribers (delivered at commit), the commit. */
 export function advanceHeadAndCommitSQL(head: LogHead): string {
   return (
-    `UPDATE rapport_log_head SET position = ${head.position}, hash = ${hashLiteral(head.hash)}, recorded_at = '${head.recordedAt.toISOString()}' ` +
+    `UPDATE rapport_log_head SET position = ${head.position}, hash = ${hashLiteral(head.hash)}, ` +
+    `recorded_at = '${head.recordedAt.toISOString()}' ` +
     `RETURNING pg_notify('${NOTIFY_CHANNEL}', '${head.position}');\nCOMMIT`
   );
 }
