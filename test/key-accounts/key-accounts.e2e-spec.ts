@@ -204,4 +204,22 @@ describe('key-account management', () => {
     ]);
     await app.http.get('/v1/portfolio/key-accounts?candidates=yes').expect(400);
   });
+
+  it('shows who is who, how the relationship grew, the competitor present and the invoice overdue', async () => {
+    const body = (await app.http.get('/v1/accounts/initech/relationship').expect(200)).body;
+    expect(body.coverage).toEqual({ decisionMaker: 'none', championOrSponsor: 'engaged', activeStakeholders: 2, engagedStakeholders: 1 });
+    expect(body.growth).toEqual({
+      tenureDays: expect.any(Number),
+      renewalsWon: 0,
+      referrals: { total: 0, last365Days: 0 },
+      programmeParticipation: { total: 0, last365Days: 0 },
+      productsAdded: [],
+    });
+    expect(body.growth.tenureDays).toBeGreaterThanOrEqual(189);
+    expect(body.competitors).toEqual([expect.objectContaining({ competitor: 'Initrode', threat: 'high' })]);
+    expect(body.invoicesOverdue).toEqual([expect.objectContaining({ invoiceId: 'inv-1', amount: 12500, currency: 'EUR' })]);
+    const before = (await app.http.get(`/v1/accounts/initech/relationship?at=${encodeURIComponent(ago(100))}`).expect(200)).body;
+    expect(before.competitors).toEqual([]);
+    expect(before.invoicesOverdue).toEqual([]);
+  });
 });

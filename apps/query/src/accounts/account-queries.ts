@@ -3,6 +3,9 @@ import {
   accountHealth,
   accountPlan,
   cadenceStatus,
+  competitorsPresent,
+  invoicesOverdue,
+  relationshipGrowth,
   accountStreamId,
   addDays,
   DAY_MS,
@@ -173,6 +176,52 @@ export class AccountQueries {
    * (up to asOf's position, else the read model's), so that it answers for any past T as it was known then.
    */
   async plan(accountId: string, knowledge: Knowledge | undefined) {
+    const { state, t, position } = await this.foldedAt(accountId, knowledge);
+    return {
+      accountId,
+      evaluatedAt: new Date(t).toISOString(),
+      ...accountPlan(state, t),
+      cadence: cadenceStatus(state, t),
+      stakeholders: stakeholderCoverage(state, t)?.active ?? [],
+      asOf: knowledge?.asOf ?? null,
+      asOfPosition: position,
+    };
+  }
+
+  /**
+   * Who is who at the client and how the relationship grew, at T: stakeholder coverage (decision maker, champion,
+   * engaged contacts), the stakeholders, growth figures, competitors present and invoices overdue.
+   */
+  async relationship(accountId: string, knowledge: Knowledge | undefined) {
+    const { state, t, position } = await this.foldedAt(accountId, knowledge);
+    const coverage = stakeholderCoverage(state, t);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      accountId,
+      evaluatedAt: iso(t),
+      coverage: coverage && {
+        decisionMaker: coverage.decider,
+        championOrSponsor: coverage.advocate,
+        activeStakeholders: coverage.active.length,
+        engagedStakeholders: coverage.engagedCount,
+      },
+      stakeholders: coverage?.active ?? [],
+      growth: relationshipGrowth(state, t),
+      competitors: competitorsPresent(state, t).map((c) => ({ competitor: c.competitor, threat: c.threat, detectedAt: iso(c.detectedAt) })),
+      invoicesOverdue: invoicesOverdue(state, t).map((i) => ({
+        invoiceId: i.invoiceId,
+        amount: i.amount,
+        currency: i.currency,
+        dueDate: i.dueDate,
+        issuedAt: iso(i.issuedAt),
+      })),
+      asOf: knowledge?.asOf ?? null,
+      asOfPosition: position,
+    };
+  }
+
+  /** The account's state at valid time T, folded from its stream up to asOf's position, else the read model's. */
+  private async foldedAt(accountId: string, knowledge: Knowledge | undefined) {
     const row = await this.account(accountId);
     const position = knowledge?.position ?? Number(row.as_of_position);
     const at = knowledge?.at ?? this.clock();
@@ -185,18 +234,7 @@ export class AccountQueries {
         `no account ${accountId} was known as of ${String(knowledge?.asOf)}`,
       );
     }
-    const t = at.getTime();
-    const state = foldAccount(accountId, events, { at });
-    const coverage = stakeholderCoverage(state, t);
-    return {
-      accountId,
-      evaluatedAt: at.toISOString(),
-      ...accountPlan(state, t),
-      cadence: cadenceStatus(state, t),
-      stakeholders: coverage?.active ?? [],
-      asOf: knowledge?.asOf ?? null,
-      asOfPosition: position,
-    };
+    return { state: foldAccount(accountId, events, { at }), t: at.getTime(), position };
   }
 
   /** One point per UTC day in [from, to]: the health at the end of that day. */

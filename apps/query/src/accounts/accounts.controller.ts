@@ -58,6 +58,15 @@ export class AccountsController {
     return this.accounts.plan(id, await this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position()));
   }
 
+  @Get('relationship')
+  @ApiOperation({
+    summary: 'Stakeholder coverage and stakeholders, relationship growth, competitors present, invoices overdue; ?asOf= ?at=',
+  })
+  async relationship(@Param('id') id: string, @Query() query: KnowledgeQuery) {
+    await this.reader.waitFor(query.minPosition);
+    return this.accounts.relationship(id, await this.knowledgeTime.resolve(query.asOf, query.at, () => this.reader.position()));
+  }
+
   @Get('timeline')
   @ApiOperation({ summary: "The account's events, oldest first, with recordedAt, source and recordedBy (the audit trail); ?asOf=" })
   async timeline(@Param('id') id: string, @Query() query: TimelineQuery) {

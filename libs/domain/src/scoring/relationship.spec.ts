@@ -2,7 +2,7 @@ import { AccountEvent } from '../events/event-catalog';
 import { AccountStreamEvent, foldAccount } from '../account/account-state';
 import { churnRisk } from './churn-risk';
 import { accountHealth } from './health';
-import { accountPlan, cadenceStatus } from './relationship';
+import { accountPlan, cadenceStatus, relationshipGrowth } from './relationship';
 import { DEFAULT_SCORING_CONFIG, scoringConfig } from './scoring-config';
 
 let n = 0;
@@ -222,5 +222,36 @@ describe('account plan', () => {
     expect(plan).toMatchObject({ openActions: 2, overdueActions: 1 });
     const later = accountPlan(foldAccount('a', events), Date.parse('2026-08-01T00:00:00Z'));
     expect(later.goals[1]).toMatchObject({ status: 'missed', overdue: false, closedAt: '2026-07-15T12:00:00.000Z' });
+  });
+});
+
+describe('relationship growth', () => {
+  it('counts tenure, renewals won, referrals, programme participation and products added, by hand', () => {
+    const contract = (contractId: string, startDate: string, products: string[]) =>
+      ev(startDate, {
+        type: 'ContractSigned',
+        data: { contractId, products, arr: 1000, currency: 'EUR', startDate, endDate: '2027-01-01' },
+      });
+    const events = [
+      opened,
+      contract('c-1', '2025-03-01', ['core']),
+      contract('c-2', '2026-02-01', ['core', 'bi']),
+      contract('c-3', '2026-09-01', ['ai']), // starts after T
+      ev('2025-10-01', { type: 'RenewalOpened', data: { renewalId: 'r', contractId: 'c-1', dueDate: '2025-12-01' } }),
+      ev('2025-11-01', { type: 'RenewalWon', data: { renewalId: 'r', contractId: 'c-1', newEndDate: '2027-06-01', arr: 1100 } }),
+      ev('2025-04-01', { type: 'ReferralGiven', data: {} }),
+      ev('2026-05-01', { type: 'ReferralGiven', data: {} }),
+      met('2026-03-01', []),
+      ev('2025-05-01', { type: 'InteractionLogged', data: { interactionId: 'tr', channel: 'training', direction: 'outbound' } }),
+      ev('2026-04-01', { type: 'InteractionLogged', data: { interactionId: 'ev', channel: 'event', direction: 'inbound' } }),
+    ];
+    expect(relationshipGrowth(foldAccount('a', events), T.getTime())).toEqual({
+      tenureDays: 486, // 2025-03-01 → 2026-06-30
+      renewalsWon: 1,
+      referrals: { total: 2, last365Days: 1 },
+      programmeParticipation: { total: 2, last365Days: 1 },
+      productsAdded: ['bi'],
+    });
+    expect(relationshipGrowth(foldAccount('a', [opened]), T.getTime())).toMatchObject({ tenureDays: null, productsAdded: [] });
   });
 });

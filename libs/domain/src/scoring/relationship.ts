@@ -221,3 +221,32 @@ export function invoicesOverdue(state: AccountState, t: number, graceDays = 30) 
     (i) => i.issuedAt <= t && (i.paidAt === undefined || i.paidAt > t) && addDays(i.dueDate, graceDays) < today,
   );
 }
+
+export interface RelationshipGrowth {
+  /** Days since the first contract started, null before any. */
+  tenureDays: number | null;
+  renewalsWon: number;
+  referrals: { total: number; last365Days: number };
+  /** Training and event interactions: the customer taking part in the vendor's programme. */
+  programmeParticipation: { total: number; last365Days: number };
+  /** Products in force at T that the first contract did not hold. */
+  productsAdded: string[];
+}
+
+/** How the relationship grew, at T (scoring.md). */
+export function relationshipGrowth(state: AccountState, t: number): RelationshipGrowth {
+  const today = utcDay(t);
+  const yearAgo = t - 365 * DAY_MS;
+  const started = [...state.contracts.values()].filter((c) => c.startDate <= today).sort((a, b) => a.startDate.localeCompare(b.startDate));
+  const first = started[0];
+  const inForce = new Set(started.filter((c) => today < c.endDate).flatMap((c) => c.products));
+  const participation = state.interactions.filter((i) => i.at <= t && (i.channel === 'training' || i.channel === 'event'));
+  const referrals = state.referrals.filter((at) => at <= t);
+  return {
+    tenureDays: first ? Math.floor((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${first.startDate}T00:00:00Z`)) / DAY_MS) : null,
+    renewalsWon: [...state.renewals.values()].filter((r) => r.outcome?.kind === 'won' && r.outcome.at <= t).length,
+    referrals: { total: referrals.length, last365Days: referrals.filter((at) => at > yearAgo).length },
+    programmeParticipation: { total: participation.length, last365Days: participation.filter((i) => i.at > yearAgo).length },
+    productsAdded: first ? [...inForce].filter((p) => !first.products.includes(p)).sort() : [],
+  };
+}
