@@ -156,6 +156,14 @@ describe('key-account management', () => {
       ]),
     );
     expect(drivers).not.toContain('champion_left');
+    // The whole book: which accounts face a competitor, or are single-threaded, now and as known before.
+    const facing = (await app.http.get('/v1/portfolio/churn-risk?driver=competitor_present').expect(200)).body;
+    expect(facing.items.map((i: { accountId: string }) => i.accountId)).toEqual(['initech']);
+    const asOf = encodeURIComponent(new Date().toISOString());
+    const facingAsOf = (await app.http.get(`/v1/portfolio/churn-risk?driver=competitor_present&asOf=${asOf}`).expect(200)).body;
+    expect(facingAsOf.items.map((i: { accountId: string }) => i.accountId)).toEqual(['initech']);
+    const unknown = await app.http.get('/v1/portfolio/churn-risk?driver=bad_vibes').expect(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'driver' })]);
   });
 
   it("shows the account's cadence, lists the portfolio's actions by owner or overdue, and announces an overdue action once", async () => {

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { IsCalendarDate, IsInstantWithZone, isInstantWithZone } from '@rapport/domain';
+import { DEFAULT_SCORING_CONFIG, IsCalendarDate, IsInstantWithZone, isInstantWithZone } from '@rapport/domain';
+
+const CHURN_DRIVERS = Object.keys(DEFAULT_SCORING_CONFIG.churnPoints);
 
 /** A whole-number query parameter in [min, max], converted from its text. */
 function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer from ${min} to ${max}`) {
@@ -148,6 +150,11 @@ export class ChurnRiskQuery extends PageQuery {
   })
   @IntParam(1, 730)
   horizonDays?: number;
+
+  @ApiPropertyOptional({ enum: CHURN_DRIVERS, description: 'Only the accounts this driver names (e.g. single_threaded, invoice_overdue).' })
+  @IsOptional()
+  @IsIn(CHURN_DRIVERS, { message: `must be one of: ${CHURN_DRIVERS.join(', ')}` })
+  driver?: string;
 
   @GroupByParam()
   groupBy?: GroupBy;

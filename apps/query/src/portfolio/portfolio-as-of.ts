@@ -106,6 +106,7 @@ export class PortfolioAsOf {
         totals.set(term.currency, (totals.get(term.currency) ?? 0) + term.arr);
       }
       if (p.health.band === 'churned') continue;
+      if (query.driver && !p.churn.drivers.some((d) => d.name === query.driver)) continue;
       rows.push({ p, arrAtRisk: Object.fromEntries([...atRisk].map(([c, v]) => [c, money(v)])) });
     }
     rows.sort((a, b) => b.p.churn.score - a.p.churn.score || (a.p.accountId < b.p.accountId ? -1 : 1));
