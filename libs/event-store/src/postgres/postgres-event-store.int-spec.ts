@@ -170,6 +170,14 @@ describe('PostgresEventStore hash chain', () => {
     }
   });
 
+  it('chains a COPY sent in several chunks as one run of links', async () => {
+    const events = Array.from({ length: 601 }, (_, i) => newEvent('Thing', { i }));
+    await store.append([{ streamId: 'account-big', expectedVersion: 'no_stream', events }]);
+    const verdict = await verifyLog(store, { pageSize: 100 });
+    expect(verdict).toEqual({ ok: true, events: 611, head: { position: 611, hash: (await store.recordedHead()).hash } });
+    expect((await store.readStream('account-big')).map((e) => e.data)).toEqual(events.map((e) => e.data));
+  });
+
   it("writes the same events without hashes under bench/append's unchained baseline, INSERT and COPY paths alike", async () => {
     const unchained = new PostgresEventStore(pool, { chain: UNCHAINED });
     const events = Array.from({ length: 70 }, (_, i) => newEvent('Thing', { i, nested: { b: 1, a: [i] } }));

@@ -145,7 +145,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       }
       const recordedAt = context.recordedAt.toISOString();
       let hash: string | null = headHash;
-      const rows: sql.EventRowValues[] = planned.map((event) => {
+      const row = (event: PlannedEvent): sql.EventRowValues => {
         const body = bodies.get(event.eventId)!;
         hash = this.chain.link(event, body, recordedAt, hash ?? GENESIS_HASH);
         return {
@@ -159,13 +159,19 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
           schemaVersion: event.schemaVersion,
           hash,
         };
-      });
-      const head = { position: context.head, hash, recordedAt: context.recordedAt };
+      };
       if (planned.length >= this.copyThreshold) {
-        await pipeline(Readable.from([copyRows(rows, context.recordedAt)]), client.query(copyFrom(sql.copyEventsSQL)));
-        await client.query(sql.advanceHeadAndCommitSQL(head));
+        // Rows are chained and sent a chunk at a time, so that PostgreSQL parses one chunk while the next is hashed.
+        const chunks = function* () {
+          for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
+            yield copyRows(planned.slice(i, i + COPY_CHUNK_ROWS).map(row), context.recordedAt);
+          }
+        };
+        await pipeline(Readable.from(chunks()), client.query(copyFrom(sql.copyEventsSQL)));
+        await client.query(sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt: context.recordedAt }));
       } else if (planned.length > 0) {
-        await client.query(sql.insertAndCommitSQL(rows, head));
+        const rows = planned.map(row);
+        await client.query(sql.insertAndCommitSQL(rows, { position: context.head, hash, recordedAt: context.recordedAt }));
       } else {
         await client.query('COMMIT');
       }
@@ -335,6 +341,9 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     this.listener = undefined;
   }
 }
+
+/** Rows a COPY message carries: large enough to stay few messages, small enough to overlap hashing with parsing. */
+const COPY_CHUNK_ROWS = 250;
 
 /**
  * COPY text format: tab-separated, one event a line; JSON never holds raw tabs or newlines, only backslashes to double.
