@@ -3,7 +3,7 @@
  * same rows: single-row transactions, batched INSERT, COPY) and against Emmett's event store, on the same server and
  * database in the same run, then HTTP ingest under load with autocannon, as ratios to the raw figures.
  * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http, --chain-only (only what the hash
- * chain costs, in more alternated rounds).
+ * chain costs, in more alternated rounds), --chain-rounds N (rounds of that comparison: this VM's noise is ±5 points).
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'skip-http': { type: 'boolean', default: false },
     'chain-only': { type: 'boolean', default: false },
+    'chain-rounds': { type: 'string' },
   },
 });
 const SECONDS = args.quick ? 3 : 10;
@@ -296,7 +297,9 @@ async function main(): Promise<void> {
   }
 }
 
-const CHAIN_ROUNDS = args['chain-only'] ? 4 : 2;
+const CHAIN_ROUNDS = Number(args['chain-rounds'] ?? (args['chain-only'] ? 4 : 2));
+if (!Number.isInteger(CHAIN_ROUNDS) || CHAIN_ROUNDS < 1)
+  throw new Error(`--chain-rounds must be a whole number ≥ 1, not ${args['chain-rounds']}`);
 
 /**
  * The chained store against the same store without the chain, alternated so that both see the same load on this
