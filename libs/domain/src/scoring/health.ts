@@ -1,6 +1,7 @@
 import { AccountState } from '../account/account-state';
 import { addDays, DAY_MS, utcDay } from '../time/utc-days';
 import { arrOn } from './arr';
+import { medianOfSorted } from './median';
 import { relationshipScore, stakeholderCoverage } from './relationship';
 import { HEALTH_COMPONENTS, HealthComponentName, ScoringConfig } from './scoring-config';
 
@@ -144,12 +145,7 @@ function support(state: AccountState, t: number, config: ScoringConfig): Compone
     .filter((k) => k.resolvedAt !== undefined && k.resolvedAt <= t && t - k.resolvedAt < 90 * DAY_MS)
     .map((k) => (k.resolvedAt! - k.openedAt) / 3_600_000)
     .sort((a, b) => a - b);
-  const median =
-    resolved.length === 0
-      ? undefined
-      : resolved.length % 2
-        ? resolved[(resolved.length - 1) / 2]
-        : (resolved[resolved.length / 2 - 1] + resolved[resolved.length / 2]) / 2;
+  const median = medianOfSorted(resolved);
   const target = config.resolutionTargetHours;
   if (median !== undefined && median > target) penalty += Math.min(30, (30 * (median - target)) / target);
   return {

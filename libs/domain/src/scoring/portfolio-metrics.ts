@@ -2,6 +2,7 @@ import { AccountState } from '../account/account-state';
 import { EventType } from '../events/event-catalog';
 import { Severity, SEVERITIES } from '../events/event-data';
 import { arrOn, roundCents } from './arr';
+import { medianOfSorted } from './median';
 
 export interface CurrencyMetrics {
   currency: string;
@@ -184,17 +185,12 @@ export function metricsFrom(input: MetricsInput): PortfolioMetrics {
     tickets: SEVERITIES.map((severity) => {
       const of = input.tickets.filter((t) => t.severity === severity);
       const hours = of.flatMap((t) => (t.resolutionHours === undefined ? [] : [t.resolutionHours])).sort((a, b) => a - b);
-      const median =
-        hours.length === 0
-          ? null
-          : hours.length % 2
-            ? hours[(hours.length - 1) / 2]
-            : (hours[hours.length / 2 - 1] + hours[hours.length / 2]) / 2;
+      const median = medianOfSorted(hours);
       return {
         severity,
         opened: of.filter((t) => t.openedInPeriod).length,
         resolved: hours.length,
-        medianResolutionHours: median === null ? null : Math.round(median * 100) / 100,
+        medianResolutionHours: median === undefined ? null : Math.round(median * 100) / 100,
       };
     }),
   };
