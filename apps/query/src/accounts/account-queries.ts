@@ -87,17 +87,7 @@ export class AccountQueries {
    * had not been recorded by then (whatever `at`: before its opening, an account known now has no figures yet).
    */
   private async projectedAsOf(accountId: string, knowledge: Knowledge): Promise<AccountProjection> {
-    const events = await this.events(accountId, knowledge.position);
-    if (!events.some((e) => e.type === 'AccountOpened')) {
-      throw problem(
-        HttpStatus.NOT_FOUND,
-        problemTypes.accountNotFound,
-        'Unknown account',
-        knowledge.asOf === null
-          ? `no account ${accountId} in the read model`
-          : `no account ${accountId} was known as of ${String(knowledge.asOf)}`,
-      );
-    }
+    const events = await this.knownEvents(accountId, knowledge.position, knowledge.asOf);
     return projectAccount(accountId, events, events[events.length - 1].globalPosition, knowledge.at, this.config);
   }
 
@@ -222,19 +212,24 @@ export class AccountQueries {
 
   /** The account's state at valid time T, folded from its stream up to asOf's position, else the read model's. */
   private async foldedAt(accountId: string, knowledge: Knowledge | undefined) {
-    const row = await this.account(accountId);
-    const position = knowledge?.position ?? Number(row.as_of_position);
+    const position = knowledge?.position ?? Number((await this.account(accountId)).as_of_position);
     const at = knowledge?.at ?? this.clock();
+    const events = await this.knownEvents(accountId, position, knowledge?.asOf ?? null);
+    return { state: foldAccount(accountId, events, { at }), t: at.getTime(), position };
+  }
+
+  /** The account's events up to a position: 404 if its opening had not been recorded by then. */
+  private async knownEvents(accountId: string, position: number, asOf: string | number | null): Promise<StoredAccountEvent[]> {
     const events = await this.events(accountId, position);
     if (!events.some((e) => e.type === 'AccountOpened')) {
       throw problem(
         HttpStatus.NOT_FOUND,
         problemTypes.accountNotFound,
         'Unknown account',
-        `no account ${accountId} was known as of ${String(knowledge?.asOf)}`,
+        asOf === null ? `no account ${accountId} in the read model` : `no account ${accountId} was known as of ${String(asOf)}`,
       );
     }
-    return { state: foldAccount(accountId, events, { at }), t: at.getTime(), position };
+    return events;
   }
 
   /** One point per UTC day in [from, to]: the health at the end of that day. */

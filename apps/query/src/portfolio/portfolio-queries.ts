@@ -43,6 +43,9 @@ export const MAX_SERIES_PERIODS = 120;
 /** Churn risk from which an account counts as at risk in a group (the ChurnRiskRaised threshold). */
 const CHURN_RISK_ALERT = 60;
 
+/** The contract terms ending, or whose open renewal is due, by the horizon ($1): ARR at risk. */
+const atRisk = (schema: string) => `${schema}.rm_contract_terms t WHERE (t.end_date <= $1::date OR t.renewal_due <= $1::date)`;
+
 /** The groups' keys in a stable order: false before true, names alphabetically, null last. */
 function sortedKeys(groups: Map<string, GroupKey>): GroupKey[] {
   return [...new Set(groups.values())].sort((a, b) => (a === null ? 1 : b === null ? -1 : String(a).localeCompare(String(b))));
@@ -110,14 +113,8 @@ export class PortfolioQueries {
     );
     const byId = new Map(rows.map((r) => [r.account_id, r]));
     const cap = Number(this.config.get<string>('RAPPORT_KEY_ACCOUNT_CAP') ?? DEFAULT_KEY_ACCOUNT_CAP);
-    const total = new Map<string, number>();
-    const programme = new Map<string, number>();
-    for (const r of rows) {
-      for (const [currency, amount] of Object.entries(r.arr)) {
-        total.set(currency, (total.get(currency) ?? 0) + amount);
-        if (r.key_account) programme.set(currency, (programme.get(currency) ?? 0) + amount);
-      }
-    }
+    const total = sumPerCurrency(rows.map((r) => r.arr));
+    const programme = sumPerCurrency(rows.filter((r) => r.key_account).map((r) => r.arr));
     const keyAccounts = rows.filter((r) => r.key_account).length;
     const limit = query.limit ?? 50;
     const ranked = fits
@@ -129,9 +126,9 @@ export class PortfolioQueries {
         cap,
         room: cap - keyAccounts,
         arrShare: Object.fromEntries(
-          [...total]
+          Object.entries(total)
             .filter(([, sum]) => sum > 0)
-            .map(([currency, sum]) => [currency, Math.round(((programme.get(currency) ?? 0) / sum) * 10_000) / 10_000]),
+            .map(([currency, sum]) => [currency, Math.round(((programme[currency] ?? 0) / sum) * 10_000) / 10_000]),
         ),
       },
       candidates: query.candidates ?? false,
@@ -275,7 +272,6 @@ export class PortfolioQueries {
     const horizonDays = query.horizonDays ?? 90;
     const horizon = addDays(utcDay(this.clock()), horizonDays);
     const after = decodeCursor(query.cursor, (k) => k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string');
-    const atRisk = (s: string) => `${s}.rm_contract_terms t WHERE (t.end_date <= $1::date OR t.renewal_due <= $1::date)`;
     const rows = await this.reader.query<{
       account_id: string;
       name: string;
@@ -360,7 +356,7 @@ export class PortfolioQueries {
         const crossSell = crossSellSignal(a.health.band, new Set(a.products), new Map(Object.entries(a.arr)), products);
         const signals = [...a.signals, ...(crossSell ? [crossSell] : [])];
         const potential = signals.reduce((sum, s) => sum + Object.values(s.potential).reduce((x, y) => x + y, 0), 0);
-        return { accountId: a.account_id, name: a.name, signals, potential, potentials: sumPerCurrency(signals.map((x) => x.potential)) };
+        return { accountId: a.account_id, name: a.name, signals, potential, potentials: potentialOf(signals) };
       })
       .filter((a) => a.signals.length > 0)
       .sort((a, b) => b.potential - a.potential || a.accountId.localeCompare(b.accountId));
@@ -517,9 +513,8 @@ export class PortfolioQueries {
     }>(
       (s) => `
         SELECT a.account_id, a.churn_score, ARRAY(SELECT jsonb_array_elements(a.churn->'drivers')->>'name') AS drivers,
-               (SELECT jsonb_object_agg(currency, total) FROM (
-                  SELECT currency, sum(arr) AS total FROM ${s}.rm_contract_terms t
-                  WHERE t.account_id = a.account_id AND (t.end_date <= $1::date OR t.renewal_due <= $1::date) GROUP BY currency) x
+               (SELECT jsonb_object_agg(currency, total)
+                FROM (SELECT currency, sum(arr) AS total FROM ${atRisk(s)} AND t.account_id = a.account_id GROUP BY currency) x
                ) AS arr_at_risk
         FROM ${s}.rm_accounts a WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'`,
       [horizon],

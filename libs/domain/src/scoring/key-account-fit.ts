@@ -38,26 +38,29 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
  * fit = the mean of the criteria with data.
  */
 export function keyAccountFit(accounts: readonly FitInput[]): KeyAccountFit[] {
-  const mainCurrency = (a: FitInput) =>
-    Object.entries(a.arr)
-      .filter(([, amount]) => amount > 0)
-      .sort(([ca, a1], [cb, b1]) => b1 - a1 || ca.localeCompare(cb))[0]?.[0];
-  const byCurrency = new Map<string, FitInput[]>();
+  const currencyOf = new Map(accounts.map((a) => [a, mainCurrency(a)]));
+  // Each currency's ARR and potential values, sorted: a percentile is then a binary search, not a pass over the peers.
+  const sorted = new Map<string, { arr: number[]; potential: number[] }>();
   for (const account of accounts) {
-    const currency = mainCurrency(account);
-    if (currency) byCurrency.set(currency, [...(byCurrency.get(currency) ?? []), account]);
+    const currency = currencyOf.get(account);
+    if (!currency) continue;
+    const values = sorted.get(currency) ?? { arr: [], potential: [] };
+    values.arr.push(account.arr[currency] ?? 0);
+    values.potential.push(account.potential[currency] ?? 0);
+    sorted.set(currency, values);
   }
-  const percentile = (peers: FitInput[], value: (a: FitInput) => number, of: FitInput) => {
-    const mine = value(of);
-    if (peers.length === 1) return mine > 0 ? 100 : 0;
-    return (100 * peers.filter((p) => value(p) < mine).length) / (peers.length - 1);
-  };
+  for (const values of sorted.values()) {
+    values.arr.sort((a, b) => a - b);
+    values.potential.sort((a, b) => a - b);
+  }
+  const percentile = (peers: number[], mine: number) =>
+    peers.length === 1 ? (mine > 0 ? 100 : 0) : (100 * countBelow(peers, mine)) / (peers.length - 1);
   return accounts.map((account) => {
-    const currency = mainCurrency(account);
-    const peers = currency ? byCurrency.get(currency)! : [];
+    const currency = currencyOf.get(account);
+    const peers = currency ? sorted.get(currency)! : undefined;
     const criteria: Record<FitCriterion, number | null> = {
-      arrRank: currency ? round2(percentile(peers, (a) => a.arr[currency] ?? 0, account)) : null,
-      expansionPotential: currency ? round2(percentile(peers, (a) => a.potential[currency] ?? 0, account)) : null,
+      arrRank: currency ? round2(percentile(peers!.arr, account.arr[currency] ?? 0)) : null,
+      expansionPotential: currency ? round2(percentile(peers!.potential, account.potential[currency] ?? 0)) : null,
       renewalLikelihood: round2(100 - account.churnScore),
       relationshipStrength: account.relationship,
       strategicValue: account.assessment ? account.assessment.strategicValue * 20 : null,
@@ -71,4 +74,23 @@ export function keyAccountFit(accounts: readonly FitInput[]): KeyAccountFit[] {
       criteria,
     };
   });
+}
+
+/** The currency of an account's largest ARR (ties: alphabetical), undefined without ARR. */
+function mainCurrency(account: FitInput): string | undefined {
+  return Object.entries(account.arr)
+    .filter(([, amount]) => amount > 0)
+    .sort(([ca, a], [cb, b]) => b - a || ca.localeCompare(cb))[0]?.[0];
+}
+
+/** How many of the sorted values are below `value`. */
+function countBelow(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
