@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { Pool } from 'pg';
+import { READ_MODEL_VERSION } from '@rapport/read-models';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import schema from '../../docs/schemas/rapport.account-health.v1.schema.json';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -229,5 +230,29 @@ describe('key-account management', () => {
     const before = (await app.http.get(`/v1/accounts/initech/relationship?at=${encodeURIComponent(ago(100))}`).expect(200)).body;
     expect(before.competitors).toEqual([]);
     expect(before.invoicesOverdue).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After, not 500, while an older read model is upgraded', async () => {
+    const pool = new Pool({ connectionString: app.database.url, max: 1 });
+    const { rows } = await pool.query<{ schema_name: string }>('SELECT schema_name FROM rapport_read_model_active');
+    const schema = rows[0].schema_name;
+    // What a read model of version 1 lacks while the projector rebuilds it: the plan's table.
+    await pool.query(`UPDATE rapport_read_model_active SET version = ${READ_MODEL_VERSION - 1}`);
+    await pool.query(`ALTER TABLE ${schema}.rm_plan_actions RENAME TO rm_plan_actions_hidden`);
+    try {
+      const refused = await app.http.get('/v1/portfolio/actions').expect(503);
+      expect(refused.headers['retry-after']).toBe('10');
+      expect(refused.body.detail).toMatch(
+        `version ${READ_MODEL_VERSION - 1} while the projector rebuilds it as version ${READ_MODEL_VERSION}`,
+      );
+      // What version 1 holds is answered as before.
+      await app.http.get('/v1/portfolio/health').expect(200);
+    } finally {
+      await pool.query(`ALTER TABLE ${schema}.rm_plan_actions_hidden RENAME TO rm_plan_actions`);
+      await pool.query(`UPDATE rapport_read_model_active SET version = ${READ_MODEL_VERSION}`);
+      await pool.end();
+    }
+    // Once the new version is active, the same route answers.
+    await app.http.get('/v1/portfolio/actions').expect(200);
   });
 });

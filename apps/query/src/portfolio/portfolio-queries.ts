@@ -9,10 +9,11 @@ import {
   keyAccountFit,
   metricsFrom,
   PortfolioMetrics,
+  ScoringConfig,
   Severity,
   utcDay,
 } from '@rapport/domain';
-import { CLOCK, Clock, problem, problemTypes } from '@rapport/platform';
+import { CLOCK, Clock, problem, problemTypes, SCORING_CONFIG } from '@rapport/platform';
 import {
   ChurnRiskQuery,
   ExpansionQuery,
@@ -74,6 +75,7 @@ export class PortfolioQueries {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly asOf: PortfolioAsOf,
     private readonly config: ConfigService,
+    @Inject(SCORING_CONFIG) private readonly scoring: ScoringConfig,
   ) {}
 
   /**
@@ -110,6 +112,7 @@ export class PortfolioQueries {
         relationship: r.relationship,
         assessment: r.assessment,
       })),
+      this.scoring.fitWeights,
     );
     const byId = new Map(rows.map((r) => [r.account_id, r]));
     const cap = Number(this.config.get<string>('RAPPORT_KEY_ACCOUNT_CAP') ?? DEFAULT_KEY_ACCOUNT_CAP);
@@ -119,7 +122,8 @@ export class PortfolioQueries {
     const limit = query.limit ?? 50;
     const ranked = fits
       .filter((f) => f.keyAccount !== (query.candidates ?? false))
-      .sort((a, b) => b.fit - a.fit || a.accountId.localeCompare(b.accountId));
+      // No fit (no weighted criterion with data) ranks last.
+      .sort((a, b) => (b.fit ?? -1) - (a.fit ?? -1) || a.accountId.localeCompare(b.accountId));
     return {
       programme: {
         keyAccounts,

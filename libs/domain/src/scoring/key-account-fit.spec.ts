@@ -51,4 +51,24 @@ describe('key-account fit', () => {
     // e: no ARR: only renewal likelihood
     expect(by.e).toMatchObject({ fit: 40, criteria: { arrRank: null, expansionPotential: null, renewalLikelihood: 40 } });
   });
+
+  it('weighs the criteria as configured, over those with data only', () => {
+    const weights = { arrRank: 3, expansionPotential: 0, renewalLikelihood: 1, relationshipStrength: 2, strategicValue: 0, logoValue: 0 };
+    const [big, small, unknown] = keyAccountFit(
+      [
+        account('big', { arr: { EUR: 200 }, potential: { EUR: 50 }, churnScore: 20, relationship: 40 }),
+        account('small', { arr: { EUR: 100 }, churnScore: 10 }),
+        account('unknown', { churnScore: 30 }),
+      ],
+      weights,
+    );
+    // big: (3 × 100 + 1 × 80 + 2 × 40) / (3 + 1 + 2); the potential's 100 weighs 0
+    expect(big.fit).toBe(76.67);
+    // small: (3 × 0 + 1 × 90) / (3 + 1): relationship has no data, so its weight is left out
+    expect(small.fit).toBe(22.5);
+    // unknown: only renewal likelihood has data
+    expect(unknown.fit).toBe(70);
+    const onlyJudged = { ...weights, arrRank: 0, renewalLikelihood: 0, relationshipStrength: 0, strategicValue: 1 };
+    expect(keyAccountFit([account('never-assessed', { arr: { EUR: 1 } })], onlyJudged)[0].fit).toBeNull();
+  });
 });

@@ -1,3 +1,5 @@
+import { DEFAULT_SCORING_CONFIG, FitCriterion } from './scoring-config';
+
 /** What key-account selection reads of each account (its figures at T). */
 export interface FitInput {
   accountId: string;
@@ -13,13 +15,11 @@ export interface FitInput {
   assessment: { strategicValue: number; logoValue: number } | null;
 }
 
-export type FitCriterion = 'arrRank' | 'expansionPotential' | 'renewalLikelihood' | 'relationshipStrength' | 'strategicValue' | 'logoValue';
-
 export interface KeyAccountFit {
   accountId: string;
   keyAccount: boolean;
-  /** Mean of the criteria with data (2 decimals), 0–100. */
-  fit: number;
+  /** Weighted mean of the criteria with data (2 decimals), 0–100; null when no criterion with a weight has data. */
+  fit: number | null;
   /** Each criterion 0–100, null without data. */
   criteria: Record<FitCriterion, number | null>;
 }
@@ -35,9 +35,13 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
  * - renewalLikelihood: 100 − churn risk;
  * - relationshipStrength: the relationship health component; null without stakeholders;
  * - strategicValue and logoValue: the latest assessment's 0–5 × 20; null when never assessed.
- * fit = the mean of the criteria with data.
+ * fit = Σ weight × criterion / Σ weight over the criteria with data (weights: RAPPORT_SCORING's fitWeights, 1 each by
+ * default), so a criterion without data neither helps nor hurts.
  */
-export function keyAccountFit(accounts: readonly FitInput[]): KeyAccountFit[] {
+export function keyAccountFit(
+  accounts: readonly FitInput[],
+  weights: Record<FitCriterion, number> = DEFAULT_SCORING_CONFIG.fitWeights,
+): KeyAccountFit[] {
   const currencyOf = new Map(accounts.map((a) => [a, mainCurrency(a)]));
   // Each currency's ARR and potential values, sorted: a percentile is then a binary search, not a pass over the peers.
   const sorted = new Map<string, { arr: number[]; potential: number[] }>();
@@ -66,11 +70,17 @@ export function keyAccountFit(accounts: readonly FitInput[]): KeyAccountFit[] {
       strategicValue: account.assessment ? account.assessment.strategicValue * 20 : null,
       logoValue: account.assessment ? account.assessment.logoValue * 20 : null,
     };
-    const known = Object.values(criteria).filter((v): v is number => v !== null);
+    let weighted = 0;
+    let weight = 0;
+    for (const [name, value] of Object.entries(criteria) as Array<[FitCriterion, number | null]>) {
+      if (value === null) continue;
+      weighted += weights[name] * value;
+      weight += weights[name];
+    }
     return {
       accountId: account.accountId,
       keyAccount: account.keyAccount,
-      fit: round2(known.reduce((sum, v) => sum + v, 0) / known.length),
+      fit: weight > 0 ? round2(weighted / weight) : null,
       criteria,
     };
   });

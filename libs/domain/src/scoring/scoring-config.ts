@@ -10,7 +10,11 @@ export interface ScoringConfig {
   /** Seat utilisation that gives full marks. */
   adoptionTarget: number;
   churnPoints: Record<ChurnDriverName, number>;
+  /** Each key-account selection criterion's weight in the fit (key-account-fit.ts). */
+  fitWeights: Record<FitCriterion, number>;
 }
+
+export type FitCriterion = 'arrRank' | 'expansionPotential' | 'renewalLikelihood' | 'relationshipStrength' | 'strategicValue' | 'logoValue';
 
 export type HealthComponentName = 'engagement' | 'sentiment' | 'support' | 'adoption' | 'commercial' | 'relationship';
 export const HEALTH_COMPONENTS: HealthComponentName[] = ['engagement', 'sentiment', 'support', 'adoption', 'commercial', 'relationship'];
@@ -51,6 +55,7 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
     invoice_overdue: 10,
     plan_actions_overdue: 5,
   },
+  fitWeights: { arrRank: 1, expansionPotential: 1, renewalLikelihood: 1, relationshipStrength: 1, strategicValue: 1, logoValue: 1 },
 };
 
 /** A scoring configuration that cannot be used, naming the field (`weights.support`, `churnPoints`, …). */
@@ -64,12 +69,12 @@ export class ScoringConfigError extends Error {
   }
 }
 
-const NESTED = ['weights', 'interactionTargets', 'churnPoints'] as const;
+const NESTED = ['weights', 'interactionTargets', 'churnPoints', 'fitWeights'] as const;
 const SCALARS = ['resolutionTargetHours', 'adoptionTarget'] as const;
 
 /**
  * `base` (the defaults unless given) overridden by a partial configuration, one level deep, checked: known fields only,
- * numbers ≥ 0, weights with a positive sum, targets > 0. Throws ScoringConfigError naming the field.
+ * numbers ≥ 0, weights (health and fit) with a positive sum, targets > 0. Throws ScoringConfigError naming the field.
  */
 export function scoringConfig(overrides: unknown = {}, base: ScoringConfig = DEFAULT_SCORING_CONFIG): ScoringConfig {
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides))
@@ -93,11 +98,13 @@ export function scoringConfig(overrides: unknown = {}, base: ScoringConfig = DEF
     resolutionTargetHours: o.resolutionTargetHours ?? base.resolutionTargetHours,
     adoptionTarget: o.adoptionTarget ?? base.adoptionTarget,
     churnPoints: { ...base.churnPoints, ...o.churnPoints },
+    fitWeights: { ...base.fitWeights, ...o.fitWeights },
   };
   const numbers = [
     ...Object.entries(config.weights).map(([k, v]) => [`weights.${k}`, v] as const),
     ...Object.entries(config.interactionTargets).map(([k, v]) => [`interactionTargets.${k}`, v] as const),
     ...Object.entries(config.churnPoints).map(([k, v]) => [`churnPoints.${k}`, v] as const),
+    ...Object.entries(config.fitWeights).map(([k, v]) => [`fitWeights.${k}`, v] as const),
     ['resolutionTargetHours', config.resolutionTargetHours] as const,
     ['adoptionTarget', config.adoptionTarget] as const,
   ];
@@ -109,6 +116,7 @@ export function scoringConfig(overrides: unknown = {}, base: ScoringConfig = DEF
   if (Object.values(everywhere).reduce((a, b) => a + b, 0) <= 0) {
     throw new ScoringConfigError('weights', 'must not all be 0 apart from relationship, which counts only where stakeholders are recorded');
   }
+  if (Object.values(config.fitWeights).reduce((a, b) => a + b, 0) <= 0) throw new ScoringConfigError('fitWeights', 'must not all be 0');
   if (config.adoptionTarget === 0) throw new ScoringConfigError('adoptionTarget', 'must be > 0');
   if (config.resolutionTargetHours === 0) throw new ScoringConfigError('resolutionTargetHours', 'must be > 0');
   return config;

@@ -273,6 +273,20 @@ describe('account health', () => {
     expect(() => scoringConfig({ weights: { engagement: 0, sentiment: 0, support: 0, adoption: 0, commercial: 0 } })).toThrow(
       expect.objectContaining({ field: 'weights' }),
     );
+    const noFit = { arrRank: 0, expansionPotential: 0, renewalLikelihood: 0, relationshipStrength: 0, strategicValue: 0, logoValue: 0 };
+    expect(() => scoringConfig({ fitWeights: noFit })).toThrow(
+      expect.objectContaining({ field: 'fitWeights', reason: 'must not all be 0' }),
+    );
+    expect(() => scoringConfig({ fitWeights: { arrRank: -2 } })).toThrow(expect.objectContaining({ field: 'fitWeights.arrRank' }));
+    expect(() => scoringConfig({ fitWeights: { revenue: 1 } })).toThrow(expect.objectContaining({ field: 'fitWeights.revenue' }));
+    expect(scoringConfig({ fitWeights: { logoValue: 0 } }).fitWeights).toEqual({
+      ...noFit,
+      arrRank: 1,
+      expansionPotential: 1,
+      renewalLikelihood: 1,
+      relationshipStrength: 1,
+      strategicValue: 1,
+    });
     const base = scoringConfig({ churnPoints: { renewal_due: 30 } });
     expect(scoringConfig({ weights: { support: 0.5 } }, base)).toEqual({ ...base, weights: { ...base.weights, support: 0.5 } });
   });

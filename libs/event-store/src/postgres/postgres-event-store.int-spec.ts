@@ -57,8 +57,46 @@ describe('PostgresEventStore schema', () => {
     try {
       await Promise.all([1, 2, 3].map(() => new PostgresEventStore(pool).migrate()));
       const { rows } = await pool.query('SELECT version FROM rapport_event_store_schema_migrations');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('PostgresEventStore reads by type', () => {
+  it('pages through windows of positions as if the log were read at once', async () => {
+    const pool = new Pool({ connectionString: database.url, max: 2 });
+    // A window of 3 positions: each page below spans several windows, some of them without a match.
+    const store = new PostgresEventStore(pool, { typeFilterWindow: 3 });
+    try {
+      const types = ['Common', 'Common', 'Rare', 'Common', 'Other', 'Common', 'Common', 'Common', 'Common', 'Rare', 'Other'];
+      const streams = ['win-a', 'win-b'].map((id) => `${id}-${randomUUID()}`);
+      const [[first]] = await store.append([{ streamId: streams[0], expectedVersion: 'any', events: [newEvent('Start')] }]);
+      for (const [i, type] of [...types, ...types].entries()) {
+        await store.append([{ streamId: streams[i % 2], expectedVersion: 'any', events: [newEvent(type, { i })] }]);
+      }
+      const log = await store.readAll({ after: first.globalPosition, limit: 100 });
+      const until = log[log.length - 3].globalPosition;
+      const paged = async (wanted: string[], limit: number) => {
+        const read: number[] = [];
+        for (let after = first.globalPosition; ;) {
+          const page = await store.readAll({ after, limit, types: wanted, until });
+          if (page.length === 0) return read;
+          expect(page.length).toBeLessThanOrEqual(limit);
+          read.push(...page.map((e) => e.globalPosition));
+          after = page[page.length - 1].globalPosition;
+        }
+      };
+      const expected = (wanted: string[]) =>
+        log.filter((e) => wanted.includes(e.type) && e.globalPosition <= until).map((e) => e.globalPosition);
+      expect(await paged(['Rare'], 1)).toEqual(expected(['Rare']));
+      expect(await paged(['Rare', 'Other'], 2)).toEqual(expected(['Rare', 'Other']));
+      expect(await paged(['Common'], 4)).toEqual(expected(['Common']));
+      expect(expected(['Common'])).toHaveLength(14);
+      expect(await store.readAll({ after: first.globalPosition, limit: 10, types: ['Rare'], until: first.globalPosition + 2 })).toEqual([]);
+    } finally {
+      await store.close();
       await pool.end();
     }
   });
