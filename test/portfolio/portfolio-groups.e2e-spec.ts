@@ -110,12 +110,50 @@ describe('portfolio figures per group and over time', () => {
     ]);
   });
 
-  it('refuses a groupBy it does not know, or with asOf, and a series too long, naming the parameter', async () => {
+  it('refuses a groupBy it does not know, and a series too long, naming the parameter', async () => {
     const unknown = await app.http.get('/v1/portfolio/metrics?from=2026-01-01&to=2026-02-01&groupBy=region').expect(400);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'groupBy' })]);
-    const asOf = await app.http.get('/v1/portfolio/churn-risk?groupBy=segment&asOf=1').expect(400);
-    expect(asOf.body.errors).toEqual([{ field: 'groupBy', message: 'does not combine with asOf or at' }]);
     const long = await app.http.get('/v1/portfolio/metrics/series?from=2000-01-01&to=2026-01-01&interval=month').expect(400);
     expect(long.body.errors).toEqual([expect.objectContaining({ field: 'to' })]);
+  });
+
+  // Last: it records an owner change.
+  it('groups as the platform knew it (asOf) and as things stood (at), folded from the log like the read model', async () => {
+    const strip = ({ asOf: _a, asOfPosition: _p, ...rest }: Record<string, unknown>) => rest;
+    for (const path of [
+      '/v1/portfolio/metrics?from=2026-04-01&to=2026-07-01&groupBy=ownerId',
+      '/v1/portfolio/metrics?from=2026-04-01&to=2026-07-01&groupBy=keyAccount',
+      '/v1/portfolio/churn-risk?groupBy=segment',
+      '/v1/portfolio/expansion?from=2026-01-01&to=2026-12-01&groupBy=ownerId',
+    ]) {
+      const fromReadModel = (await app.http.get(path).expect(200)).body;
+      const fromLog = (await app.http.get(`${path}&asOf=${head}`).expect(200)).body;
+      expect(fromLog.groups.length).toBeGreaterThan(1);
+      expect(strip(fromLog)).toEqual(strip(fromReadModel));
+    }
+    // b changes hands on 20 June, recorded now.
+    const moved = await app.http
+      .post('/v1/events')
+      .send(envelope('b', '2026-06-20', 'AccountOwnerAssigned', { ownerId: 'joe' }))
+      .expect(201);
+    const q1 = '/v1/portfolio/metrics?from=2026-01-01&to=2026-04-01&groupBy=ownerId';
+    const owners = (body: { groups: Array<{ key: string; currencies: Array<{ currency: string; startingArr: number }> }> }) =>
+      body.groups.map((g) => [g.key, eur(g)?.startingArr]);
+    // Now: jane holds a (1,000), joe b and c (500 + 300).
+    expect(owners((await app.http.get(`${q1}&minPosition=${moved.body.globalPosition}`).expect(200)).body)).toEqual([
+      ['jane', 1000],
+      ['joe', 800],
+    ]);
+    // Before the change was recorded: jane held a and b.
+    expect(owners((await app.http.get(`${q1}&asOf=${head}`).expect(200)).body)).toEqual([
+      ['jane', 1500],
+      ['joe', 300],
+    ]);
+    // On 1 April, as known now: b (not yet terminated) was still jane's.
+    const april = (await app.http.get('/v1/portfolio/churn-risk?groupBy=ownerId&at=2026-04-01T00:00:00Z').expect(200)).body;
+    expect(april.groups.map((g: { key: string; accounts: number }) => [g.key, g.accounts])).toEqual([
+      ['jane', 2],
+      ['joe', 1],
+    ]);
   });
 });

@@ -17,12 +17,12 @@ function IntParam(min: number, max = Number.MAX_SAFE_INTEGER, what = `an integer
 export const GROUP_BY = ['ownerId', 'segment', 'keyAccount'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
-/** `groupBy`: the figures per owner, segment or key-account flag beside the portfolio's (answered from the read model). */
+/** `groupBy`: the figures per owner, segment or key-account flag beside the portfolio's. */
 function GroupByParam() {
   return (target: object, key: string) => {
     ApiPropertyOptional({
       enum: GROUP_BY,
-      description: 'Also the figures per group of accounts (from the read model: not with asOf or at).',
+      description: 'Also the figures per group of accounts; with asOf or at, each account in its group of that time.',
     })(target, key);
     IsOptional()(target, key);
     IsIn(GROUP_BY, { message: `must be one of: ${GROUP_BY.join(', ')}` })(target, key);

@@ -5,6 +5,7 @@ import {
   crossSellSignal,
   decodeEvent,
   decodeStreamEvent,
+  EventType,
   METRICS_EVENT_TYPES,
   PortfolioFold,
   PositionedAccountEvent,
@@ -17,17 +18,28 @@ import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { SCORING_CONFIG } from '@rapport/platform';
 import { AccountProjection, projectAccount } from '@rapport/read-models';
 import { Knowledge } from '../knowledge-time';
-import { ChurnRiskQuery, ExpansionQuery, PortfolioHealthQuery } from '../query-params';
+import { ChurnRiskQuery, ExpansionQuery, GroupBy, PortfolioHealthQuery } from '../query-params';
 import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { bandCounts } from './band-counts';
+import {
+  churnGroupFigures,
+  ChurnMember,
+  expansionGroupFigures,
+  GroupKey,
+  groupKeyOf,
+  money,
+  potentialOf,
+  sortedKeys,
+} from './portfolio-groups';
+
+/** What an account's group is made of: its opening (owner, segment), a new owner, the key-account flag. */
+const PROFILE_EVENT_TYPES: readonly EventType[] = ['AccountOpened', 'AccountOwnerAssigned', 'KeyAccountDesignated', 'KeyAccountRevoked'];
 
 /** Streams read per query: bounds memory to this many accounts' events at a time. */
 const STREAMS_PER_READ = 500;
 /** Events per read of the log. */
 const LOG_PAGE = 10_000;
-
-const money = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * The portfolio routes for a knowledge time (`asOf`) or a valid time (`at`): the read model holds only the present,
@@ -98,7 +110,10 @@ export class PortfolioAsOf {
     const after = decodeCursor(query.cursor, (k) => k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string');
     const totals = new Map<string, number>();
     const rows: Array<{ p: AccountProjection; arrAtRisk: Record<string, number> }> = [];
+    const groups = new Map<string, GroupKey>();
+    const members: ChurnMember[] = [];
     for await (const p of this.projections(knowledge)) {
+      if (query.groupBy && p.profile.opened) groups.set(p.accountId, groupKeyOf(query.groupBy, p.profile));
       const atRisk = new Map<string, number>();
       for (const term of p.terms) {
         if (term.endDate > horizon && (term.renewalDue === null || term.renewalDue > horizon)) continue;
@@ -106,8 +121,11 @@ export class PortfolioAsOf {
         totals.set(term.currency, (totals.get(term.currency) ?? 0) + term.arr);
       }
       if (p.health.band === 'churned') continue;
+      const arrAtRisk = Object.fromEntries([...atRisk].map(([c, v]) => [c, money(v)]));
+      if (query.groupBy)
+        members.push({ accountId: p.accountId, churnScore: p.churn.score, drivers: p.churn.drivers.map((d) => d.name), arrAtRisk });
       if (query.driver && !p.churn.drivers.some((d) => d.name === query.driver)) continue;
-      rows.push({ p, arrAtRisk: Object.fromEntries([...atRisk].map(([c, v]) => [c, money(v)])) });
+      rows.push({ p, arrAtRisk });
     }
     rows.sort((a, b) => b.p.churn.score - a.p.churn.score || (a.p.accountId < b.p.accountId ? -1 : 1));
     const start = after
@@ -131,6 +149,7 @@ export class PortfolioAsOf {
       horizonDays,
       items,
       totals: Object.fromEntries([...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => [c, money(v)])),
+      ...(query.groupBy ? { groupBy: query.groupBy, groups: churnGroupFigures(groups, members) } : {}),
       nextCursor: start >= 0 && rows.length > start + limit ? encodeCursor([last.score, last.accountId]) : null,
       asOf: knowledge.asOf,
       asOfPosition: knowledge.position,
@@ -141,10 +160,16 @@ export class PortfolioAsOf {
     const products = new Set<string>();
     const realised = new Map<string, number>();
     const candidates: AccountProjection[] = [];
+    const groups = new Map<string, GroupKey>();
+    const realisedPerAccount: Array<{ accountId: string; amounts: Record<string, number> }> = [];
     for await (const p of this.projections(knowledge)) {
+      if (query.groupBy && p.profile.opened) groups.set(p.accountId, groupKeyOf(query.groupBy, p.profile));
       for (const product of p.products) products.add(product);
-      for (const r of p.realisedExpansion)
-        if (r.date >= from && r.date < to) realised.set(r.currency, (realised.get(r.currency) ?? 0) + r.amount);
+      for (const r of p.realisedExpansion) {
+        if (r.date < from || r.date >= to) continue;
+        realised.set(r.currency, (realised.get(r.currency) ?? 0) + r.amount);
+        realisedPerAccount.push({ accountId: p.accountId, amounts: { [r.currency]: r.amount } });
+      }
       if (p.health.band !== 'churned') candidates.push(p);
     }
     const withSignals = candidates
@@ -152,7 +177,7 @@ export class PortfolioAsOf {
         const crossSell = crossSellSignal(p.health.band, new Set(p.products), new Map(Object.entries(p.arr)), products);
         const signals = [...p.signals, ...(crossSell ? [crossSell] : [])];
         const potential = signals.reduce((sum, s) => sum + Object.values(s.potential).reduce((x, y) => x + y, 0), 0);
-        return { accountId: p.accountId, name: p.profile.name, signals, potential };
+        return { accountId: p.accountId, name: p.profile.name, signals, potential, potentials: potentialOf(signals) };
       })
       .filter((a) => a.signals.length > 0)
       .sort((a, b) => b.potential - a.potential || a.accountId.localeCompare(b.accountId));
@@ -160,26 +185,48 @@ export class PortfolioAsOf {
       from,
       to,
       realised: Object.fromEntries([...realised].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => [c, money(v)])),
-      accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, ...a }) => a),
+      accounts: withSignals.slice(0, query.limit ?? 100).map(({ potential: _potential, potentials: _potentials, ...a }) => a),
       accountsWithSignals: withSignals.length,
+      ...(query.groupBy ? { groupBy: query.groupBy, groups: expansionGroupFigures(groups, withSignals, realisedPerAccount) } : {}),
       asOf: knowledge.asOf,
       asOfPosition: knowledge.position,
     };
   }
 
   /**
-   * Metrics from only the events they depend on (METRICS_EVENT_TYPES), recorded by then, read in log order in two
-   * passes: the retractions, then the facts folded into one state per account (PortfolioFold).
+   * Metrics from only the events they depend on (METRICS_EVENT_TYPES, and with groupBy the profile's), recorded by
+   * then, read in log order in two passes: the retractions, then the facts folded into one state per account
+   * (PortfolioFold). Groups are the opened accounts' profiles at `at`.
    */
-  async metrics(knowledge: Knowledge, from: string, to: string) {
+  async metrics(knowledge: Knowledge, from: string, to: string, groupBy?: GroupBy) {
     const retracted = new Set<string>();
     for await (const event of this.log(knowledge.position, ['EventRetracted'])) {
       if (event.type === 'EventRetracted') retracted.add(event.data.targetEventId);
     }
     const fold = new PortfolioFold(retracted, { at: knowledge.at });
-    const facts = METRICS_EVENT_TYPES.filter((type) => type !== 'EventRetracted');
+    const facts = [...METRICS_EVENT_TYPES.filter((type) => type !== 'EventRetracted'), ...(groupBy ? PROFILE_EVENT_TYPES : [])];
     for await (const event of this.log(knowledge.position, facts)) fold.add(event.accountId, event);
-    return { ...portfolioMetrics(fold.states(), from, to), asOf: knowledge.asOf, asOfPosition: knowledge.position };
+    const states = fold.states();
+    const answer = { ...portfolioMetrics(states, from, to), asOf: knowledge.asOf, asOfPosition: knowledge.position };
+    if (!groupBy) return answer;
+    const groups = new Map<string, GroupKey>();
+    for (const state of states) {
+      if (!state.opened) continue;
+      groups.set(
+        state.accountId,
+        groupKeyOf(groupBy, { ownerId: state.ownerId ?? null, segment: state.segment ?? null, keyAccount: state.keyAccount }),
+      );
+    }
+    const byGroup = sortedKeys(groups).map((key) => ({
+      key,
+      ...portfolioMetrics(
+        states.filter((state) => groups.get(state.accountId) === key),
+        from,
+        to,
+      ),
+    }));
+    const { asOf, asOfPosition, ...metrics } = answer;
+    return { ...metrics, groupBy, groups: byGroup, asOf, asOfPosition };
   }
 
   /** The log's events of `types` up to `position`, in global order, a page at a time. */

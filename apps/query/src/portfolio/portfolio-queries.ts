@@ -29,43 +29,17 @@ import { ReadModelReader } from '../read-model-reader';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { bandCounts } from './band-counts';
 import { PortfolioAsOf } from './portfolio-as-of';
-
-const money = (value: string | number) => Math.round(Number(value) * 100) / 100;
+import { churnGroupFigures, expansionGroupFigures, GroupKey, money, potentialOf, sortedKeys, sumPerCurrency } from './portfolio-groups';
 
 /** RAPPORT_KEY_ACCOUNT_CAP's default: key-account programmes are kept small (a team can serve a few dozen well). */
 export const DEFAULT_KEY_ACCOUNT_CAP = 25;
 
 /** A group of accounts: an owner or segment (null: none recorded), or the key-account flag. */
-type GroupKey = string | boolean | null;
-
 /** The most periods one series request computes: ten years of months. */
 export const MAX_SERIES_PERIODS = 120;
 
-/** Churn risk from which an account counts as at risk in a group (the ChurnRiskRaised threshold). */
-const CHURN_RISK_ALERT = 60;
-
 /** The contract terms ending, or whose open renewal is due, by the horizon ($1): ARR at risk. */
 const atRisk = (schema: string) => `${schema}.rm_contract_terms t WHERE (t.end_date <= $1::date OR t.renewal_due <= $1::date)`;
-
-/** The groups' keys in a stable order: false before true, names alphabetically, null last. */
-function sortedKeys(groups: Map<string, GroupKey>): GroupKey[] {
-  return [...new Set(groups.values())].sort((a, b) => (a === null ? 1 : b === null ? -1 : String(a).localeCompare(String(b))));
-}
-
-function sumPerCurrency(amounts: Array<Record<string, number>>): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const entry of amounts)
-    for (const [currency, amount] of Object.entries(entry)) total[currency] = money((total[currency] ?? 0) + amount);
-  return total;
-}
-
-/** The expansion potential of an account's own signals, per currency. */
-function potentialOf(signals: ExpansionSignal[]): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const signal of signals)
-    for (const [currency, amount] of Object.entries(signal.potential)) total[currency] = (total[currency] ?? 0) + amount;
-  return total;
-}
 
 /** The portfolio routes' answers, from the active read model (cross-sell and metrics assembled by the domain's formulas). */
 @Injectable()
@@ -270,7 +244,6 @@ export class PortfolioQueries {
   }
 
   async churnRisk(query: ChurnRiskQuery, knowledge?: Knowledge) {
-    this.refuseGroupsAsOf(query.groupBy, knowledge);
     if (knowledge) return this.asOf.churnRisk(query, knowledge);
     const limit = query.limit ?? 50;
     const horizonDays = query.horizonDays ?? 90;
@@ -331,7 +304,6 @@ export class PortfolioQueries {
     const to = query.to ?? addDays(utcDay(knowledge?.at ?? this.clock()), 1);
     const from = query.from ?? addDays(to, -365);
     if (from >= to) throw this.badPeriod();
-    this.refuseGroupsAsOf(query.groupBy, knowledge);
     if (knowledge) return this.asOf.expansion(query, knowledge, from, to);
     const [accounts, catalogue, realised] = await Promise.all([
       this.reader.query<{
@@ -385,8 +357,7 @@ export class PortfolioQueries {
     }
     const { from, to } = query;
     if (from >= to) throw this.badPeriod();
-    this.refuseGroupsAsOf(query.groupBy, knowledge);
-    if (knowledge) return this.asOf.metrics(knowledge, from, to);
+    if (knowledge) return this.asOf.metrics(knowledge, from, to, query.groupBy);
     const asOfPosition = await this.reader.position();
     const groups = query.groupBy ? await this.groupKeys(query.groupBy) : undefined;
     const { metrics, byGroup } = await this.metricsOver(from, to, groups);
@@ -506,7 +477,7 @@ export class PortfolioQueries {
     return new Map(rows.map((r) => [r.account_id, r.key]));
   }
 
-  /** Per group: the accounts, their mean churn risk, those at or above 60, ARR at risk within the horizon, the drivers named. */
+  /** Per group: churnGroupFigures over the read model's accounts. */
   private async churnGroups(groupBy: GroupBy, horizon: string) {
     const groups = await this.groupKeys(groupBy);
     const rows = await this.reader.query<{
@@ -523,24 +494,18 @@ export class PortfolioQueries {
         FROM ${s}.rm_accounts a WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'`,
       [horizon],
     );
-    return sortedKeys(groups).map((key) => {
-      const members = rows.filter((r) => groups.get(r.account_id) === key);
-      const drivers: Record<string, number> = {};
-      for (const r of members) for (const d of r.drivers) drivers[d] = (drivers[d] ?? 0) + 1;
-      return {
-        key,
-        accounts: members.length,
-        meanScore: members.length === 0 ? null : money(members.reduce((sum, r) => sum + r.churn_score, 0) / members.length),
-        atRisk: members.filter((r) => r.churn_score >= CHURN_RISK_ALERT).length,
-        arrAtRisk: sumPerCurrency(
-          members.map((r) => Object.fromEntries(Object.entries(r.arr_at_risk ?? {}).map(([c, v]) => [c, money(v)]))),
-        ),
-        drivers,
-      };
-    });
+    return churnGroupFigures(
+      groups,
+      rows.map((r) => ({
+        accountId: r.account_id,
+        churnScore: r.churn_score,
+        drivers: r.drivers,
+        arrAtRisk: Object.fromEntries(Object.entries(r.arr_at_risk ?? {}).map(([c, v]) => [c, money(v)])),
+      })),
+    );
   }
 
-  /** Per group: the accounts with signals, their potential and the expansion realised in [from, to), per currency. */
+  /** Per group: expansionGroupFigures over the read model's accounts and realised expansion. */
   private async expansionGroups(
     groupBy: GroupBy,
     withSignals: Array<{ accountId: string; potentials: Record<string, number> }>,
@@ -554,24 +519,11 @@ export class PortfolioQueries {
          WHERE effective_date >= $1 AND effective_date < $2 GROUP BY 1, 2`,
       [from, to],
     );
-    return sortedKeys(groups).map((key) => {
-      const members = withSignals.filter((a) => groups.get(a.accountId) === key);
-      return {
-        key,
-        accountsWithSignals: members.length,
-        potential: sumPerCurrency(members.map((a) => a.potentials)),
-        realised: sumPerCurrency(realised.filter((r) => groups.get(r.account_id) === key).map((r) => ({ [r.currency]: money(r.total) }))),
-      };
-    });
-  }
-
-  /** groupBy is answered from the read model, whose rows are today's: a past knowledge or valid time would mix the two. */
-  private refuseGroupsAsOf(groupBy: GroupBy | undefined, knowledge: Knowledge | undefined): void {
-    if (groupBy && knowledge) {
-      throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalidRequest, 'Invalid request', 'groupBy does not combine with asOf or at', [
-        { field: 'groupBy', message: 'does not combine with asOf or at' },
-      ]);
-    }
+    return expansionGroupFigures(
+      groups,
+      withSignals,
+      realised.map((r) => ({ accountId: r.account_id, amounts: { [r.currency]: money(r.total) } })),
+    );
   }
 
   private badPeriod() {
