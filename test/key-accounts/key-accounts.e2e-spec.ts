@@ -163,6 +163,19 @@ describe('key-account management', () => {
     const asOf = encodeURIComponent(new Date().toISOString());
     const facingAsOf = (await app.http.get(`/v1/portfolio/churn-risk?driver=competitor_present&asOf=${asOf}`).expect(200)).body;
     expect(facingAsOf.items.map((i: { accountId: string }) => i.accountId)).toEqual(['initech']);
+    // One owner's book: jane's is initech, joe's vandelay.
+    for (const [ownerId, expected] of [
+      ['jane', ['initech']],
+      ['joe', []],
+    ] as const) {
+      for (const knowledge of ['', `&asOf=${asOf}`]) {
+        const book = (await app.http.get(`/v1/portfolio/churn-risk?driver=single_threaded&ownerId=${ownerId}${knowledge}`).expect(200))
+          .body;
+        expect(book.items.map((i: { accountId: string }) => i.accountId)).toEqual(expected);
+      }
+    }
+    const all = (await app.http.get('/v1/portfolio/churn-risk?ownerId=joe').expect(200)).body;
+    expect(all.items.map((i: { accountId: string }) => i.accountId)).toEqual(['vandelay']);
     const unknown = await app.http.get('/v1/portfolio/churn-risk?driver=bad_vibes').expect(400);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'driver' })]);
   });

@@ -156,6 +156,12 @@ export class ChurnRiskQuery extends PageQuery {
   @IsIn(CHURN_DRIVERS, { message: `must be one of: ${CHURN_DRIVERS.join(', ')}` })
   driver?: string;
 
+  @ApiPropertyOptional({ description: "Only this owner's accounts (the totals stay the portfolio's)." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  ownerId?: string;
+
   @GroupByParam()
   groupBy?: GroupBy;
 }

@@ -125,6 +125,7 @@ export class PortfolioAsOf {
       if (query.groupBy)
         members.push({ accountId: p.accountId, churnScore: p.churn.score, drivers: p.churn.drivers.map((d) => d.name), arrAtRisk });
       if (query.driver && !p.churn.drivers.some((d) => d.name === query.driver)) continue;
+      if (query.ownerId !== undefined && p.profile.ownerId !== query.ownerId) continue;
       rows.push({ p, arrAtRisk });
     }
     rows.sort((a, b) => b.p.churn.score - a.p.churn.score || (a.p.accountId < b.p.accountId ? -1 : 1));

@@ -270,9 +270,10 @@ export class PortfolioQueries {
         WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'
           AND ($2::double precision IS NULL OR a.churn_score < $2 OR (a.churn_score = $2 AND a.account_id > $3))
           AND ($5::text IS NULL OR a.churn->'drivers' @> jsonb_build_array(jsonb_build_object('name', $5::text)))
+          AND ($6::text IS NULL OR a.owner_id = $6)
         ORDER BY a.churn_score DESC, a.account_id
         LIMIT $4`,
-      [horizon, after?.[0] ?? null, after?.[1] ?? null, limit + 1, query.driver ?? null],
+      [horizon, after?.[0] ?? null, after?.[1] ?? null, limit + 1, query.driver ?? null, query.ownerId ?? null],
     );
     const totals = await this.reader.query<{ currency: string; total: string }>(
       (s) => `SELECT currency, sum(arr) AS total FROM ${atRisk(s)} GROUP BY currency ORDER BY currency`,
