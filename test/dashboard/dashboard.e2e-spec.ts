@@ -70,6 +70,54 @@ function portfolio() {
         : envelope(id, dayOf(10), 'RenewalLost', { renewalId: 'r1', contractId: 'c1', reason: 'no_budget' }),
     );
   }
+  // Key-account practice: Acme is a key account with its decision maker and champion engaged, a cadence and a plan
+  // with an action overdue; Initech hangs on one user, faces a competitor and pays late.
+  facts.push(envelope('acme', dayOf(300), 'KeyAccountDesignated', { reason: 'flagship' }));
+  facts.push(
+    envelope('acme', dayOf(200), 'StakeholderIdentified', { contactId: 'dana', name: 'Dana Reyes', title: 'CFO', role: 'decision_maker' }),
+  );
+  facts.push(
+    envelope('acme', dayOf(200), 'StakeholderIdentified', { contactId: 'sam', name: 'Sam Ito', role: 'champion', influence: 'high' }),
+  );
+  facts.push(envelope('acme', dayOf(200), 'CadenceAgreed', { touchEveryDays: 14, reviewEveryDays: 90 }));
+  facts.push(
+    envelope('acme', dayOf(5), 'InteractionLogged', {
+      interactionId: 'qbr-1',
+      channel: 'business_review',
+      direction: 'outbound',
+      contactIds: ['dana', 'sam'],
+    }),
+  );
+  facts.push(
+    envelope('acme', dayOf(60), 'AccountGoalSet', {
+      goalId: 'g1',
+      description: 'Roll out to the EU offices',
+      dueDate: dayOf(-90).slice(0, 10),
+    }),
+  );
+  facts.push(
+    envelope('acme', dayOf(60), 'ActionPlanned', {
+      actionId: 'a1',
+      goalId: 'g1',
+      description: 'Security review with IT',
+      ownerId: 'jane',
+      dueDate: dayOf(3).slice(0, 10),
+    }),
+  );
+  facts.push(
+    envelope('acme', dayOf(60), 'ActionPlanned', {
+      actionId: 'a2',
+      goalId: 'g1',
+      description: 'Pilot in Berlin',
+      ownerId: 'joe',
+      dueDate: dayOf(-20).slice(0, 10),
+    }),
+  );
+  facts.push(envelope('initech', dayOf(100), 'StakeholderIdentified', { contactId: 'pat', name: 'Pat Lee', role: 'user' }));
+  facts.push(envelope('initech', dayOf(30), 'CompetitorDetected', { competitor: 'Initrode', threat: 'high' }));
+  facts.push(
+    envelope('initech', dayOf(75), 'InvoiceIssued', { invoiceId: 'inv-7', amount: 9000, currency: 'EUR', dueDate: dayOf(45).slice(0, 10) }),
+  );
   facts.push(envelope('globex', dayOf(20), 'SupportTicketOpened', { ticketId: 't1', severity: 'urgent' }));
   facts.push(envelope('globex', dayOf(15), 'SurveyResponded', { surveyId: 's1', kind: 'nps', score: 3 }));
   return facts;
@@ -206,6 +254,69 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Run the backtest with these weights' }).click();
     await page.getByLabel('Proposed weights').getByText('2 renewals: 1 won, 1 lost').waitFor();
     await page.screenshot({ path: join(SHOTS, 'backtest.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it("shows an account's plan, cadence and stakeholders, and a manager's book: who needs attention and why", async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/accounts/acme`);
+    await signIn(page);
+    const plan = page.getByRole('region', { name: 'Account plan' });
+    await plan.getByText('Roll out to the EU offices').waitFor();
+    // The security review was due 3 days ago; the pilot is not due yet.
+    const action = (text: string) => plan.locator('.nested > li').filter({ hasText: text });
+    expect(await action('Security review with IT').getByText('overdue').count()).toBe(1);
+    expect(await action('Pilot in Berlin').getByText('overdue').count()).toBe(0);
+    await plan.getByText(/every 90 days, last \d{4}-\d{2}-\d{2}/).waitFor();
+    const relationship = page.getByRole('region', { name: 'Relationship' });
+    const stakeholders = relationship.getByRole('table', { name: 'Stakeholders' });
+    await stakeholders.getByText('Dana Reyes').waitFor();
+    expect(await stakeholders.locator('tbody tr').count()).toBe(2);
+    await relationship.getByText('2 of 2 stakeholders engaged in 90 days').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'account-plan.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Book' }).click();
+    await page.waitForURL(`${base}/book`);
+    const attention = page.getByRole('region', { name: 'Needs attention' });
+    await attention.getByRole('region', { name: 'Facing a competitor' }).getByRole('link', { name: 'Initech' }).waitFor();
+    await attention.getByRole('region', { name: 'Paying late' }).getByRole('link', { name: 'Initech' }).waitFor();
+    await attention.getByRole('region', { name: 'Single-threaded' }).getByRole('link', { name: 'Initech' }).waitFor();
+    expect(await attention.getByRole('region', { name: 'Single-threaded' }).getByRole('link', { name: 'Acme Corp' }).count()).toBe(0);
+    const actions = page.getByRole('table', { name: 'Actions by due date' });
+    await actions.getByText('Security review with IT').waitFor();
+    expect(await actions.locator('tbody tr').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'book.png'), fullPage: true });
+    // Joe's book: his account Globex has none of these; the pilot is his action.
+    await page.getByLabel('Owner').fill('joe');
+    await page.getByLabel('Owner').press('Enter');
+    await page.waitForURL(/owner=joe/);
+    for (let i = 0; i < 100 && (await actions.getByText('Security review with IT').count()) > 0; i++) await page.waitForTimeout(100);
+    expect(await actions.locator('tbody tr').allInnerTexts()).toEqual([expect.stringContaining('Pilot in Berlin')]);
+    await attention.getByRole('region', { name: 'Facing a competitor' }).getByText('None.').waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('shows the key-account programme against its cap, the candidates by fit, and retention per group', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/key-accounts`);
+    await signIn(page);
+    await page.getByText('1 of 25 key accounts').waitFor();
+    const fit = page.getByRole('table', { name: 'Fit per account' });
+    expect(await fit.locator('tbody tr td:first-child').allInnerTexts()).toEqual(['Acme Corp']);
+    await page.getByRole('button', { name: 'Candidates' }).click();
+    await page.waitForURL(/candidates=true/);
+    for (let i = 0; i < 100 && (await fit.locator('tbody tr').count()) < 2; i++) await page.waitForTimeout(100);
+    expect((await fit.locator('tbody tr td:first-child').allInnerTexts()).sort()).toEqual(['Globex', 'Initech']);
+    await page.screenshot({ path: join(SHOTS, 'key-accounts.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    const retention = page.getByRole('table', { name: 'GRR and NRR per group and quarter' });
+    await retention.getByText('key accounts', { exact: true }).waitFor();
+    await retention.getByText('other accounts').waitFor();
+    await page.getByLabel('Group by').selectOption('ownerId');
+    await retention.getByText('joe', { exact: true }).waitFor();
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);

@@ -4,6 +4,8 @@ import { followHealthEvents, session } from './api';
 import { PageLink } from './components/page-link';
 import { Account } from './pages/account';
 import { Backtest } from './pages/backtest';
+import { Book } from './pages/book';
+import { KeyAccountsPage } from './pages/key-accounts';
 import { Portfolio } from './pages/portfolio';
 import { SignIn } from './pages/sign-in';
 import { finishSignIn } from './oidc';
@@ -55,6 +57,8 @@ function App() {
         <span class="brand">Rapport</span>
         <nav class="pages">
           <PageLink to="/">Portfolio</PageLink>
+          <PageLink to="/book">Book</PageLink>
+          <PageLink to="/key-accounts">Key accounts</PageLink>
           <PageLink to="/backtest">Backtest</PageLink>
         </nav>
         <span class="live" aria-live="polite">
@@ -68,6 +72,10 @@ function App() {
         <Account accountId={decodeURIComponent(account[1])} url={url} reload={reload} />
       ) : url.pathname === '/' ? (
         <Portfolio url={url} reload={reload} />
+      ) : url.pathname === '/book' ? (
+        <Book url={url} reload={reload} />
+      ) : url.pathname === '/key-accounts' ? (
+        <KeyAccountsPage url={url} reload={reload} />
       ) : url.pathname === '/backtest' ? (
         <Backtest url={url} />
       ) : (

@@ -11,3 +11,10 @@ export function quarters(count: number, today: Date): Array<{ label: string; fro
     };
   });
 }
+
+/** "2026 Q3" for a period starting on a calendar quarter's first day; one cut short before the quarter's end is "to date". */
+export function quarterLabel(from: string, to: string): string {
+  const [year, month] = from.split('-').map(Number);
+  const whole = to.endsWith('-01') && Number(to.slice(5, 7)) === ((month + 2) % 12) + 1;
+  return `${year} Q${Math.floor((month - 1) / 3) + 1}${whole ? '' : ' to date'}`;
+}

@@ -3,6 +3,7 @@ import { LineChart } from '../components/line-chart';
 import { Band, money, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
 import { PageLink } from '../components/page-link';
+import { PlanPanel, RelationshipPanel } from './account-practice';
 import { navigate, withParam } from '../router';
 
 interface Profile {
@@ -284,6 +285,10 @@ export function Account(props: { accountId: string; url: URL; reload: number }) 
           )}
         </Show>
       </Panel>
+
+      <PlanPanel accountId={accountId} knowledge={knowledge} reload={reload} />
+
+      <RelationshipPanel accountId={accountId} knowledge={knowledge} reload={reload} />
 
       <Panel title="Timeline" wide>
         <Show state={timeline} empty={(t) => t.events.length === 0}>

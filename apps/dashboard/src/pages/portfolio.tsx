@@ -1,5 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { quarters } from '../periods';
+import { GroupRetention } from '../components/group-retention';
 import { LineChart } from '../components/line-chart';
 import { Band, money, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
@@ -250,6 +251,10 @@ export function Portfolio(props: { url: URL; reload: number }) {
 
       <Panel title="Retention per quarter">
         <QuarterlyMetrics reload={reload} />
+      </Panel>
+
+      <Panel title="Retention per group" wide>
+        <GroupRetention reload={reload} />
       </Panel>
     </main>
   );

@@ -18,7 +18,7 @@ const DASHBOARD_DIR = [resolve(__dirname, '../../../../dashboard'), resolve(__di
 @Controller()
 @Public()
 export class DashboardController {
-  @Get(['/', 'accounts/:id', 'backtest', 'auth/callback'])
+  @Get(['/', 'accounts/:id', 'backtest', 'book', 'key-accounts', 'auth/callback'])
   page(@Res() reply: FastifyReply): FastifyReply {
     return reply.header('cache-control', 'no-cache').sendFile('index.html', dashboardDir(), { cacheControl: false });
   }
