@@ -1,48 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { accountStreamId, AccountEvent, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { EventStore, NewEvent, StreamAppend } from '@rapport/event-store';
-import { aYearOf } from '../../test/support/account-events';
+import { aYearOf, keyAccountPractice } from '../../test/support/account-events';
 
 const day = (d: number) => new Date(Date.UTC(2025, 10, 1, 11) + d * 86_400_000).toISOString();
-const date = (d: number) => day(d).slice(0, 10);
 const CONTACTS = ['dm', 'champ', 'user'];
-
-/**
- * Key-account practice for one account in five: who is who, a cadence, a goal with its actions, an invoice (one in
- * three paid late or not at all), an assessment; one in ten is a key account, one in fifteen faces a competitor and
- * one in twenty loses its champion. Dates fall within aYearOf's year, in an order the rules accept.
- */
-function keyAccountPractice(seed: number): Array<[string, AccountEvent]> {
-  const facts: Array<[string, AccountEvent]> = [
-    [day(5), { type: 'StakeholderIdentified', data: { contactId: 'dm', name: `CFO ${seed}`, role: 'decision_maker', influence: 'high' } }],
-    [day(5), { type: 'StakeholderIdentified', data: { contactId: 'champ', role: 'champion', influence: 'medium' } }],
-    [day(5), { type: 'StakeholderIdentified', data: { contactId: 'user', role: 'user', influence: 'low' } }],
-    [day(6), { type: 'CadenceAgreed', data: { touchEveryDays: 14 + (seed % 3) * 7, reviewEveryDays: 90 } }],
-    [day(10), { type: 'KeyAccountAssessed', data: { strategicValue: seed % 6, logoValue: (seed >> 1) % 6 } }],
-    [day(20), { type: 'AccountGoalSet', data: { goalId: 'g1', description: 'Roll out to every region', dueDate: date(300) } }],
-    [
-      day(21),
-      {
-        type: 'ActionPlanned',
-        data: { actionId: 'a1', goalId: 'g1', description: 'Workshop', ownerId: `owner-${seed % 4}`, dueDate: date(60) },
-      },
-    ],
-    [
-      day(21),
-      {
-        type: 'ActionPlanned',
-        data: { actionId: 'a2', goalId: 'g1', description: 'Pilot', ownerId: `owner-${seed % 4}`, dueDate: date(200) },
-      },
-    ],
-    [day(55), { type: 'ActionCompleted', data: { actionId: 'a1' } }],
-    [day(120), { type: 'InvoiceIssued', data: { invoiceId: 'inv1', amount: 2_500 + seed, currency: 'EUR', dueDate: date(150) } }],
-  ];
-  if (seed % 3) facts.push([day(seed % 2 ? 140 : 200), { type: 'InvoicePaid', data: { invoiceId: 'inv1' } }]);
-  if (seed % 10 === 0) facts.push([day(7), { type: 'KeyAccountDesignated', data: { reason: 'strategic' } }]);
-  if (seed % 15 === 0) facts.push([day(200), { type: 'CompetitorDetected', data: { competitor: 'Rival Inc', threat: 'high' } }]);
-  if (seed % 20 === 0) facts.push([day(250), { type: 'StakeholderLeft', data: { contactId: 'champ', reason: 'moved on' } }]);
-  return facts;
-}
 
 /**
  * About `eventsPerAccount` realistic facts for one account: a year of business (with key-account practice for one

@@ -51,7 +51,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => app.close());
 
-const eur = (body: { currencies: Array<{ currency: string }> }) => body.currencies.find((c) => c.currency === 'EUR');
+const eur = <C extends { currency: string }>(body: { currencies: C[] }) => body.currencies.find((c) => c.currency === 'EUR');
 
 describe('portfolio figures per group and over time', () => {
   it('gives the metrics per segment, by hand', async () => {

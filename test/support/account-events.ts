@@ -74,3 +74,51 @@ export function aYearOf(seed: number): Array<[string, AccountEvent]> {
     ]);
   return facts.sort(([a], [b]) => a.localeCompare(b));
 }
+
+const practiceDay = (d: number) => new Date(Date.UTC(2025, 10, 1, 11) + d * 86_400_000).toISOString();
+const date = (d: number) => practiceDay(d).slice(0, 10);
+
+/**
+ * Key-account practice beside aYearOf's facts: who is who, a cadence, a goal with its actions, an invoice (paid late
+ * or never for some seeds), an assessment; seeds divisible by 10 are key accounts, by 15 face a competitor, by 20 lose
+ * their champion. Dates fall within aYearOf's year, in an order the rules accept; not sorted (see withPractice).
+ */
+export function keyAccountPractice(seed: number): Array<[string, AccountEvent]> {
+  const facts: Array<[string, AccountEvent]> = [
+    [
+      practiceDay(5),
+      { type: 'StakeholderIdentified', data: { contactId: 'dm', name: `CFO ${seed}`, role: 'decision_maker', influence: 'high' } },
+    ],
+    [practiceDay(5), { type: 'StakeholderIdentified', data: { contactId: 'champ', role: 'champion', influence: 'medium' } }],
+    [practiceDay(5), { type: 'StakeholderIdentified', data: { contactId: 'user', role: 'user', influence: 'low' } }],
+    [practiceDay(6), { type: 'CadenceAgreed', data: { touchEveryDays: 14 + (seed % 3) * 7, reviewEveryDays: 90 } }],
+    [practiceDay(10), { type: 'KeyAccountAssessed', data: { strategicValue: seed % 6, logoValue: (seed >> 1) % 6 } }],
+    [practiceDay(20), { type: 'AccountGoalSet', data: { goalId: 'g1', description: 'Roll out to every region', dueDate: date(300) } }],
+    [
+      practiceDay(21),
+      {
+        type: 'ActionPlanned',
+        data: { actionId: 'a1', goalId: 'g1', description: 'Workshop', ownerId: `owner-${seed % 4}`, dueDate: date(60) },
+      },
+    ],
+    [
+      practiceDay(21),
+      {
+        type: 'ActionPlanned',
+        data: { actionId: 'a2', goalId: 'g1', description: 'Pilot', ownerId: `owner-${seed % 4}`, dueDate: date(200) },
+      },
+    ],
+    [practiceDay(55), { type: 'ActionCompleted', data: { actionId: 'a1' } }],
+    [practiceDay(120), { type: 'InvoiceIssued', data: { invoiceId: 'inv1', amount: 2_500 + seed, currency: 'EUR', dueDate: date(150) } }],
+  ];
+  if (seed % 3) facts.push([practiceDay(seed % 2 ? 140 : 200), { type: 'InvoicePaid', data: { invoiceId: 'inv1' } }]);
+  if (seed % 10 === 0) facts.push([practiceDay(7), { type: 'KeyAccountDesignated', data: { reason: 'strategic' } }]);
+  if (seed % 15 === 0) facts.push([practiceDay(200), { type: 'CompetitorDetected', data: { competitor: 'Rival Inc', threat: 'high' } }]);
+  if (seed % 20 === 0) facts.push([practiceDay(250), { type: 'StakeholderLeft', data: { contactId: 'champ', reason: 'moved on' } }]);
+  return facts;
+}
+
+/** aYearOf's facts with the key-account practice, in date order. */
+export function withPractice(seed: number): Array<[string, AccountEvent]> {
+  return [...aYearOf(seed), ...keyAccountPractice(seed)].sort(([a], [b]) => a.localeCompare(b));
+}

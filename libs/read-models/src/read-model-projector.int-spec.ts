@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
-import { appendFacts, aYearOf } from '../../../test/support/account-events';
+import { appendFacts, aYearOf, withPractice } from '../../../test/support/account-events';
 import { dumpReadModel } from '../../../test/support/read-model-dump';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { evaluationTime, projectAccount } from './account-projection';
@@ -35,7 +35,7 @@ describe('ReadModelProjector', () => {
   let env: Awaited<ReturnType<typeof setUp>>;
   beforeAll(async () => {
     env = await setUp('projector');
-    for (let seed = 1; seed <= 12; seed++) await appendFacts(env.store, `acct-${seed}`, aYearOf(seed));
+    for (let seed = 1; seed <= 12; seed++) await appendFacts(env.store, `acct-${seed}`, seed % 5 ? aYearOf(seed) : withPractice(seed));
   });
   afterAll(async () => {
     await env.store.close();
@@ -51,24 +51,36 @@ describe('ReadModelProjector', () => {
     const { schema } = await ensureActiveReadModel(env.pool);
     const { rows } = await env.pool.query(`SELECT * FROM ${schema}.rm_accounts ORDER BY account_id`);
     expect(rows).toHaveLength(12);
-    const stream = await env.store.readStream('account-acct-7');
-    const expected = projectAccount(
-      'acct-7',
-      stream.map(decodeEvent),
-      stream[stream.length - 1].globalPosition,
-      evaluationTime(now),
-      DEFAULT_SCORING_CONFIG,
+    // acct-10 also keeps the key-account practice: stakeholders, cadence, a plan, an invoice, the key-account flag.
+    for (const accountId of ['acct-7', 'acct-10']) {
+      const stream = await env.store.readStream(`account-${accountId}`);
+      const expected = projectAccount(
+        accountId,
+        stream.map(decodeEvent),
+        stream[stream.length - 1].globalPosition,
+        evaluationTime(now),
+        DEFAULT_SCORING_CONFIG,
+      );
+      const row = rows.find((r) => r.account_id === accountId);
+      expect(row).toMatchObject({
+        key_account: expected.profile.keyAccount,
+        health_score: expected.health.score,
+        health_band: expected.health.band,
+        churn_score: expected.churn.score,
+        arr: expected.arr,
+        last_position: String(expected.lastPosition),
+        evaluated_at: new Date('2026-11-22T23:59:59.999Z'),
+      });
+      expect(row.health).toEqual(JSON.parse(JSON.stringify(expected.health)));
+      expect(row.churn).toEqual(JSON.parse(JSON.stringify(expected.churn)));
+    }
+    const practised = rows.find((r) => r.account_id === 'acct-10');
+    expect(practised.key_account).toBe(true);
+    expect(practised.health.components.find((c: { name: string }) => c.name === 'relationship').hasData).toBe(true);
+    const { rows: actions } = await env.pool.query(
+      `SELECT action_id FROM ${schema}.rm_plan_actions WHERE account_id = 'acct-10' ORDER BY 1`,
     );
-    const row = rows.find((r) => r.account_id === 'acct-7');
-    expect(row).toMatchObject({
-      health_score: expected.health.score,
-      health_band: expected.health.band,
-      churn_score: expected.churn.score,
-      arr: expected.arr,
-      last_position: String(expected.lastPosition),
-      evaluated_at: new Date('2026-11-22T23:59:59.999Z'),
-    });
-    expect(row.health).toEqual(JSON.parse(JSON.stringify(expected.health)));
+    expect(actions).toEqual([{ action_id: 'a1' }, { action_id: 'a2' }]);
   });
 
   it('gives the same read model when its transactions fail at random statements as when nothing fails', async () => {

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
-import { appendFacts, aYearOf } from '../../../test/support/account-events';
+import { appendFacts, aYearOf, withPractice } from '../../../test/support/account-events';
 import { dumpReadModel } from '../../../test/support/read-model-dump';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
 import { ReadModelProjector } from './read-model-projector';
@@ -37,7 +37,7 @@ describe('rebuildReadModels', () => {
   }
 
   it('gives exactly the rows of the incremental projector, swaps them in while it runs, and the projector carries on', async () => {
-    for (let seed = 1; seed <= 15; seed++) await appendFacts(store, `acct-${seed}`, aYearOf(seed));
+    for (let seed = 1; seed <= 15; seed++) await appendFacts(store, `acct-${seed}`, seed % 5 ? aYearOf(seed) : withPractice(seed));
     const [signed] = await appendFacts(store, 'acct-1', [
       [
         '2026-06-01T00:00:00Z',
