@@ -121,7 +121,10 @@ export interface EventStore {
   readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
   /** Several whole streams in one read (an empty list for a stream that does not exist), optionally filtered. */
   readStreams(streamIds: readonly string[], filter?: StreamsFilter): Promise<Map<string, RecordedEvent[]>>;
-  /** The global log after `after`, in global order; with a filter, only its events (up to `limit` of them). */
+  /**
+   * The global log after `after`, in global order; with a filter, only its events (up to `limit` of them). Fewer than
+   * `limit` only when the log (or `until`) ends there.
+   */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Stored events with these ids (those the store has). */
   readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;

@@ -201,12 +201,19 @@ export class PortfolioAsOf {
    */
   async metrics(knowledge: Knowledge, from: string, to: string, groupBy?: GroupBy) {
     const retracted = new Set<string>();
-    for await (const event of this.log(knowledge.position, ['EventRetracted'])) {
-      if (event.type === 'EventRetracted') retracted.add(event.data.targetEventId);
-    }
+    const collecting = (async () => {
+      for await (const event of this.log(knowledge.position, ['EventRetracted'])) {
+        if (event.type === 'EventRetracted') retracted.add(event.data.targetEventId);
+      }
+    })();
+    const types = [...METRICS_EVENT_TYPES.filter((type) => type !== 'EventRetracted'), ...(groupBy ? PROFILE_EVENT_TYPES : [])];
+    // The first page of facts is read while the retractions are (two connections); none is folded before all are known.
+    const facts = this.log(knowledge.position, types);
+    const first = facts.next();
+    first.catch(() => undefined);
+    await collecting;
     const fold = new PortfolioFold(retracted, { at: knowledge.at });
-    const facts = [...METRICS_EVENT_TYPES.filter((type) => type !== 'EventRetracted'), ...(groupBy ? PROFILE_EVENT_TYPES : [])];
-    for await (const event of this.log(knowledge.position, facts)) fold.add(event.accountId, event);
+    for (let step = await first; !step.done; step = await facts.next()) fold.add(step.value.accountId, step.value);
     const states = fold.states();
     const answer = { ...portfolioMetrics(states, from, to), asOf: knowledge.asOf, asOfPosition: knowledge.position };
     if (!groupBy) return answer;
@@ -230,14 +237,23 @@ export class PortfolioAsOf {
     return { ...metrics, groupBy, groups: byGroup, asOf, asOfPosition };
   }
 
-  /** The log's events of `types` up to `position`, in global order, a page at a time. */
+  /**
+   * The log's events of `types` up to `position`, in global order, a page at a time; the next page is read while
+   * this one is consumed. A short page is the last.
+   */
   private async *log(position: number, types: readonly string[]): AsyncGenerator<StoredAccountEvent> {
-    let after = 0;
+    const read = (after: number) => {
+      const page = this.store.readAll({ after, limit: LOG_PAGE, types, until: position });
+      // Awaited below; this only keeps a read abandoned with the generator from being an unhandled rejection.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next = read(0);
     for (;;) {
-      const page = await this.store.readAll({ after, limit: LOG_PAGE, types, until: position });
+      const page = await next;
       if (page.length === 0) return;
+      next = page.length < LOG_PAGE ? Promise.resolve([]) : read(page[page.length - 1].globalPosition);
       for (const record of page) yield decodeEvent(record);
-      after = page[page.length - 1].globalPosition;
     }
   }
 

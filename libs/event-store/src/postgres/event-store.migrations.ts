@@ -48,13 +48,6 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
     `,
     run: chainStoredEvents,
   },
-  {
-    version: 3,
-    name: 'log reads by type',
-    // readAll's type filter (the metrics' knowledge-time read, say): without it a rare type, such as retractions,
-    // is found by visiting every row of the log.
-    sql: 'CREATE INDEX rapport_events_type_position ON rapport_events (type, global_position)',
-  },
 ];
 
 /** Hashes the events stored before the chain existed, in global order, and records the head's hash. */

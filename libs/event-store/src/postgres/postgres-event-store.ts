@@ -26,6 +26,9 @@ import { pollingSubscription } from '../polling-subscription';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import * as sql from './event-store.sql';
 
+/** The most positions one statement of a type-filtered read covers. */
+const MAX_TYPE_FILTER_WINDOW = 200_000;
+
 export interface PostgresEventStoreOptions {
   /** Most events written in one coalesced transaction. */
   maxEventsPerTransaction?: number;
@@ -33,8 +36,10 @@ export interface PostgresEventStoreOptions {
   idleWaitMs?: number;
   /** Writes of at least this many events use COPY; smaller ones one INSERT statement. */
   copyThreshold?: number;
-  /** Positions one type-filtered read of the log covers at most a statement (see readAllOfTypes). */
+  /** Positions the first statement of a type-filtered read of the log covers (see readAllOfTypes). */
   typeFilterWindow?: number;
+  /** Matches a type-filtered statement aims at: the next window is sized from the last one's density. */
+  typeFilterTarget?: number;
   /** How events are chained; only bench/append passes another scheme than the default, to measure what the chain costs. */
   chain?: ChainScheme;
 }
@@ -79,6 +84,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private readonly copyThreshold: number;
   private readonly idleWaitMs: number;
   private readonly typeFilterWindow: number;
+  private readonly typeFilterTarget: number;
   private readonly chain: ChainScheme;
 
   constructor(
@@ -89,6 +95,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     this.idleWaitMs = options.idleWaitMs ?? 500;
     this.copyThreshold = options.copyThreshold ?? 64;
     this.typeFilterWindow = options.typeFilterWindow ?? 20_000;
+    this.typeFilterTarget = options.typeFilterTarget ?? 5_000;
     this.chain = options.chain ?? SHA256_JCS_CHAIN;
   }
 
@@ -243,23 +250,28 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   }
 
   /**
-   * A read filtered by type, one window of positions a statement. Without a window, a
-   * statement's cost rests on the planner's statistics: right after a large import, before autovacuum has analysed
-   * the table, PostgreSQL expects few rows in the position range, bitmap-scans all of it and sorts every match on
-   * disk, for each page (bench/query measured 2.4 s for the metrics' log read that way, 1 s once analysed).
-   * A window bounds what any plan can touch; positions are gapless, so a window holds at most that many events.
-   * The window's 20,000 positions keep a sort of all of it in a few megabytes.
+   * A read filtered by type, one window of positions a statement. Without a window, a statement's cost rests on the
+   * planner's statistics: right after a large import, before autovacuum has analysed the table, PostgreSQL expects
+   * few rows in the position range, bitmap-scans all of it and sorts every match on disk, for each page (bench/query
+   * measured 2.4 s for the metrics' log read that way, 1 s once analysed). A window bounds what any plan can touch
+   * (positions are gapless, so a window of n positions holds at most n events). Each next window is sized from the
+   * matches the last one held, aiming at `typeFilterTarget` (a sort of a few megabytes), up to 200,000 positions:
+   * a rare type, such as retractions, is found in a few statements, a frequent one in bounded sorts.
    */
   private async readAllOfTypes(options: ReadAllOptions, types: readonly string[]): Promise<RecordedEvent[]> {
     const until = Math.min(options.until ?? Number.POSITIVE_INFINITY, await this.headPosition());
     const events: RecordedEvent[] = [];
     let after = options.after;
+    let window = this.typeFilterWindow;
     while (events.length < options.limit && after < until) {
-      const windowEnd = Math.min(after + this.typeFilterWindow, until);
+      const windowEnd = Math.min(after + window, until);
       const wanted = options.limit - events.length;
       const { rows } = await this.pool.query<sql.EventRow>(sql.readAllFilteredSQL, [after, wanted, types, windowEnd]);
       for (const row of rows) events.push(toRecorded(row));
-      after = rows.length === wanted ? Number(rows[rows.length - 1].global_position) : windowEnd;
+      if (rows.length === wanted) return events;
+      const density = rows.length / (windowEnd - after);
+      window = Math.max(1, Math.min(MAX_TYPE_FILTER_WINDOW, Math.round(density > 0 ? this.typeFilterTarget / density : window * 4)));
+      after = windowEnd;
     }
     return events;
   }
