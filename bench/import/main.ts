@@ -1,7 +1,7 @@
 /**
  * bench/import: `rapport import` of a generated NDJSON file (default 1,000,000 envelopes over 1,000 accounts) into the
  * ingest service (its own process, with validation, as deployed), timed end to end with the CLI's own batches.
- * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N.
+ * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N, --concurrency N (the CLI's lanes).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '1000000' },
     accounts: { type: 'string', default: '1000' },
     'batch-size': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '8' },
   },
 });
 const EVENTS = Number(args.events);
@@ -56,18 +57,22 @@ async function main(): Promise<void> {
     try {
       const started = process.hrtime.bigint();
       const code = await new Promise<number | null>((done) => {
-        const child = spawn(process.execPath, ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size']], {
-          cwd: resolve(__dirname, '..', '..'),
-          env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
+        const child = spawn(
+          process.execPath,
+          ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
+          {
+            cwd: resolve(__dirname, '..', '..'),
+            env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          },
+        );
         child.on('close', done);
       });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) throw new Error(`rapport import exited with ${code}`);
       console.log(`database: ${server.description}`);
       console.log(
-        `\n| envelopes | batch size | seconds | events/s |\n|---:|---:|---:|---:|\n| ${EVENTS.toLocaleString('en-US')} | ${args['batch-size']} | ${seconds.toFixed(1)} | ${Math.round(EVENTS / seconds).toLocaleString('en-US')} |`,
+        `\n| envelopes | batch size | concurrency | seconds | events/s |\n|---:|---:|---:|---:|---:|\n| ${EVENTS.toLocaleString('en-US')} | ${args['batch-size']} | ${args.concurrency} | ${seconds.toFixed(1)} | ${Math.round(EVENTS / seconds).toLocaleString('en-US')} |`,
       );
     } finally {
       await ingest.stop();

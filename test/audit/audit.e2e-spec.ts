@@ -255,6 +255,43 @@ describe('tamper evidence, export and import', () => {
     await app.http.get('/v1/accounts/initech').expect(404);
   }, 30_000);
 
+  it('imports in lanes, each account in file order, and resumes before the oldest envelope not acknowledged', async () => {
+    const lanes = join(dir, 'lanes.ndjson');
+    const accounts = ['lane-a', 'lane-b', 'lane-c', 'lane-d', 'lane-e'];
+    const lines = accounts.map((id) => envelope(id, '2026-10-01T00:00:00Z', 'AccountOpened', { name: id }));
+    // Each account's interactions in order; the 13th line of the file (lane-c's second interaction) is invalid.
+    for (let i = 0; i < 6; i++) {
+      for (const id of accounts) {
+        const at = new Date(Date.UTC(2026, 9, 2 + i)).toISOString();
+        lines.push(envelope(id, at, 'InteractionLogged', { interactionId: `${id}-${i}`, channel: 'call', direction: 'inbound' }));
+      }
+    }
+    const bad = { ...lines[12], occurredAt: 'tomorrow' };
+    writeFileSync(lanes, [...lines.slice(0, 12), bad, ...lines.slice(13)].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    // A fresh instance: this suite's log stays as the other tests count it.
+    const target = await startTestApp(StandaloneAppModule.forRoot, { label: 'audit_lanes' });
+    try {
+      await target.app.listen(0, '127.0.0.1');
+      const env = { RAPPORT_URL: `http://127.0.0.1:${(target.app.getHttpServer().address() as AddressInfo).port}` };
+      const failed = await rapport(['import', lanes, '--batch-size', '2', '--concurrency', '3'], env);
+      expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 13: occurredAt')]);
+      const kept = JSON.parse(readFileSync(`${lanes}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
+      expect(kept.lines).toBeLessThan(13);
+      expect(readFileSync(lanes).subarray(0, kept.bytes).toString().split('\n').length - 1).toBe(kept.lines);
+      // Fixed, the run resumes there: what was stored meanwhile is recognised, and every account ends complete.
+      writeFileSync(lanes, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const resumed = await rapport(['import', lanes, '--batch-size', '2', '--concurrency', '3'], env);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain(`(resumed after line ${kept.lines})`);
+      for (const id of accounts) {
+        const timeline = (await target.http.get(`/v1/accounts/${id}/timeline?limit=50`).expect(200)).body;
+        expect(timeline.events.map((e: { type: string }) => e.type)).toEqual(['AccountOpened', ...Array(6).fill('InteractionLogged')]);
+      }
+    } finally {
+      await target.close();
+    }
+  }, 60_000);
+
   it('finds an edited event in the log and in an export, and names it', async () => {
     const exported = join(dir, 'edited.ndjson');
     await rapport(['export', '--out', exported]);

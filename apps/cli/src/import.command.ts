@@ -37,9 +37,15 @@ export function importCommand(client: () => ApiClient, output: () => Output): Co
   return new Command('import')
     .description('import NDJSON (envelopes, or an export): in batches, resumable; a second run appends nothing')
     .argument('<file>', 'an NDJSON file, or - for standard input')
-    .option('--batch-size <n>', 'envelopes per request (at most 10000)', (v) => parsePositive(v, 10_000), 1_000)
+    .option('--batch-size <n>', 'envelopes per request (at most 10000)', (v) => parseLimited(v, 10_000, '--batch-size'), 1_000)
+    .option(
+      '--concurrency <n>',
+      "batches in flight at once (at most 16); an account's envelopes stay in one lane, in file order",
+      (v) => parseLimited(v, 16, '--concurrency'),
+      8,
+    )
     .option('--restart', 'ignore the progress kept from an interrupted run of this file', false)
-    .action(async (file: string, options: { batchSize: number; restart: boolean }) => {
+    .action(async (file: string, options: { batchSize: number; concurrency: number; restart: boolean }) => {
       const out = output();
       const summary = await importFile(client(), file, options, out);
       out.print(
@@ -52,13 +58,40 @@ export function importCommand(client: () => ApiClient, output: () => Output): Co
     });
 }
 
-function parsePositive(value: string, max: number): number {
+function parseLimited(value: string, max: number, option: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`--batch-size must be an integer from 1 to ${max}, not ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`${option} must be an integer from 1 to ${max}, not ${value}`);
   return n;
 }
 
-async function importFile(api: ApiClient, file: string, options: { batchSize: number; restart: boolean }, out: Output) {
+/** An envelope waiting to be acknowledged, with where its line starts (to resume from). */
+interface Item {
+  envelope: unknown;
+  line: number;
+  /** Bytes of the file before this line. */
+  offset: number;
+}
+
+/** Envelopes of the same account keep to one lane, so that they reach the API in file order. */
+function laneOf(envelope: unknown, lanes: number): number {
+  const accountId = (envelope as { accountId?: unknown }).accountId;
+  if (lanes === 1 || typeof accountId !== 'string') return 0;
+  let hash = 0;
+  for (let i = 0; i < accountId.length; i++) hash = (Math.imul(hash, 31) + accountId.charCodeAt(i)) | 0;
+  return Math.abs(hash) % lanes;
+}
+
+/**
+ * Streams the file to the batch route in `concurrency` lanes (an account's envelopes all in one), a batch in flight
+ * per lane. After each acknowledged batch the progress kept is the line before the oldest envelope not yet
+ * acknowledged: a resumed run may send a few batches again, which the API recognises as already stored.
+ */
+async function importFile(
+  api: ApiClient,
+  file: string,
+  options: { batchSize: number; concurrency: number; restart: boolean },
+  out: Output,
+) {
   const fromStdin = file === '-';
   const statePath = `${file}.rapport-import`;
   const size = fromStdin ? 0 : statSync(file).size;
@@ -73,12 +106,28 @@ async function importFile(api: ApiClient, file: string, options: { batchSize: nu
   const started = Date.now();
   let appended = 0;
   let duplicates = 0;
-  let batch: Array<{ envelope: unknown; line: number }> = [];
   let line = state.lines;
   let bytes = state.bytes;
+  const lanes = Array.from({ length: options.concurrency }, () => ({
+    filling: [] as Item[],
+    sending: [] as Item[],
+    inFlight: Promise.resolve(),
+  }));
+  let failure: Error | undefined;
 
-  const flush = async () => {
-    if (batch.length === 0) return;
+  /** The progress to keep: before the oldest envelope not acknowledged, else everything read. */
+  const keep = () => {
+    let oldest: Item | undefined;
+    for (const lane of lanes) {
+      const first = lane.sending[0] ?? lane.filling[0];
+      if (first && (!oldest || first.line < oldest.line)) oldest = first;
+    }
+    state = oldest ? { file, size, lines: oldest.line - 1, bytes: oldest.offset } : { file, size, lines: line, bytes };
+    if (!fromStdin) writeFileSync(statePath, JSON.stringify(state));
+  };
+
+  const send = async (lane: (typeof lanes)[number]) => {
+    const batch = lane.sending;
     const lines = batch.map((b) => b.line);
     const response = await api
       .send(
@@ -95,16 +144,29 @@ async function importFile(api: ApiClient, file: string, options: { batchSize: nu
     const result = (await response.json()) as { appended: number; duplicates: number };
     appended += result.appended;
     duplicates += result.duplicates;
-    state = { file, size, lines: line, bytes };
-    if (!fromStdin) writeFileSync(statePath, JSON.stringify(state));
+    lane.sending = [];
+    keep();
     progress.update(bytes, appended + duplicates);
-    batch = [];
+  };
+
+  /** Sends the lane's filled batch once its previous one is acknowledged; the first failure stops every lane. */
+  const flush = async (lane: (typeof lanes)[number]) => {
+    if (lane.filling.length === 0) return;
+    await lane.inFlight;
+    if (failure) throw failure;
+    lane.sending = lane.filling;
+    lane.filling = [];
+    lane.inFlight = send(lane).catch((error: unknown) => {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+    });
   };
 
   try {
     for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+      const offset = bytes;
       line += 1;
       bytes += Buffer.byteLength(text) + 1;
+      if (failure) break;
       if (text.trim() === '') continue;
       let parsed: unknown;
       try {
@@ -115,13 +177,18 @@ async function importFile(api: ApiClient, file: string, options: { batchSize: nu
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new InputError(`line ${line}: not an envelope (a JSON object); nothing from this line on was sent`);
       }
-      batch.push({ envelope: envelopeOf(parsed as Record<string, unknown>), line });
-      if (batch.length >= options.batchSize) await flush();
+      const envelope = envelopeOf(parsed as Record<string, unknown>);
+      const lane = lanes[laneOf(envelope, lanes.length)];
+      lane.filling.push({ envelope, line, offset });
+      if (lane.filling.length >= options.batchSize) await flush(lane);
     }
-    await flush();
+    if (!failure) for (const lane of lanes) await flush(lane);
   } finally {
+    // Whatever stopped the import, the batches already sent are answered before the progress is final.
+    await Promise.all(lanes.map((lane) => lane.inFlight));
     progress.stop();
   }
+  if (failure) throw failure;
   if (!fromStdin) rmSync(statePath, { force: true });
   const seconds = Math.max((Date.now() - started) / 1000, 0.001);
   return { lines: line, appended, duplicates, resumedAt, eventsPerSecond: (appended + duplicates) / seconds };
