@@ -196,8 +196,8 @@ export class PortfolioAsOf {
 
   /**
    * Metrics from only the events they depend on (METRICS_EVENT_TYPES, and with groupBy the profile's), recorded by
-   * then, read in log order in two passes: the retractions, then the facts folded into one state per account
-   * (PortfolioFold). Groups are the opened accounts' profiles at `at`.
+   * then, in log order: the retractions and the facts are read side by side, and the facts are folded into one state
+   * per account (PortfolioFold) once every retraction is known. Groups are the opened accounts' profiles at `at`.
    */
   async metrics(knowledge: Knowledge, from: string, to: string, groupBy?: GroupBy) {
     const retracted = new Set<string>();

@@ -34,7 +34,6 @@ import { churnGroupFigures, expansionGroupFigures, GroupKey, money, potentialOf,
 /** RAPPORT_KEY_ACCOUNT_CAP's default: key-account programmes are kept small (a team can serve a few dozen well). */
 export const DEFAULT_KEY_ACCOUNT_CAP = 25;
 
-/** A group of accounts: an owner or segment (null: none recorded), or the key-account flag. */
 /** The most periods one series request computes: ten years of months. */
 export const MAX_SERIES_PERIODS = 120;
 
