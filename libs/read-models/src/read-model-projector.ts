@@ -156,7 +156,7 @@ export class ReadModelProjector {
       const at = evaluationTime(this.clock());
       const streams = await this.streamsUpTo(batch, upTo);
       const previous = await this.previousFigures(client, [...streams.keys()]);
-      await this.write(client, projectBatch(batch, streams, previous, at, this.config));
+      await this.write(client, projectBatch(batch, streams, previous, at, this.config), new Set(previous.keys()));
       return { position: upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at) };
     });
     this.position = next.position;
@@ -217,8 +217,9 @@ export class ReadModelProjector {
     this.log.info(`re-evaluated ${accounts} accounts as of ${at.toISOString()}`);
   }
 
-  private async write(client: PoolClient, batch: ProjectedBatch): Promise<void> {
-    await writeAccountProjections(client, this.schema, batch.projections);
+  /** `existing`: the accounts the read model held before (the others have no rows to replace). */
+  private async write(client: PoolClient, batch: ProjectedBatch, existing?: ReadonlySet<string>): Promise<void> {
+    await writeAccountProjections(client, this.schema, batch.projections, existing);
     await writeOutbox(client, batch.outbound);
   }
 

@@ -68,6 +68,8 @@ export async function rebuildReadModels(
           client,
           schema,
           chunk.map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)),
+          // A fresh schema, each account written once: nothing to delete.
+          new Set(),
         ),
       );
       options.onProgress?.({ phase: 'write', events, accounts: Math.min(i + writeChunk, ids.length) });

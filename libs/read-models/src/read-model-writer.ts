@@ -6,32 +6,44 @@ import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
 /**
  * Replaces every row of the given accounts in a read model schema, inside the caller's transaction: the rows are
  * a function of each account's events, so replacing them whole makes a replay idempotent and a retraction exact.
- * One statement per table, each fed one JSON document: a round trip per table whatever the number of accounts.
+ * Two round trips whatever the number of accounts and tables: one statement deletes the accounts' rows from every
+ * replaced table, one writes every table, each fed one JSON document (data-modifying CTEs, one per table, so no
+ * two touch the same table). `existing`, when the caller knows it, names the accounts that may have rows: the
+ * others (new accounts, a rebuild's fresh schema) need no delete.
  */
 export async function writeAccountProjections(
   client: PoolClient,
   schema: string,
   projections: readonly AccountProjection[],
+  existing?: ReadonlySet<string>,
 ): Promise<void> {
   if (projections.length === 0) return;
   const s = schemaName(schema);
-  const ids = projections.map((p) => p.accountId);
+  const stale = projections.map((p) => p.accountId).filter((id) => existing === undefined || existing.has(id));
+  const replaced = ACCOUNT_TABLES.filter((table) => table.write === 'replace');
+  if (stale.length > 0) {
+    const deletes = replaced.map((table, i) => `d${i} AS (DELETE FROM ${s}.${table.name} WHERE account_id = ANY($1::text[]))`);
+    await client.query(`WITH ${deletes.join(', ')} SELECT 1`, [stale]);
+  }
+  const inserts: string[] = [];
+  const documents: string[] = [];
   for (const table of ACCOUNT_TABLES) {
-    if (table.write === 'replace') await client.query(`DELETE FROM ${s}.${table.name} WHERE account_id = ANY($1::text[])`, [ids]);
     const columns = Object.entries(table.columns);
     const records = projections
       .flatMap((p) => table.rows(p))
       .map((row) => Object.fromEntries(columns.map(([name, c]) => [name, c.value(row)])));
     if (records.length === 0) continue;
-    await client.query(writeSQL(s, table), [JSON.stringify(records)]);
+    documents.push(JSON.stringify(records));
+    inserts.push(`i${inserts.length} AS (${writeSQL(s, table, documents.length)})`);
   }
+  if (inserts.length > 0) await client.query(`WITH ${inserts.join(', ')} SELECT 1`, documents);
 }
 
-function writeSQL(schema: string, table: AnyTableDefinition): string {
+function writeSQL(schema: string, table: AnyTableDefinition, parameter: number): string {
   const names = Object.keys(table.columns);
   const recordType = Object.entries(table.columns).map(([name, c]) => `${name} ${c.sqlType}`);
   const distinct = table.write === 'add-missing' ? 'DISTINCT ' : '';
-  const select = `SELECT ${distinct}${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType.join(', ')})`;
+  const select = `SELECT ${distinct}${names.join(', ')} FROM jsonb_to_recordset($${parameter}::jsonb) AS x(${recordType.join(', ')})`;
   const keys = table.primaryKey.join(', ');
   const onConflict =
     table.write === 'upsert'
