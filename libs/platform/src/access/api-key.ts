@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * What a credential may do: `read` the API, `events:write` events of the source systems it is bound to, `admin`
@@ -41,15 +41,4 @@ export function keyIdOf(secret: string): string | undefined {
 
 export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
-}
-
-/** Constant-time comparison of a presented secret with a stored hash. */
-export function secretMatches(secret: string, storedHash: Buffer): boolean {
-  const presented = hashSecret(secret);
-  return presented.length === storedHash.length && timingSafeEqual(presented, storedHash);
-}
-
-/** Constant-time comparison of two strings of any length (the bootstrap key). */
-export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(hashSecret(a), hashSecret(b));
 }

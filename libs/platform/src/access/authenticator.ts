@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, JWTPayload, jwtVerify } from 'jose';
-import { grantedBy, isScope, keyIdOf, sameSecret, secretMatches } from './api-key';
+import { timingSafeEqual } from 'node:crypto';
+import { grantedBy, hashSecret, isScope, keyIdOf } from './api-key';
 import { ApiKeyStore } from './key-store';
 import { Principal } from './principal';
 
@@ -25,12 +26,16 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  */
 export class Authenticator {
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  /** Hashed once: every request compares hashes, in constant time, and hashes what it presents once. */
+  private readonly bootstrapHash?: Buffer;
 
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly options: { disabled: boolean; bootstrapKey?: string; oidc?: OidcSettings },
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    if (options.bootstrapKey !== undefined) this.bootstrapHash = hashSecret(options.bootstrapKey);
+  }
 
   get disabled(): boolean {
     return this.options.disabled;
@@ -42,19 +47,20 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return { ok: false, failure: 'malformed', detail: 'the Authorization header must be "Bearer <API key or token>"' };
     const secret = match[1];
-    if (this.options.bootstrapKey !== undefined && sameSecret(secret, this.options.bootstrapKey)) {
+    const presented = hashSecret(secret);
+    if (this.bootstrapHash && timingSafeEqual(presented, this.bootstrapHash)) {
       return { ok: true, principal: { id: 'bootstrap', scopes: ALL_SCOPES, systems: 'any' } };
     }
     const keyId = keyIdOf(secret);
-    if (keyId !== undefined) return this.apiKey(keyId, secret);
+    if (keyId !== undefined) return this.apiKey(keyId, presented);
     if (this.options.oidc && JWT_SHAPE.test(secret)) return this.token(secret, this.options.oidc);
     return { ok: false, failure: 'unknown', detail: 'the credential is not a known API key or token' };
   }
 
-  private async apiKey(keyId: string, secret: string): Promise<Authentication> {
+  private async apiKey(keyId: string, presented: Buffer): Promise<Authentication> {
     const now = this.clock().getTime();
     const key = await this.keys.find(keyId, now);
-    if (!key || !secretMatches(secret, key.hash))
+    if (!key || key.hash.length !== presented.length || !timingSafeEqual(presented, key.hash))
       return { ok: false, failure: 'unknown', detail: 'the credential is not a known API key or token' };
     if (key.revokedAt) return { ok: false, failure: 'revoked', detail: `API key ${key.id} was revoked` };
     if (key.expiresAt && key.expiresAt.getTime() <= now) return { ok: false, failure: 'expired', detail: `API key ${key.id} expired` };
