@@ -78,6 +78,36 @@ export interface StreamsFilter {
   until?: number;
 }
 
+/** A compact read of the log by type: what a fold over many accounts needs, without the rest of the metadata. */
+export interface CompactReadOptions extends ReadAllOptions {
+  types: readonly string[];
+  /** The metadata field returned as text beside the data (e.g. `occurredAt`). */
+  metadataField: string;
+}
+
+/** An event in a compact read: its data and one metadata field's text (null when absent or not a string). */
+export interface CompactEvent {
+  globalPosition: number;
+  eventId: string;
+  streamId: string;
+  type: string;
+  data: unknown;
+  field: string | null;
+}
+
+/** The compact form of a recorded event (for adapters that read it whole). */
+export function compactEvent(event: RecordedEvent, metadataField: string): CompactEvent {
+  const value = event.metadata[metadataField];
+  return {
+    globalPosition: event.globalPosition,
+    eventId: event.eventId,
+    streamId: event.streamId,
+    type: event.type,
+    data: event.data,
+    field: typeof value === 'string' ? value : null,
+  };
+}
+
 /** Whether an event passes a `StreamsFilter` (for adapters that filter in code). */
 export function passesFilter(event: RecordedEvent, filter: StreamsFilter = {}): boolean {
   return (filter.until === undefined || event.globalPosition <= filter.until) && (!filter.types || filter.types.includes(event.type));
@@ -126,6 +156,11 @@ export interface EventStore {
    * `limit` only when the log (or `until`) ends there.
    */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * readAll by type in compact form, with readAll's paging: the same events, each with its data and one metadata
+   * field only (a log-wide fold reads half as many bytes).
+   */
+  readAllCompact(options: CompactReadOptions): Promise<CompactEvent[]>;
   /** Stored events with these ids (those the store has). */
   readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
   /**

@@ -1,4 +1,12 @@
-import { decodeEvent, encodeEvent, eventView, newAccountEvent, RecordedEventRecord, UndecodableEventError } from './event-codec';
+import {
+  decodeCompactEvent,
+  decodeEvent,
+  encodeEvent,
+  eventView,
+  newAccountEvent,
+  RecordedEventRecord,
+  UndecodableEventError,
+} from './event-codec';
 import { eventIdFor } from './event-identity';
 import { EventEnvelope } from './envelope';
 
@@ -74,5 +82,25 @@ describe('the event codec', () => {
     );
     expect(() => decodeEvent({ ...record, metadata: { source: 'contract-test' } })).toThrow('metadata lacks accountId');
     expect(() => decodeEvent({ ...record, data: null })).toThrow('data is not an object');
+  });
+
+  it('decodes a compact record into its account and the event the fold reads, refusing what decodeEvent refuses', () => {
+    const record = recorded(encodeEvent(newAccountEvent(envelope)));
+    const compact = {
+      eventId: record.eventId,
+      streamId: record.streamId,
+      type: record.type,
+      data: record.data,
+      field: envelope.occurredAt,
+    };
+    const whole = decodeEvent(record);
+    expect(decodeCompactEvent(compact)).toEqual({
+      accountId: whole.accountId,
+      event: { type: whole.type, data: whole.data, eventId: whole.eventId, occurredAt: whole.occurredAt },
+    });
+    expect(() => decodeCompactEvent({ ...compact, type: 'Thing' })).toThrow('unknown type "Thing"');
+    expect(() => decodeCompactEvent({ ...compact, field: null })).toThrow('metadata lacks occurredAt');
+    expect(() => decodeCompactEvent({ ...compact, streamId: 'keys-1' })).toThrow('not in an account stream');
+    expect(() => decodeCompactEvent({ ...compact, data: 'x' })).toThrow('data is not an object');
   });
 });

@@ -1,7 +1,7 @@
 import { AccountStreamEvent } from '../account/account-state';
 import { isEventType, SCHEMA_VERSION } from './event-catalog';
 import { EventEnvelope } from './envelope';
-import { eventIdFor } from './event-identity';
+import { accountIdOfStream, eventIdFor } from './event-identity';
 
 /**
  * The one place where an account event changes shape: the inbound envelope, the record an event store keeps
@@ -147,6 +147,33 @@ export function decodeEvent(record: RecordedEventRecord): StoredAccountEvent {
   if (typeof actor === 'string') event.actor = actor;
   if (typeof recordedBy === 'string') event.recordedBy = recordedBy;
   return event;
+}
+
+/** A record read in compact form: its data and the text of its `occurredAt` alone (the store's compact read). */
+export interface CompactEventRecord {
+  eventId: string;
+  streamId: string;
+  type: string;
+  data: unknown;
+  /** metadata.occurredAt. */
+  field: string | null;
+}
+
+/**
+ * The account and the foldable event of a compact record, checked as decodeEvent checks it: a known type, object
+ * data, an account's stream and an occurredAt.
+ */
+export function decodeCompactEvent(record: CompactEventRecord): { accountId: string; event: AccountStreamEvent } {
+  if (!isEventType(record.type)) throw new UndecodableEventError(record.eventId, `unknown type ${JSON.stringify(record.type)}`);
+  if (record.data === null || typeof record.data !== 'object') throw new UndecodableEventError(record.eventId, 'data is not an object');
+  const accountId = accountIdOfStream(record.streamId);
+  if (accountId === undefined || record.field === null) {
+    throw new UndecodableEventError(record.eventId, 'not in an account stream, or metadata lacks occurredAt');
+  }
+  return {
+    accountId,
+    event: { type: record.type, data: record.data, eventId: record.eventId, occurredAt: record.field } as AccountStreamEvent,
+  };
 }
 
 /** The compact form of a stored record, for folds over many streams (rebuild, the projector's cache). */

@@ -2,6 +2,9 @@ import { assertValidAppend, planAppend } from '../append-planner';
 import {
   AppendOptions,
   AppendResult,
+  compactEvent,
+  CompactEvent,
+  CompactReadOptions,
   ChainLink,
   EventStore,
   passesFilter,
@@ -78,6 +81,10 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
       .filter((e) => passesFilter(e, options))
       .slice(0, options.limit)
       .map(({ hash: _h, prevHash: _p, ...e }) => structuredClone(e));
+  }
+
+  async readAllCompact(options: CompactReadOptions): Promise<CompactEvent[]> {
+    return (await this.readAll(options)).map((event) => compactEvent(event, options.metadataField));
   }
 
   async readChain(options: ReadChainOptions): Promise<ChainLink[]> {

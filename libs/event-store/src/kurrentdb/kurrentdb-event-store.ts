@@ -15,6 +15,9 @@ import { assertValidAppend } from '../append-planner';
 import {
   AppendOptions,
   AppendResult,
+  compactEvent,
+  CompactEvent,
+  CompactReadOptions,
   EventsAlreadyStoredError,
   EventStore,
   passesFilter,
@@ -208,6 +211,10 @@ export class KurrentDbEventStore implements EventStore {
       if (out.length === options.limit) break;
     }
     return out;
+  }
+
+  async readAllCompact(options: CompactReadOptions): Promise<CompactEvent[]> {
+    return (await this.readAll(options)).map((event) => compactEvent(event, options.metadataField));
   }
 
   private remember(globalPosition: number, position: { commit: bigint; prepare: bigint }): void {

@@ -104,6 +104,21 @@ export const readAllFilteredSQL = `
   WHERE global_position > $1 AND ($3::text[] IS NULL OR type = ANY($3)) AND ($4::bigint IS NULL OR global_position <= $4)
   ORDER BY global_position LIMIT $2`;
 
+/** readAllFilteredSQL's compact form: data and the text of one metadata field ($5). */
+export const readAllCompactSQL = `
+  SELECT global_position, event_id, stream_id, type, data, metadata->>$5 AS field FROM rapport_events
+  WHERE global_position > $1 AND type = ANY($3) AND global_position <= $4
+  ORDER BY global_position LIMIT $2`;
+
+export interface CompactRow {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  type: string;
+  data: unknown;
+  field: string | null;
+}
+
 export const headPositionSQL = 'SELECT position FROM rapport_log_head';
 
 export const recordedHeadSQL = "SELECT position, encode(hash, 'hex') AS hash, recorded_at FROM rapport_log_head";

@@ -8,6 +8,8 @@ import {
   AppendOptions,
   AppendResult,
   ChainLink,
+  CompactEvent,
+  CompactReadOptions,
   EventStore,
   ReadChainOptions,
   RecordedEvent,
@@ -258,16 +260,48 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
    * matches the last one held, aiming at `typeFilterTarget` (a sort of a few megabytes), up to 200,000 positions:
    * a rare type, such as retractions, is found in a few statements, a frequent one in bounded sorts.
    */
-  private async readAllOfTypes(options: ReadAllOptions, types: readonly string[]): Promise<RecordedEvent[]> {
-    const until = Math.min(options.until ?? Number.POSITIVE_INFINITY, await this.headPosition());
-    const events: RecordedEvent[] = [];
-    let after = options.after;
+  private readAllOfTypes(options: ReadAllOptions, types: readonly string[]): Promise<RecordedEvent[]> {
+    return this.readWindows(options.after, options.until, options.limit, (after, limit, windowEnd) =>
+      this.pool.query<sql.EventRow>(sql.readAllFilteredSQL, [after, limit, types, windowEnd]).then(({ rows }) => rows.map(toRecorded)),
+    );
+  }
+
+  async readAllCompact(options: CompactReadOptions): Promise<CompactEvent[]> {
+    return this.readWindows(options.after, options.until, options.limit, async (after, limit, windowEnd) => {
+      const { rows } = await this.pool.query<sql.CompactRow>(sql.readAllCompactSQL, [
+        after,
+        limit,
+        options.types,
+        windowEnd,
+        options.metadataField,
+      ]);
+      return rows.map((row) => ({
+        globalPosition: Number(row.global_position),
+        eventId: row.event_id,
+        streamId: row.stream_id,
+        type: row.type,
+        data: row.data,
+        field: row.field,
+      }));
+    });
+  }
+
+  /** Reads (after, until] a window at a time (see readAllOfTypes), up to `limit` events. */
+  private async readWindows<E extends { globalPosition: number }>(
+    from: number,
+    untilOption: number | undefined,
+    limit: number,
+    read: (after: number, limit: number, windowEnd: number) => Promise<E[]>,
+  ): Promise<E[]> {
+    const until = Math.min(untilOption ?? Number.POSITIVE_INFINITY, await this.headPosition());
+    const events: E[] = [];
+    let after = from;
     let window = this.typeFilterWindow;
-    while (events.length < options.limit && after < until) {
+    while (events.length < limit && after < until) {
       const windowEnd = Math.min(after + window, until);
-      const wanted = options.limit - events.length;
-      const { rows } = await this.pool.query<sql.EventRow>(sql.readAllFilteredSQL, [after, wanted, types, windowEnd]);
-      for (const row of rows) events.push(toRecorded(row));
+      const wanted = limit - events.length;
+      const rows = await read(after, wanted, windowEnd);
+      for (const row of rows) events.push(row);
       if (rows.length === wanted) return events;
       const density = rows.length / (windowEnd - after);
       window = Math.max(1, Math.min(MAX_TYPE_FILTER_WINDOW, Math.round(density > 0 ? this.typeFilterTarget / density : window * 4)));

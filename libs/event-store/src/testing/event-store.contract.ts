@@ -188,6 +188,32 @@ export function describeEventStoreContract(
       expect(
         (await store.readAll({ after: start, limit: 10, types: ['A0', 'B0'], until: all[2].globalPosition })).map((e) => e.type),
       ).toEqual(['A0']);
+      // The compact read: the same events by type, with their data and one metadata field's text.
+      const compact = await store.readAllCompact({
+        after: start,
+        limit: 2,
+        types: ['A1', 'B0', 'A2'],
+        until: all[3].globalPosition,
+        metadataField: 'source',
+      });
+      expect(compact).toEqual(
+        someTypes.map((e) => ({
+          globalPosition: e.globalPosition,
+          eventId: e.eventId,
+          streamId: e.streamId,
+          type: e.type,
+          data: e.data,
+          field: 'contract-test',
+        })),
+      );
+      const rest = await store.readAllCompact({
+        after: compact[1].globalPosition,
+        limit: 2,
+        types: ['A1', 'B0', 'A2'],
+        until: all[3].globalPosition,
+        metadataField: 'nothing',
+      });
+      expect(rest.map((e) => [e.type, e.field])).toEqual([['B0', null]]);
       const streams = await store.readStreams([b, a, stream()]);
       expect([...streams.values()].map((events) => events.map((e) => e.type))).toEqual([['B0'], ['A0', 'A1', 'A2'], []]);
       const filtered = await store.readStreams([a, b], { types: ['A0', 'A2', 'B0'], until: all[2].globalPosition });
