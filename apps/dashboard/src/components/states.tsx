@@ -43,3 +43,8 @@ export function Band(props: { band: string | null }) {
   const band = props.band ?? 'no data';
   return <span class={`band band-${band.replace(' ', '-')}`}>{band}</span>;
 }
+
+/** The overdue mark of an action, a goal, a cadence or a date. */
+export function Overdue(props: { when: boolean }) {
+  return props.when ? <span class="tag tag-alert">overdue</span> : null;
+}

@@ -1,4 +1,4 @@
-import { Panel, Show } from '../components/states';
+import { Overdue, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
 
 interface Stakeholder {
@@ -56,8 +56,6 @@ interface Relationship {
   competitors: Array<{ competitor: string; threat: string; detectedAt: string }>;
   invoicesOverdue: Array<{ invoiceId: string; amount: number; currency: string; dueDate: string }>;
 }
-
-const Overdue = (props: { when: boolean }) => (props.when ? <span class="tag tag-alert">overdue</span> : null);
 
 function ActionRow(props: { action: Action }) {
   const a = props.action;

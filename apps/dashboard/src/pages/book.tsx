@@ -1,4 +1,4 @@
-import { Panel, Show } from '../components/states';
+import { Overdue, Panel, Show } from '../components/states';
 import { useApi } from '../components/use-api';
 import { accountPath, PageLink } from '../components/page-link';
 import { navigate, withParam } from '../router';
@@ -109,7 +109,7 @@ export function Book(props: { url: URL; reload: number }) {
                 {a.items.map((item) => (
                   <tr key={`${item.accountId}/${item.actionId}`}>
                     <td>
-                      {item.dueDate} {item.overdue && <span class="tag tag-alert">overdue</span>}
+                      {item.dueDate} <Overdue when={item.overdue} />
                     </td>
                     <td>
                       <PageLink to={accountPath(item.accountId)}>{item.accountName ?? item.accountId}</PageLink>

@@ -287,7 +287,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   }
 
   /** Reads (after, until] a window at a time (see readAllOfTypes), up to `limit` events. */
-  private async readWindows<E extends { globalPosition: number }>(
+  private async readWindows<E>(
     from: number,
     untilOption: number | undefined,
     limit: number,
