@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'kafka-broker.sh');
@@ -45,9 +46,40 @@ export function stopKafkaBroker(): void {
   spawnSync('bash', [SCRIPT, 'stop'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
 
-/** A broker of a test's own (its own directory and port), for tests that stop and start it. */
-export function privateKafkaBroker(home: string, port: number) {
-  const env = { ...process.env, KAFKA_HOME: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+function portBindable(port: number): Promise<boolean> {
+  return new Promise((answer) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => answer(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => answer(true)));
+  });
+}
+
+/**
+ * Four consecutive free ports (plaintext, controller, SASL, TLS) below Linux's ephemeral range (32768 and up). A port the OS
+ * hands out, or its neighbours, can be taken by any outgoing connection while the broker is down, including the test's own
+ * clients reconnecting to it: a restarted broker then fails to bind ("Address already in use").
+ */
+async function freePortBlock(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + 4 * Math.floor(Math.random() * 3_000);
+    const free = await Promise.all([0, 1, 2, 3].map((offset) => portBindable(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no block of four free ports between 20000 and 32000 on 127.0.0.1');
+}
+
+/** A broker of a test's own (its own directory and ports), for tests that stop and start it. */
+export async function privateKafkaBroker(home: string) {
+  const port = await freePortBlock();
+  const env = {
+    ...process.env,
+    KAFKA_HOME: home,
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(port + 1),
+    KAFKA_SASL_PORT: String(port + 2),
+    KAFKA_SSL_PORT: String(port + 3),
+  };
   const run = (command: 'start' | 'stop') => {
     // Reuse the jars the shared broker already fetched.
     const result = spawnSync(

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { findFreePort } from '@rapport/postgres';
 import { migrateOutbox } from '@rapport/read-models';
 import { privateKafkaBroker } from '../../../test/support/kafka-broker';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
@@ -16,7 +15,7 @@ const silent = { info: () => undefined, error: () => undefined };
 describe('OutboxRelay', () => {
   let database: TestDatabase;
   let pool: Pool;
-  let broker: ReturnType<typeof privateKafkaBroker>;
+  let broker: Awaited<ReturnType<typeof privateKafkaBroker>>;
   let seq = 0;
 
   beforeAll(async () => {
@@ -24,7 +23,7 @@ describe('OutboxRelay', () => {
     pool = new Pool({ connectionString: database.url, max: 4 });
     pool.on('error', () => undefined);
     await migrateOutbox(pool);
-    broker = privateKafkaBroker(mkdtempSync(join(tmpdir(), 'rapport-kafka-')), await findFreePort());
+    broker = await privateKafkaBroker(mkdtempSync(join(tmpdir(), 'rapport-kafka-')));
     broker.start();
   }, 120_000);
   afterAll(async () => {
