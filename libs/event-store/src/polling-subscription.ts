@@ -38,19 +38,31 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       wakeUp = done;
     });
 
+  // A wake-up heard after a read began may be for events that read did not see: it counts for the next one.
+  const read = (after: number) => {
+    pendingWake = false;
+    const reading = options.read(after, options.batchSize);
+    reading.catch(() => undefined);
+    return reading;
+  };
+
   const run = async () => {
     let position = options.after;
+    let next: Promise<RecordedEvent[]> | undefined;
     try {
       while (!stopped) {
-        pendingWake = false;
-        const events = await options.read(position, options.batchSize);
+        const events = await (next ?? read(position));
+        next = undefined;
         if (stopped) break;
         if (events.length === 0) {
           await waitForWake();
           continue;
         }
+        const last = events[events.length - 1].globalPosition;
+        // A full batch says more are waiting (catch-up, a burst): the next one is read while this one is handled.
+        if (events.length === options.batchSize) next = read(last);
         await options.handler(events);
-        position = events[events.length - 1].globalPosition;
+        position = last;
       }
     } finally {
       unregister();

@@ -34,13 +34,15 @@ export async function migrateOutbox(pool: Pool): Promise<void> {
 
 export async function writeOutbox(client: PoolClient, events: readonly OutboundEvent[]): Promise<void> {
   if (events.length === 0) return;
+  // One round trip: the relay hears of the rows at commit.
   await client.query(
-    `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
-     SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e
-     ON CONFLICT (event_id) DO NOTHING`,
+    `WITH written AS (
+       INSERT INTO rapport_outbox (event_id, account_id, type, payload)
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e
+       ON CONFLICT (event_id) DO NOTHING)
+     SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
     [JSON.stringify(events)],
   );
-  await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
 }
 
 export interface OutboxRow {

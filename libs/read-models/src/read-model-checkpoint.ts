@@ -27,7 +27,8 @@ export function withCheckpoint(
   schema: string,
   /** The checkpoint this writer last saw; undefined for a writer that works from whatever position is stored. */
   expectedPosition: number | undefined,
-  work: (client: PoolClient, checkpoint: Checkpoint) => Promise<{ position: number; evaluationDay: string }>,
+  /** `accounts`: the only accounts whose rows the work wrote, when it knows (readers' caches keep the others' answers). */
+  work: (client: PoolClient, checkpoint: Checkpoint) => Promise<{ position: number; evaluationDay: string; accounts?: readonly string[] }>,
 ): Promise<Checkpoint> {
   return inTransaction(pool, async (client) => {
     const active = await readActiveReadModel(client, 'share');
@@ -37,8 +38,8 @@ export function withCheckpoint(
       throw new ReadModelMoved(`checkpoint at ${checkpoint.position}, expected ${expectedPosition}`);
     const next = await work(client, checkpoint);
     if (next.position !== checkpoint.position || next.evaluationDay !== checkpoint.evaluationDay) {
-      await writeCheckpoint(client, schema, next.position, next.evaluationDay);
+      await writeCheckpoint(client, schema, next.position, next.evaluationDay, next.accounts);
     }
-    return next;
+    return { position: next.position, evaluationDay: next.evaluationDay };
   });
 }

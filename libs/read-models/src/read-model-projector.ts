@@ -157,23 +157,27 @@ export class ReadModelProjector {
       const streams = await this.streamsUpTo(batch, upTo);
       const previous = await this.previousFigures(client, [...streams.keys()]);
       await this.write(client, projectBatch(batch, streams, previous, at, this.config), new Set(previous.keys()));
-      return { position: upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at) };
+      // A batch changes only its accounts' rows, unless it is the first of a day (the checkpoint's day moves).
+      return { position: upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at), accounts: [...streams.keys()] };
     });
     this.position = next.position;
     this.backoff.succeeded();
   }
 
   /**
-   * Each touched account's stream up to `upTo`: cached streams need only this batch's events, the others are read
-   * from the store once.
+   * Each touched account's stream up to `upTo`: cached streams need only this batch's events, and so do streams
+   * that begin in this batch (a new account); the others are read from the store once.
    */
   private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, PositionedAccountEvent[]>> {
     const touched = new Map<string, PositionedAccountEvent[]>();
+    const begunHere = new Set<string>();
     for (const event of batch) {
       const events = touched.get(event.accountId) ?? [];
+      if (events.length === 0 && event.version === 0) begunHere.add(event.accountId);
       events.push(positionedEvent(event));
       touched.set(event.accountId, events);
     }
+    for (const accountId of begunHere) if (!this.cache.has(accountId)) this.cache.remember(accountId, []);
     const missing = [...touched.keys()].filter((id) => !this.cache.has(id));
     const read = missing.length > 0 ? await this.store.readStreams(missing.map(accountStreamId)) : new Map<string, RecordedEvent[]>();
     const streams = new Map<string, PositionedAccountEvent[]>();

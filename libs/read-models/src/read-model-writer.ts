@@ -69,16 +69,73 @@ export async function readCheckpoint(
   return { position: Number(rows[0].position), evaluationDay: rows[0].evaluation_day };
 }
 
-/** Notified at each commit that changes the active read model's content: its new version (`readModelVersion`). */
+/**
+ * Notified at each commit that changes the active read model's content: its new version (`readModelVersion`), and on a
+ * second line, when the change is confined to some accounts and their ids fit, those ids as a JSON array
+ * (`ReadModelNotice`).
+ */
 export const READ_MODEL_CHANNEL = 'rapport_read_model';
+
+/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more; longer account lists are left out. */
+const MAX_NOTICE_BYTES = 7_900;
 
 /** What identifies the content of a read model: its schema, position and evaluation day (each change moves one). */
 export function readModelVersion(schema: string, position: number, evaluationDay: string | null): string {
   return `${schema}:${position}:${evaluationDay ?? ''}`;
 }
 
-/** Moves the checkpoint; readers' caches hear of it at commit (READ_MODEL_CHANNEL), as does a swap, which writes one. */
-export async function writeCheckpoint(client: PoolClient, schema: string, position: number, evaluationDay: string): Promise<void> {
-  await client.query(`UPDATE ${schemaName(schema)}.rm_checkpoint SET position = $1, evaluation_day = $2`, [position, evaluationDay]);
-  await client.query('SELECT pg_notify($1, $2)', [READ_MODEL_CHANNEL, readModelVersion(schema, position, evaluationDay)]);
+/** A READ_MODEL_CHANNEL notification, read. */
+export interface ReadModelNotice {
+  version: string;
+  schema: string;
+  position: number;
+  evaluationDay: string | null;
+  /** The only accounts whose rows changed since the previous version; undefined: any row may have changed. */
+  accounts?: readonly string[];
+}
+
+export function readModelNoticePayload(
+  schema: string,
+  position: number,
+  evaluationDay: string | null,
+  accounts?: readonly string[],
+): string {
+  const version = readModelVersion(schema, position, evaluationDay);
+  if (accounts === undefined) return version;
+  const payload = `${version}\n${JSON.stringify(accounts)}`;
+  return Buffer.byteLength(payload) < MAX_NOTICE_BYTES ? payload : version;
+}
+
+/** Undefined for a payload this version of Rapport did not write. */
+export function parseReadModelNotice(payload: string): ReadModelNotice | undefined {
+  const [version, list] = payload.split('\n', 2);
+  const match = /^(.+):(\d+):(\d{4}-\d{2}-\d{2})?$/.exec(version);
+  if (!match) return undefined;
+  let accounts: string[] | undefined;
+  if (list !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(list);
+      if (Array.isArray(parsed) && parsed.every((id) => typeof id === 'string')) accounts = parsed;
+    } catch {
+      accounts = undefined;
+    }
+  }
+  return { version, schema: match[1], position: Number(match[2]), evaluationDay: match[3] ?? null, accounts };
+}
+
+/**
+ * Moves the checkpoint; readers' caches hear of it at commit (READ_MODEL_CHANNEL), as does a swap, which writes one.
+ * `accounts`: the only accounts whose rows this transaction wrote, when that is known.
+ */
+export async function writeCheckpoint(
+  client: PoolClient,
+  schema: string,
+  position: number,
+  evaluationDay: string,
+  accounts?: readonly string[],
+): Promise<void> {
+  await client.query(
+    `WITH moved AS (UPDATE ${schemaName(schema)}.rm_checkpoint SET position = $1, evaluation_day = $2) SELECT pg_notify($3, $4)`,
+    [position, evaluationDay, READ_MODEL_CHANNEL, readModelNoticePayload(schema, position, evaluationDay, accounts)],
+  );
 }
