@@ -8,6 +8,8 @@ const prefix = `s${randomUUID().slice(0, 8)}.`;
 let database: TestDatabase;
 let env: Record<string, string>;
 const services: ServiceProcess[] = [];
+/** The account the first test sends through the pipeline, projected by the time the later tests run. */
+let projectedAccount = '';
 
 beforeAll(async () => {
   database = await createTestDatabase('services');
@@ -25,6 +27,7 @@ describe('the services mode: ingest, projector and query as separate processes',
     const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'services-test' });
     const producer = await bus.producer();
     const accountId = `svc-${randomUUID().slice(0, 6)}`;
+    projectedAccount = accountId;
     await producer.send(prefix + TOPICS.ingest, [
       {
         key: accountId,
@@ -86,6 +89,36 @@ describe('the services mode: ingest, projector and query as separate processes',
       expect(logged).not.toContain('a-wrong-secret-that-must-not-be-logged');
     } finally {
       await query.stop();
+    }
+  }, 60_000);
+
+  it("loads the most recently active accounts' answers ahead, as the routes answer them", async () => {
+    const scrape = async (query: ServiceProcess) => {
+      const text = await fetch(`${query.base}/metrics`, { headers: SERVICE_AUTH }).then((r) => r.text());
+      const value = (pattern: string) => Number(new RegExp(`^${pattern} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        held: value('rapport_answer_cache_answers'),
+        hit: value('rapport_answer_cache_lookups_total\\{result="hit"\\}'),
+        miss: value('rapport_answer_cache_lookups_total\\{result="miss"\\}'),
+      };
+    };
+    const ahead = await startService('query', env);
+    const none = await startService('query', { ...env, RAPPORT_ANSWER_CACHE_ACCOUNTS: '0' });
+    try {
+      for (let i = 0; i < 100 && (await scrape(ahead)).held < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      for (const path of [`/v1/accounts/${projectedAccount}`, `/v1/accounts/${projectedAccount}/health`]) {
+        const [held, computed] = await Promise.all(
+          [ahead, none].map((query) => fetch(`${query.base}${path}`, { headers: SERVICE_AUTH }).then((r) => r.json())),
+        );
+        expect(held).toEqual(computed);
+        expect(held).toMatchObject({ accountId: projectedAccount });
+      }
+      // The first reading of each route was a lookup where answers were loaded ahead, and a query where they were not.
+      expect(await scrape(ahead)).toMatchObject({ hit: 2, miss: 0 });
+      expect(await scrape(none)).toMatchObject({ held: expect.any(Number), hit: 0 });
+    } finally {
+      await ahead.stop();
+      await none.stop();
     }
   }, 60_000);
 

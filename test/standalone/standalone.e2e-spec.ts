@@ -217,13 +217,15 @@ describe('the standalone app: post events, then read their effect', () => {
     expect((await get('/v1/accounts/b').expect(200)).body.arr).toEqual({ EUR: 300 });
   });
 
+  const cacheLookups = async () => {
+    const text = (await get('/metrics').expect(200)).text;
+    const count = (result: string) =>
+      Number(new RegExp(`rapport_answer_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { hit: count('hit'), miss: count('miss') };
+  };
+
   it('serves read-model answers again until the projector changes the read model, then the new ones', async () => {
-    const lookups = async () => {
-      const text = (await get('/metrics').expect(200)).text;
-      const count = (result: string) =>
-        Number(new RegExp(`rapport_answer_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      return { hit: count('hit'), miss: count('miss') };
-    };
+    const lookups = cacheLookups;
     const { position } = await post([opened('cached', 'jane')]);
     await get(`/v1/accounts/cached/health?minPosition=${position}`).expect(200);
     // The cache hears of the read model's changes on its own connection: wait until it serves this one.
@@ -248,6 +250,38 @@ describe('the standalone app: post events, then read their effect', () => {
     const missesBefore = (await lookups()).miss;
     await get(`/v1/accounts/cached/health?at=2026-11-21T00:00:00Z`).expect(200);
     expect((await lookups()).miss).toBe(missesBefore);
+  });
+
+  it("keeps an account's answers while only other accounts change, at the read model's new position", async () => {
+    const { position } = await post([opened('steady', 'jane')]);
+    await get(`/v1/accounts/steady?minPosition=${position}`).expect(200);
+    let before = await cacheLookups();
+    for (let i = 0; i < 100 && (await cacheLookups()).hit === before.hit; i++) await get('/v1/accounts/steady').expect(200);
+    const first = (await get('/v1/accounts/steady').expect(200)).body;
+    before = await cacheLookups();
+
+    const other = await post([opened('busy', 'joe')]);
+    await get(`/v1/accounts/busy/health?minPosition=${other.position}`).expect(200);
+    let answer = first;
+    for (let i = 0; i < 200 && answer.asOfPosition < other.position; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = (await get('/v1/accounts/steady').expect(200)).body;
+    }
+    expect(answer).toEqual({ ...first, asOfPosition: answer.asOfPosition });
+    expect(answer.asOfPosition).toBeGreaterThanOrEqual(other.position);
+    // Every lookup of the steady account was a hit: the write to another account did not end its answer.
+    expect((await cacheLookups()).miss).toBe(before.miss);
+
+    // Its own write does.
+    const own = await post([
+      fact('steady', '2026-11-20', 'InteractionLogged', { interactionId: 's', channel: 'meeting', direction: 'outbound', sentiment: 0.9 }),
+    ]);
+    for (let i = 0; i < 200 && answer.lastPosition < own.position; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = (await get('/v1/accounts/steady').expect(200)).body;
+    }
+    expect(answer.lastPosition).toBe(own.position);
+    expect((await cacheLookups()).miss).toBeGreaterThan(before.miss);
   });
 
   it('answers bad requests, unknown accounts and an unreachable minPosition with problems', async () => {

@@ -3,53 +3,114 @@ import {
   ExecutionContext,
   Inject,
   Injectable,
+  Logger,
   NestInterceptor,
   OnModuleDestroy,
   OnModuleInit,
   SetMetadata,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyReply } from 'fastify';
 import { Reflector } from '@nestjs/core';
-import { LRUCache } from 'lru-cache';
 import { Client, Pool } from 'pg';
 import { Observable, of, tap } from 'rxjs';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { CLOCK, Clock, Metrics, PG_POOL } from '@rapport/platform';
-import { READ_MODEL_CHANNEL, readActiveReadModel, readCheckpoint, readModelVersion } from '@rapport/read-models';
+import {
+  parseReadModelNotice,
+  READ_MODEL_CHANNEL,
+  ReadModelNotice,
+  readActiveReadModel,
+  readCheckpoint,
+  readModelVersion,
+} from '@rapport/read-models';
+import { AnswerStore, AnswerTicket } from './answer-store';
+import { ReadModelReader } from './read-model-reader';
 
-/** Answers kept per process (a few kilobytes each). */
+/** Answers kept per process (a few kilobytes each), beyond those of the accounts held ahead. */
 const MAX_ANSWERS = 20_000;
+/** Accounts whose answers a query process loads ahead, unless RAPPORT_ANSWER_CACHE_ACCOUNTS says otherwise. */
+export const ACCOUNTS_AHEAD = 20_000;
 /** Parameters whose answers are not the read model's current content: read from the log, or waiting for a position. */
 const UNCACHED_PARAMETERS = ['asOf', 'at', 'minPosition'];
 
 const CACHED = 'rapport:cached-answer';
-/** The route answers from the read model alone: its answers may be kept until the read model changes. */
-export const CachedAnswer = () => SetMetadata(CACHED, true);
 
 /**
- * The answers of read-model routes, kept until the read model changes. The projector notifies every commit that
- * changes the read model (its version: schema, position, evaluation day; see `writeCheckpoint`) on one LISTEN
- * connection per process; an answer is served again only while the version it was computed under is the current one.
- * Without that connection (not yet up, or lost), nothing is served from the cache. Any projected event ends every
- * answer's life: simple, and exact, at the price of a low hit rate under a steady stream of writes.
+ * The route answers from the read model alone: its answers may be kept until the read model changes. `accountParam`:
+ * the route parameter naming the one account whose read-model rows the answer is made of, so that the answer is kept
+ * until that account changes, not until anything does.
+ */
+export const CachedAnswer = (options: { accountParam?: string } = {}) => SetMetadata(CACHED, options);
+
+/** What the cache keeps an answer under: the day (defaults such as "the last 365 days" count from today) and the URL. */
+export function answerKey(now: Date, url: string): string {
+  return `${now.toISOString().slice(0, 10)} ${url}`;
+}
+
+/** An answer to hold before it is asked for: the URL it answers and the one account it is about. */
+export interface AnswerAhead {
+  url: string;
+  accountId: string;
+  body: unknown;
+}
+
+/** Pages of answers about up to `accounts` accounts, read from the read model as it stands. */
+export type AnswersAhead = (accounts: number) => AsyncIterable<AnswerAhead[]>;
+
+/**
+ * The answers of read-model routes, kept while they hold (`AnswerStore`). The projector notifies every commit that
+ * changes the read model (its version: schema, position, evaluation day, and the accounts it wrote; see
+ * `writeCheckpoint`) on one LISTEN connection per process. Without that connection (not yet up, or lost), nothing is
+ * served from the cache.
+ *
+ * Account answers are also loaded ahead (`answerAhead`): those of the most recently active accounts, up to
+ * RAPPORT_ANSWER_CACHE_ACCOUNTS, when the process starts and whenever every account's figures may have changed (a new
+ * day, a rebuild's swap), so that an account's first reading is a lookup, not a query.
  */
 @Injectable()
 export class AnswerCache implements OnModuleInit, OnModuleDestroy {
-  private readonly answers = new LRUCache<string, { version: string; body: unknown }>({ max: MAX_ANSWERS });
+  private readonly logger = new Logger('answer-cache');
+  private readonly answers: AnswerStore;
+  private readonly accountsAhead: number;
+  private ahead?: AnswersAhead;
+  /** Counts the loads ahead begun, so that a newer one stops an older one. */
+  private loadsAhead = 0;
   private listener?: Client;
-  private current?: string;
   private closed = false;
   private readonly lookups: Counter<'result'>;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly reader: ReadModelReader,
+    config: ConfigService,
     metrics: Metrics,
   ) {
+    this.accountsAhead = Number(config.get<string>('RAPPORT_ANSWER_CACHE_ACCOUNTS') ?? ACCOUNTS_AHEAD);
+    // Two answers an account (its profile and its health) held ahead, beside what the routes keep as they are asked.
+    this.answers = new AnswerStore(MAX_ANSWERS + 2 * this.accountsAhead);
     this.lookups = new Counter({
       name: 'rapport_answer_cache_lookups_total',
       help: 'Answers of read-model routes looked up in the cache: hit, miss, or bypass (no LISTEN connection)',
       labelNames: ['result'],
       registers: [metrics.registry],
     });
+    const answers = this.answers;
+    new Gauge({
+      name: 'rapport_answer_cache_answers',
+      help: 'Answers of read-model routes the cache holds',
+      registers: [metrics.registry],
+      collect() {
+        this.set(answers.size);
+      },
+    });
+  }
+
+  /** Registers where account answers come from, to be loaded ahead now (if the read model is known) and at each renewal. */
+  answerAhead(answers: AnswersAhead): void {
+    this.ahead = answers;
+    if (this.answers.ticket()) void this.loadAhead();
   }
 
   onModuleInit(): void {
@@ -61,14 +122,14 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** The read model's version, or undefined when this process cannot know when it changes. */
-  get version(): string | undefined {
-    return this.current;
+  /** Where the read model stands, or undefined when this process cannot know when it changes. */
+  ticket(): AnswerTicket | undefined {
+    return this.answers.ticket();
   }
 
-  get(key: string): unknown {
-    const entry = this.current === undefined ? undefined : this.answers.get(key);
-    const body = entry && entry.version === this.current ? entry.body : undefined;
+  /** The kept answer, as JSON. */
+  get(key: string): string | undefined {
+    const body = this.answers.get(key);
     this.lookups.inc({ result: body === undefined ? 'miss' : 'hit' });
     return body;
   }
@@ -78,15 +139,15 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
     this.lookups.inc({ result: 'bypass' });
   }
 
-  /** Keeps an answer computed under `version` (read before computing it: a change meanwhile makes it stale at once). */
-  set(key: string, version: string, body: unknown): void {
-    this.answers.set(key, { version, body });
+  /** Keeps an answer whose computation began at `ticket` (`AnswerStore.set`). */
+  set(key: string, ticket: AnswerTicket, body: unknown, accountId?: string): void {
+    this.answers.set(key, ticket, body, accountId);
   }
 
   private async listen(): Promise<void> {
     const client = new Client(this.pool.options);
     const retry = () => {
-      this.current = undefined;
+      this.answers.moved(undefined);
       this.listener = undefined;
       client.end().catch(() => undefined);
       if (!this.closed) setTimeout(() => void this.listen(), 1_000).unref();
@@ -95,24 +156,57 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
     try {
       await client.connect();
       client.on('notification', (message) => {
-        if (message.channel === READ_MODEL_CHANNEL) this.current = message.payload;
+        // A notice this version cannot read leaves the version unknown: nothing is served until the next one.
+        if (message.channel === READ_MODEL_CHANNEL) this.heard(parseReadModelNotice(message.payload ?? ''));
       });
       await client.query(`LISTEN ${READ_MODEL_CHANNEL}`);
       // After LISTEN, so that no change falls between reading the version and hearing of the next one.
-      this.current = await readCurrentVersion(client);
+      this.heard(await readCurrentVersion(client));
       this.listener = client;
       if (this.closed) await client.end();
     } catch {
       retry();
     }
   }
+
+  private heard(notice: ReadModelNotice | undefined): void {
+    if (this.answers.moved(notice) !== 'renewed') return;
+    // Perhaps another schema: answers computed from here on must not read the one the reader still holds.
+    this.reader.forgetActive();
+    if (notice) void this.loadAhead();
+  }
+
+  /**
+   * Loads the answers ahead, page by page, yielding to requests between pages. Answers about accounts that change
+   * meanwhile are not kept (`AnswerStore.set`); a renewal meanwhile starts a new load, which stops this one.
+   */
+  private async loadAhead(): Promise<void> {
+    const load = ++this.loadsAhead;
+    const ticket = this.answers.ticket();
+    if (!this.ahead || !ticket || this.accountsAhead === 0) return;
+    const started = performance.now();
+    const now = this.clock();
+    let kept = 0;
+    try {
+      for await (const page of this.ahead(this.accountsAhead)) {
+        // A newer load, or everything dropped since this one began: what it reads could not be kept.
+        if (load !== this.loadsAhead || this.closed || !this.answers.holds(ticket)) return;
+        for (const answer of page) if (this.answers.set(answerKey(now, answer.url), ticket, answer.body, answer.accountId)) kept++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.logger.log(`${kept} account answers loaded ahead in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      // The routes answer from the read model meanwhile; the next renewal loads again.
+      this.logger.warn(`loading account answers ahead failed: ${(error as Error).message}`);
+    }
+  }
 }
 
-async function readCurrentVersion(client: Client): Promise<string | undefined> {
+async function readCurrentVersion(client: Client): Promise<ReadModelNotice | undefined> {
   const active = await readActiveReadModel(client);
   if (!active) return undefined;
   const { position, evaluationDay } = await readCheckpoint(client, active.schema);
-  return readModelVersion(active.schema, position, evaluationDay);
+  return parseReadModelNotice(readModelVersion(active.schema, position, evaluationDay));
 }
 
 /**
@@ -129,17 +223,23 @@ export class AnswerCacheInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(CACHED, context.getHandler())) return next.handle();
-    const request = context.switchToHttp().getRequest<{ url: string; query: Record<string, unknown> }>();
+    const cached = this.reflector.get<{ accountParam?: string } | undefined>(CACHED, context.getHandler());
+    if (!cached) return next.handle();
+    const request = context.switchToHttp().getRequest<{ url: string; query: Record<string, unknown>; params: Record<string, string> }>();
     if (UNCACHED_PARAMETERS.some((name) => request.query[name] !== undefined)) return next.handle();
-    const version = this.cache.version;
-    if (version === undefined) {
+    const ticket = this.cache.ticket();
+    if (ticket === undefined) {
       this.cache.bypassed();
       return next.handle();
     }
-    const key = `${this.clock().toISOString().slice(0, 10)} ${request.url}`;
+    const key = answerKey(this.clock(), request.url);
     const kept = this.cache.get(key);
-    if (kept !== undefined) return of(kept);
-    return next.handle().pipe(tap((body) => this.cache.set(key, version, body)));
+    if (kept !== undefined) {
+      // Already JSON: sent as is, not serialised again at each request.
+      context.switchToHttp().getResponse<FastifyReply>().header('content-type', 'application/json; charset=utf-8');
+      return of(kept);
+    }
+    const accountId = cached.accountParam === undefined ? undefined : request.params[cached.accountParam];
+    return next.handle().pipe(tap((body) => this.cache.set(key, ticket, body, accountId)));
   }
 }

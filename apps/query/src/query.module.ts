@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AccountAnswersAhead } from './accounts/account-answers-ahead';
 import { AccountQueries } from './accounts/account-queries';
 import { AnswerCache, AnswerCacheInterceptor } from './answer-cache';
 import { AccountsController } from './accounts/accounts.controller';
@@ -24,6 +25,7 @@ import { HealthStreamController } from './stream/health-stream.controller';
     PortfolioAsOf,
     PortfolioBacktest,
     AnswerCache,
+    AccountAnswersAhead,
     { provide: APP_INTERCEPTOR, useClass: AnswerCacheInterceptor },
   ],
   exports: [ReadModelReader],

@@ -36,6 +36,14 @@ export class ReadModelReader implements OnModuleDestroy {
     clearInterval(this.refresher);
   }
 
+  /**
+   * Reads which read model is active again at the next query: the answer cache calls it when it hears of a swap, so
+   * that no answer it keeps for the new schema is read from the old one.
+   */
+  forgetActive(): void {
+    this.active = undefined;
+  }
+
   /** The first read makes sure a read model exists (DDL under a lock); refreshes are one plain SELECT. */
   private activeReadModel(): Promise<ActiveReadModel> {
     this.active ??= this.ensured ? this.readActive() : ensureActiveReadModel(this.pool).then((active) => ((this.ensured = true), active));

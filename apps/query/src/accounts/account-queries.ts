@@ -44,25 +44,7 @@ export class AccountQueries {
 
   /** The account route's answer: from the read model, or, with asOf, projected from the events recorded by then. */
   async profile(accountId: string, knowledge: Knowledge | undefined) {
-    if (!knowledge) {
-      const row = await this.account(accountId);
-      return {
-        accountId: row.account_id,
-        name: row.name,
-        segment: row.segment,
-        ownerId: row.owner_id,
-        keyAccount: row.key_account,
-        arr: row.arr,
-        products: row.products,
-        health: { score: row.health.score, band: row.health.band, coverage: row.health.coverage, evaluatedAt: row.health.evaluatedAt },
-        churnRisk: { score: row.churn.score, drivers: row.churn.drivers, arrAtRisk: row.arr_at_risk },
-        openRenewals: row.open_renewals,
-        cadence: row.cadence,
-        lastPosition: Number(row.last_position),
-        asOf: null,
-        asOfPosition: Number(row.as_of_position),
-      };
-    }
+    if (!knowledge) return profileAnswer(await this.account(accountId));
     const p = await this.projectedAsOf(accountId, knowledge);
     return {
       accountId,
@@ -97,8 +79,27 @@ export class AccountQueries {
       const { health } = await this.projectedAsOf(accountId, knowledge);
       return { accountId, ...health, asOf: knowledge.asOf, asOfPosition: knowledge.position };
     }
-    const row = await this.account(accountId);
-    return { accountId, ...row.health, asOf: null, asOfPosition: Number(row.as_of_position) };
+    return healthAnswer(await this.account(accountId));
+  }
+
+  /**
+   * Pages of the most recently active accounts' rows (the newest last event first), up to `limit` accounts, for the
+   * answer cache to hold their answers before they are asked for. Each page is its own snapshot.
+   */
+  async *recentAccounts(limit: number, pageSize = 2_000): AsyncGenerator<AccountRowAsOf[]> {
+    let before: string | undefined;
+    for (let loaded = 0; loaded < limit;) {
+      const rows = await this.reader.query<AccountRowAsOf>(
+        (s) =>
+          `SELECT *, (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position FROM ${s}.rm_accounts
+           WHERE opened AND ($2::bigint IS NULL OR last_position < $2) ORDER BY last_position DESC LIMIT $1`,
+        [Math.min(pageSize, limit - loaded), before ?? null],
+      );
+      if (rows.length === 0) return;
+      yield rows;
+      loaded += rows.length;
+      before = rows[rows.length - 1].last_position;
+    }
   }
 
   async account(accountId: string): Promise<AccountRowAsOf> {
@@ -278,4 +279,29 @@ export class AccountQueries {
       asOfPosition,
     };
   }
+}
+
+/** GET /v1/accounts/{id} from the read model: the account's row. */
+export function profileAnswer(row: AccountRowAsOf) {
+  return {
+    accountId: row.account_id,
+    name: row.name,
+    segment: row.segment,
+    ownerId: row.owner_id,
+    keyAccount: row.key_account,
+    arr: row.arr,
+    products: row.products,
+    health: { score: row.health.score, band: row.health.band, coverage: row.health.coverage, evaluatedAt: row.health.evaluatedAt },
+    churnRisk: { score: row.churn.score, drivers: row.churn.drivers, arrAtRisk: row.arr_at_risk },
+    openRenewals: row.open_renewals,
+    cadence: row.cadence,
+    lastPosition: Number(row.last_position),
+    asOf: null,
+    asOfPosition: Number(row.as_of_position),
+  };
+}
+
+/** GET /v1/accounts/{id}/health from the read model: the account's row. */
+export function healthAnswer(row: AccountRowAsOf) {
+  return { accountId: row.account_id, ...row.health, asOf: null, asOfPosition: Number(row.as_of_position) };
 }

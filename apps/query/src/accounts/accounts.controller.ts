@@ -18,7 +18,7 @@ export class AccountsController {
   ) {}
 
   @Get()
-  @CachedAnswer()
+  @CachedAnswer({ accountParam: 'id' })
   @ApiOperation({ summary: 'Profile, owner, key-account flag, ARR now, products, health, churn risk, open renewals; ?asOf= ?at=' })
   async account(@Param('id') id: string, @Query() query: KnowledgeQuery) {
     await this.reader.waitFor(query.minPosition);
@@ -26,7 +26,7 @@ export class AccountsController {
   }
 
   @Get('health')
-  @CachedAnswer()
+  @CachedAnswer({ accountParam: 'id' })
   @ApiOperation({ summary: 'Health with its components (score, weight, data, why); ?at= a past instant; ?asOf= knowledge time' })
   async health(@Param('id') id: string, @Query() query: HealthQuery) {
     await this.reader.waitFor(query.minPosition);

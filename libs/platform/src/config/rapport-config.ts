@@ -124,6 +124,11 @@ export class RapportEnvironment {
   @Matches(/^\d{1,9}$/, { message: 'RAPPORT_INGEST_CACHE_EVENTS must be a whole number of events (0: keep none)' })
   RAPPORT_INGEST_CACHE_EVENTS?: string;
 
+  /** Accounts whose profile and health answers each query process loads ahead and keeps (most recently active first). */
+  @IsOptional()
+  @Matches(/^\d{1,7}$/, { message: 'RAPPORT_ANSWER_CACHE_ACCOUNTS must be a whole number of accounts (0: load none ahead)' })
+  RAPPORT_ANSWER_CACHE_ACCOUNTS?: string;
+
   /** Most key accounts the programme should hold: GET /v1/portfolio/key-accounts shows the programme against it. */
   @IsOptional()
   @Matches(/^\d{1,6}$/, { message: 'RAPPORT_KEY_ACCOUNT_CAP must be a whole number of accounts' })
