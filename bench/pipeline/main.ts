@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Client } from 'pg';
 import { eventIdFor } from '@rapport/domain';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
@@ -52,14 +53,21 @@ async function main(): Promise<void> {
     const producer = await bus.producer();
     const sentAt = new Map<string, number>();
     const arrived = new Map<string, number>();
+    // Wall-clock times too, to place each event's stages against the database's timestamps (same host, same clock).
+    const sentAtWall = new Map<string, number>();
+    const arrivedWall = new Map<string, number>();
     await bus.ensureTopics([{ name: prefix + TOPICS.accountHealth, partitions: 4 }]);
     const consumer = await bus.consume(
       { groupId: `bench-${randomUUID()}`, topic: prefix + TOPICS.accountHealth, partitionsConcurrently: 4 },
       async (messages) => {
         const now = performance.now();
+        const wall = Date.now();
         for (const m of messages) {
           const cause = JSON.parse(m.value!).causedBy?.eventId as string | undefined;
-          if (cause && !arrived.has(cause)) arrived.set(cause, now);
+          if (cause && !arrived.has(cause)) {
+            arrived.set(cause, now);
+            arrivedWall.set(cause, wall);
+          }
         }
       },
     );
@@ -103,8 +111,10 @@ async function main(): Promise<void> {
     for (let t = 0; performance.now() - start < seconds * 1000; t++) {
       const batch = Array.from({ length: perTick }, message);
       const at = performance.now();
+      const wall = Date.now();
       for (const b of batch) {
         sentAt.set(b.id, at);
+        sentAtWall.set(b.id, wall);
         paced.push(b.id);
       }
       await producer.send(
@@ -124,6 +134,7 @@ async function main(): Promise<void> {
     // (2) burst.
     const burstIds: string[] = [];
     const burstStart = performance.now();
+    const burstStartWall = Date.now();
     for (let i = 0; i < burst; i += 500) {
       const batch = Array.from({ length: Math.min(500, burst - i) }, message);
       batch.forEach((b) => burstIds.push(b.id));
@@ -143,6 +154,8 @@ async function main(): Promise<void> {
     console.log(
       `| paced | ${paced.length} | ${Math.round(offered)} | ${latencies.length} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | |`,
     );
+    await printStages(env.DATABASE_URL, paced, sentAtWall, arrivedWall);
+    await printBurstStages(env.DATABASE_URL, burstIds, burstStartWall, arrivedWall);
     const delivered = burstIds.filter((id) => arrived.has(id)).length;
     console.log(
       `| burst | ${burst} | | ${delivered} | | | ${Number.isFinite(burstDone) ? Math.round(burst / ((burstDone - burstStart) / 1000)) : 'not all delivered'} |`,
@@ -152,6 +165,77 @@ async function main(): Promise<void> {
     for (const service of services) await service.stop();
     await server.stop();
     if (startedBroker) stopKafkaBroker();
+  }
+}
+
+/**
+ * Where the paced run's latency goes: for each event, the time from its send to each stage, from the database's own
+ * timestamps (recorded_at when the ingest's transaction took its position, the outbox row's created_at at the start of
+ * the projector's transaction, sent_at when the relay marked it after the broker acknowledged), as percentiles.
+ */
+async function printStages(url: string, ids: string[], sentAtWall: Map<string, number>, arrivedWall: Map<string, number>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; recorded: string; projected: string; relayed: string }>(
+      `SELECT e.event_id AS id, extract(epoch FROM e.recorded_at) * 1000 AS recorded,
+              extract(epoch FROM o.created_at) * 1000 AS projected, extract(epoch FROM o.sent_at) * 1000 AS relayed
+         FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
+        WHERE e.event_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const stages = { recorded: [] as number[], projected: [] as number[], relayed: [] as number[], arrived: [] as number[] };
+    for (const row of rows) {
+      const sent = sentAtWall.get(row.id)!;
+      stages.recorded.push(Number(row.recorded) - sent);
+      stages.projected.push(Number(row.projected) - sent);
+      stages.relayed.push(Number(row.relayed) - sent);
+      if (arrivedWall.has(row.id)) stages.arrived.push(arrivedWall.get(row.id)! - sent);
+    }
+    console.log('\nPaced run, milliseconds from the send to each stage (wall clock, database timestamps):\n');
+    console.log('| stage | p50 | p90 | p99 |\n|---|---:|---:|---:|');
+    const labels: Record<keyof typeof stages, string> = {
+      recorded: 'appended to the log (recorded_at)',
+      projected: 'projector transaction began (outbox created_at)',
+      relayed: 'relay marked it sent (sent_at)',
+      arrived: 'arrived at the consumer',
+    };
+    for (const [stage, values] of Object.entries(stages) as Array<[keyof typeof stages, number[]]>) {
+      values.sort((a, b) => a - b);
+      console.log(`| ${labels[stage]} | ${[50, 90, 99].map((p) => percentile(values, p).toFixed(0)).join(' | ')} |`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Where the burst's time goes: when each stage had done its last event, from the burst's first send. */
+async function printBurstStages(url: string, ids: string[], startWall: number, arrivedWall: Map<string, number>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ recorded: string; projected: string; relayed: string }>(
+      `SELECT extract(epoch FROM max(e.recorded_at)) * 1000 AS recorded, extract(epoch FROM max(o.created_at)) * 1000 AS projected,
+              extract(epoch FROM max(o.sent_at)) * 1000 AS relayed
+         FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
+        WHERE e.event_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const arrived = Math.max(...ids.map((id) => arrivedWall.get(id) ?? -Infinity));
+    const stages: Array<[string, number]> = [
+      ['appended to the log (last recorded_at)', Number(rows[0].recorded)],
+      ['projector transaction began (last outbox created_at)', Number(rows[0].projected)],
+      ['relay marked it sent (last sent_at)', Number(rows[0].relayed)],
+      ['arrived at the consumer', arrived],
+    ];
+    console.log(`\nBurst of ${ids.length}, when each stage had its last event, from the first send:\n`);
+    console.log('| stage | seconds | events/s |\n|---|---:|---:|');
+    for (const [label, at] of stages) {
+      const seconds = (at - startWall) / 1000;
+      console.log(`| ${label} | ${seconds.toFixed(2)} | ${Math.round(ids.length / seconds)} |`);
+    }
+  } finally {
+    await client.end();
   }
 }
 
