@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { findFreePort } from '@rapport/postgres';
+import { QUERY_NODE_FLAGS } from '../../apps/query/src/node-flags';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -18,6 +19,8 @@ export interface ServiceProcess {
 export const SERVICE_ADMIN_KEY = 'service-admin-key-0123456789abcdef0123456789';
 export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
 
+const APP_NODE_FLAGS: Record<string, readonly string[]> = { query: QUERY_NODE_FLAGS };
+
 /**
  * Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. With RAPPORT_PROFILE_DIR set (for
  * benchmarks), each process writes a V8 CPU profile there when it exits.
@@ -25,7 +28,9 @@ export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
   const profileDir = process.env.RAPPORT_PROFILE_DIR;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, `dist/apps/${name}/src/main.js`], {
+  // As deployed: the flags docker-compose.yml starts the app with.
+  const flags = APP_NODE_FLAGS[name] ?? [];
+  const child = spawn(process.execPath, [...flags, ...profile, `dist/apps/${name}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_BOOTSTRAP_KEY: SERVICE_ADMIN_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
