@@ -124,12 +124,19 @@ export interface SubscribeOptions {
 export interface StreamTail {
   streamId: string;
   afterVersion: number;
+  /**
+   * Only events of these types in the tail: what a writer whose decisions depend on a few types reads of a long
+   * stream. The stream's version is still its last event's, whatever its type (`ReadForAppend.versions`).
+   */
+  types?: readonly string[];
 }
 
 export interface ReadForAppend {
   stored: Map<string, RecordedEvent>;
-  /** By stream id, the events after each stream's `afterVersion`. */
+  /** By stream id, the events after each stream's `afterVersion` (of its `types` only, when given). */
   tails: Map<string, RecordedEvent[]>;
+  /** By stream id, the version of its last stored event (-1: none): the expected version of the next append. */
+  versions: Map<string, number>;
 }
 
 /**

@@ -111,13 +111,11 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
   }
 
   async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
+    const read = await Promise.all(streams.map(async (s) => ({ s, events: await this.readStream(s.streamId) })));
     return {
       stored: await this.readEvents(eventIds),
-      tails: new Map(
-        await Promise.all(
-          streams.map(async (s) => [s.streamId, await this.readStream(s.streamId, { fromVersion: s.afterVersion + 1 })] as const),
-        ),
-      ),
+      tails: new Map(read.map(({ s, events }) => [s.streamId, events.filter((e) => e.version > s.afterVersion && passesFilter(e, s))])),
+      versions: new Map(read.map(({ s, events }) => [s.streamId, events.length > 0 ? events[events.length - 1].version : -1])),
     };
   }
 

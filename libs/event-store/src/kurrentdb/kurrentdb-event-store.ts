@@ -236,12 +236,17 @@ export class KurrentDbEventStore implements EventStore {
     return found;
   }
 
+  /** KurrentDB filters no stream by type on the server: a tail with `types` is read whole and filtered here. */
   async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
     const [stored, tails] = await Promise.all([
       this.readEvents(eventIds),
-      Promise.all(streams.map(async (s) => [s.streamId, await this.readStream(s.streamId, { fromVersion: s.afterVersion + 1 })] as const)),
+      Promise.all(streams.map(async (s) => ({ s, events: await this.readStream(s.streamId, { fromVersion: s.afterVersion + 1 }) }))),
     ]);
-    return { stored, tails: new Map(tails) };
+    return {
+      stored,
+      tails: new Map(tails.map(({ s, events }) => [s.streamId, events.filter((e) => passesFilter(e, s))])),
+      versions: new Map(tails.map(({ s, events }) => [s.streamId, events.length > 0 ? events[events.length - 1].version : s.afterVersion])),
+    };
   }
 
   async headPosition(): Promise<number> {

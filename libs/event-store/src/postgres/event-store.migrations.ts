@@ -48,6 +48,16 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
     `,
     run: chainStoredEvents,
   },
+  {
+    version: 3,
+    name: "a stream's events but its bulk",
+    // A writer deciding on the rarer facts of a long stream (ingest: its rules never read interactions or usage) reads
+    // those rows alone instead of visiting every row of the stream. Partial, so that the appends of the bulk types,
+    // most of every log, pay nothing for it: the planner uses it for a read whose types leave both out. Built under a
+    // lock that holds appends back (0.1 s on 400,000 events).
+    sql: `CREATE INDEX rapport_events_stream_not_bulk ON rapport_events (stream_id, version)
+            WHERE type NOT IN ('InteractionLogged', 'UsageReported');`,
+  },
 ];
 
 /** Hashes the events stored before the chain existed, in global order, and records the head's hash. */

@@ -1,4 +1,5 @@
 import { escapeLiteral } from 'pg';
+import { StreamTail } from '../event-store.port';
 import { GENESIS_HASH } from '../hash-chain';
 
 const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at, hash';
@@ -77,16 +78,42 @@ export const NOTIFY_CHANNEL = 'rapport_events';
 
 export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
 
-/** One round trip before an append: stored events among ids $1 (part 0), then streams $2 after versions $3 (part 1). */
-export const readForAppendSQL = `
-  SELECT 0 AS part, ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])
-  UNION ALL
-  SELECT 1 AS part, ${SELECTED.split(', ')
+/**
+ * One round trip before an append: the stored events among `eventIds` (part 0); each stream's events after the
+ * version held, of its types only where it names some (part 1, one branch per filter, each a parameter, so that the
+ * type is an index condition); each stream's last version (part 2).
+ */
+export function readForAppendQuery(eventIds: readonly string[], streams: readonly StreamTail[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [eventIds];
+  const param = (value: unknown): string => `$${values.push(value)}`;
+  const byFilter = new Map<string, StreamTail[]>();
+  for (const stream of streams) {
+    const key = stream.types ? JSON.stringify(stream.types) : '';
+    byFilter.set(key, [...(byFilter.get(key) ?? []), stream]);
+  }
+  const selected = SELECTED.split(', ')
     .map((column) => `e.${column}`)
-    .join(', ')}
-  FROM unnest($2::text[], $3::int[]) AS t(stream_id, after_version)
-  JOIN rapport_events e ON e.stream_id = t.stream_id AND e.version > t.after_version
-  ORDER BY part, stream_id, version`;
+    .join(', ');
+  const branches = [`SELECT 0 AS part, ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`];
+  for (const tails of byFilter.values()) {
+    const { types } = tails[0];
+    const ids = param(tails.map((t) => t.streamId));
+    const afterVersions = param(tails.map((t) => t.afterVersion));
+    branches.push(
+      `SELECT 1 AS part, ${selected}
+       FROM unnest(${ids}::text[], ${afterVersions}::int[]) AS t(stream_id, after_version)
+       JOIN rapport_events e ON e.stream_id = t.stream_id AND e.version > t.after_version` +
+        (types ? ` AND e.type = ANY(${param(types)}::text[])` : ''),
+    );
+  }
+  branches.push(
+    `SELECT 2 AS part, NULL, NULL, t.stream_id,
+            (SELECT e.version FROM rapport_events e WHERE e.stream_id = t.stream_id ORDER BY e.version DESC LIMIT 1),
+            NULL, NULL, NULL, NULL, NULL
+     FROM unnest(${param(streams.map((t) => t.streamId))}::text[]) AS t(stream_id)`,
+  );
+  return { text: `${branches.join('\nUNION ALL\n')}\nORDER BY part, stream_id, version`, values };
+}
 
 export const readStreamSQL = `SELECT ${SELECTED} FROM rapport_events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`;
 

@@ -7,6 +7,7 @@ import { UNCHAINED } from '../hash-chain';
 import { describeEventStoreContract, newEvent } from '../testing/event-store.contract';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { PostgresEventStore } from './postgres-event-store';
+import * as sql from './event-store.sql';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -57,8 +58,32 @@ describe('PostgresEventStore schema', () => {
     try {
       await Promise.all([1, 2, 3].map(() => new PostgresEventStore(pool).migrate()));
       const { rows } = await pool.query('SELECT version FROM rapport_event_store_schema_migrations');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('PostgresEventStore reads before an append', () => {
+  it("reads a long stream's rarer facts through the index of its events but its bulk", async () => {
+    const pool = new Pool({ connectionString: database.url, max: 2 });
+    const store = new PostgresEventStore(pool);
+    try {
+      const streamId = `bulk-${randomUUID()}`;
+      const events = Array.from({ length: 2_000 }, (_, i) =>
+        newEvent(i % 100 === 0 ? 'ContractSigned' : i % 4 === 0 ? 'UsageReported' : 'InteractionLogged'),
+      );
+      await store.append([{ streamId, expectedVersion: 'no_stream', events }]);
+      await pool.query('ANALYZE rapport_events');
+      const { text, values } = sql.readForAppendQuery([], [{ streamId, afterVersion: -1, types: ['AccountOpened', 'ContractSigned'] }]);
+      const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+      expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/rapport_events_stream_not_bulk/);
+      const read = await store.readForAppend([], [{ streamId, afterVersion: -1, types: ['AccountOpened', 'ContractSigned'] }]);
+      expect(read.tails.get(streamId)!.map((e) => e.version)).toEqual(Array.from({ length: 20 }, (_, i) => i * 100));
+      expect(read.versions.get(streamId)).toBe(1_999);
+    } finally {
+      await store.close();
       await pool.end();
     }
   });

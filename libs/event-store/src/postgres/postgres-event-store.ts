@@ -317,18 +317,17 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   }
 
   async readForAppend(eventIds: readonly string[], streams: readonly StreamTail[]): Promise<ReadForAppend> {
-    const { rows } = await this.pool.query<sql.EventRow & { part: number }>(sql.readForAppendSQL, [
-      eventIds,
-      streams.map((s) => s.streamId),
-      streams.map((s) => s.afterVersion),
-    ]);
+    const { text, values } = sql.readForAppendQuery(eventIds, streams);
+    const { rows } = await this.pool.query<sql.EventRow & { part: number }>(text, values);
     const stored = new Map<string, RecordedEvent>();
     const tails = new Map<string, RecordedEvent[]>(streams.map((s) => [s.streamId, []]));
+    const versions = new Map<string, number>(streams.map((s) => [s.streamId, -1]));
     for (const row of rows) {
       if (row.part === 0) stored.set(row.event_id, toRecorded(row));
-      else tails.get(row.stream_id)!.push(toRecorded(row));
+      else if (row.part === 1) tails.get(row.stream_id)!.push(toRecorded(row));
+      else versions.set(row.stream_id, row.version ?? -1);
     }
-    return { stored, tails };
+    return { stored, tails, versions };
   }
 
   async headPosition(): Promise<number> {

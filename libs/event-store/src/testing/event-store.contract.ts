@@ -259,9 +259,38 @@ export function describeEventStoreContract(
         [b, ['B0@0']],
         [missing, []],
       ]);
+      expect([...read.versions.entries()]).toEqual([
+        [a, 2],
+        [b, 0],
+        [missing, -1],
+      ]);
       const upToDate = await store.readForAppend([], [{ streamId: a, afterVersion: 2 }]);
       expect(upToDate.stored.size).toBe(0);
       expect(upToDate.tails.get(a)).toEqual([]);
+      expect(upToDate.versions.get(a)).toBe(2);
+    });
+
+    it('reads a tail of some types only, with the version of the whole stream', async () => {
+      const [a, b] = [stream(), stream()];
+      await store.append([
+        { streamId: a, expectedVersion: 'no_stream', events: ['kept', 'noise', 'noise', 'kept', 'noise'].map((t) => newEvent(t)) },
+        { streamId: b, expectedVersion: 'no_stream', events: ['kept', 'noise'].map((t) => newEvent(t)) },
+      ]);
+      const read = await store.readForAppend(
+        [],
+        [
+          { streamId: a, afterVersion: -1, types: ['kept'] },
+          { streamId: b, afterVersion: -1 },
+        ],
+      );
+      const tail = (id: string) => read.tails.get(id)!.map((e) => `${e.type}@${e.version}`);
+      expect(tail(a)).toEqual(['kept@0', 'kept@3']);
+      expect(tail(b)).toEqual(['kept@0', 'noise@1']);
+      expect(read.versions.get(a)).toBe(4);
+      expect(read.versions.get(b)).toBe(1);
+      const later = await store.readForAppend([], [{ streamId: a, afterVersion: 3, types: ['kept'] }]);
+      expect(later.tails.get(a)).toEqual([]);
+      expect(later.versions.get(a)).toBe(4);
     });
 
     it('delivers the log to a subscriber: catch-up from a position, then live, in order', async () => {
