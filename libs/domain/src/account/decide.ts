@@ -1,5 +1,43 @@
+import { EVENT_TYPES, EventType } from '../events/event-catalog';
 import { NewAccountEvent } from '../events/event-codec';
 import { AccountState, ContractState, unreachable } from './account-state';
+
+/** What `decide`'s rules read of an account's state: its figures (interactions, usage, surveys…) are not among them. */
+export type DecisionState = Pick<
+  AccountState,
+  | 'accountId'
+  | 'opened'
+  | 'tickets'
+  | 'contracts'
+  | 'renewals'
+  | 'stakeholders'
+  | 'goals'
+  | 'actions'
+  | 'competitors'
+  | 'invoices'
+  | 'eventTypes'
+  | 'retracted'
+>;
+
+/**
+ * Facts whose fold changes nothing `decide` reads but the ids in `eventTypes`: the bulk of a long stream (interactions,
+ * usage, surveys). A writer may fold a stream without them (`DECISION_EVENT_TYPES`) and decide every fact as on the
+ * whole stream, but a retraction, which may name any event: that one needs the whole stream (decision-facts.spec checks both).
+ */
+export const NON_DECISION_EVENT_TYPES: readonly EventType[] = [
+  'InteractionLogged',
+  'UsageReported',
+  'SurveyResponded',
+  'ReferralGiven',
+  'AccountOwnerAssigned',
+  'KeyAccountDesignated',
+  'KeyAccountRevoked',
+  'CadenceAgreed',
+  'KeyAccountAssessed',
+];
+
+/** The facts `decide` depends on (retractions among them, since they take their targets out of the fold). */
+export const DECISION_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((type) => !NON_DECISION_EVENT_TYPES.includes(type));
 
 /** Record a fact from a source system on its account: the one command of an account's stream. */
 export interface RecordFact {
@@ -73,7 +111,7 @@ const broken = (code: RuleCode, message: string, field: string): Decision => ({
  * The rules an account's state puts on a command: the events to append, or why not. Pure: the state is not changed.
  * A contract is *ended* for a fact dated D when it was terminated, or its current end is on or before D.
  */
-export function decide(command: AccountCommand, state: AccountState): Decision {
+export function decide(command: AccountCommand, state: DecisionState): Decision {
   switch (command.type) {
     case 'RecordFact':
       return recordFact(command.event, state);
@@ -82,7 +120,7 @@ export function decide(command: AccountCommand, state: AccountState): Decision {
   }
 }
 
-function recordFact(event: NewAccountEvent, state: AccountState): Decision {
+function recordFact(event: NewAccountEvent, state: DecisionState): Decision {
   if (event.type === 'AccountOpened') {
     return state.opened ? broken('account_already_opened', `account ${event.accountId} is already open`, 'type') : accept(event);
   }
