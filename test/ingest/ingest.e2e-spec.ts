@@ -189,6 +189,50 @@ describe('POST /v1/events', () => {
   });
 });
 
+describe('a stream not held', () => {
+  it('decides on the facts its rules depend on, numbers after its interactions, and retracts any of its events', async () => {
+    // This instance keeps no streams: each command reads the facts its decisions depend on, not the interactions.
+    const cold = await startTestApp(IngestAppModule.forRoot, {
+      label: 'unused',
+      database: app.database,
+      config: { RAPPORT_INGEST_CACHE_EVENTS: '0' },
+    });
+    const talk = (contactIds?: string[]) =>
+      envelope('long', 'InteractionLogged', { interactionId: `i-${seq}`, channel: 'call', direction: 'outbound', contactIds });
+    try {
+      await post(opened('long')).expect(201);
+      await post(signed('long', 'c-1')).expect(201);
+      await post(envelope('long', 'StakeholderIdentified', { contactId: 'dm', role: 'decision_maker' })).expect(201);
+      await postBatch(Array.from({ length: 30 }, () => talk(['dm']))).expect(201);
+      const lastTalk = await cold.http.post('/v1/events').send(talk()).expect(201);
+      expect(lastTalk.body.version).toBe(33);
+
+      const amend = envelope('long', 'ContractAmended', { contractId: 'c-1', arr: 15000, effectiveDate: '2026-05-01', reason: 'upsell' });
+      expect((await cold.http.post('/v1/events').send(amend).expect(201)).body.version).toBe(34);
+      const stranger = await cold.http
+        .post('/v1/events')
+        .send(talk(['ghost']))
+        .expect(409);
+      expect(stranger.body).toMatchObject({ errors: [{ field: 'data.contactIds', code: 'stakeholder_unknown' }] });
+
+      // A retraction may name an interaction: its account is read whole.
+      const retract = envelope('long', 'EventRetracted', { targetEventId: lastTalk.body.eventId, reason: 'logged twice' });
+      expect((await cold.http.post('/v1/events').send(retract).expect(201)).body.version).toBe(35);
+      const again = await cold.http
+        .post('/v1/events')
+        .send(envelope('long', 'EventRetracted', { targetEventId: lastTalk.body.eventId, reason: 'logged twice' }))
+        .expect(409);
+      expect(again.body).toMatchObject({ errors: [{ field: 'data.targetEventId', code: 'already_retracted' }] });
+      expect((await post(talk(['dm'])).expect(201)).body.version).toBe(36);
+
+      const { rows } = await pool.query("SELECT version FROM rapport_events WHERE stream_id = 'account-long' ORDER BY version");
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: 37 }, (_, i) => i));
+    } finally {
+      await cold.close();
+    }
+  });
+});
+
 describe('POST /v1/events/batch', () => {
   it('applies items in order across accounts, in one go, and reports results in input order', async () => {
     const items = [opened('b-1'), signed('b-1'), opened('b-2'), interaction('b-2'), signed('b-2')];

@@ -1,7 +1,16 @@
 import { BeforeApplicationShutdown, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { accountStreamId, AccountStream, decide, decodeEvent, encodeEvent, NewAccountEvent, Rejection } from '@rapport/domain';
+import {
+  accountStreamId,
+  AccountStream,
+  decide,
+  DECISION_EVENT_TYPES,
+  decodeEvent,
+  encodeEvent,
+  NewAccountEvent,
+  Rejection,
+} from '@rapport/domain';
 import {
   AppendResult,
   EVENT_STORE,
@@ -21,7 +30,8 @@ import { forbiddenItems, IngestItem, validateItems } from './ingest-items';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
 
 /**
- * Events folded into the account states kept between commands, unless RAPPORT_INGEST_CACHE_EVENTS says otherwise:
+ * Events folded into the account states kept between commands (those of the facts decisions depend on: interactions
+ * and usage are not folded), unless RAPPORT_INGEST_CACHE_EVENTS says otherwise. Measured when every event was folded:
  * the ingest process grew by ~0.5 KiB an event over bench/import (269 → 767 MiB over 1,000,000 events).
  */
 const CACHED_EVENTS = 1_000_000;
@@ -30,8 +40,9 @@ const CACHED_EVENTS = 1_000_000;
 const MAX_ATTEMPTS = 20;
 
 /**
- * The command side of ingest: validate every item, drop redeliveries, fold each touched account's stream (kept
- * between commands, so that only what other writers appended since is read), decide every new fact in input order
+ * The command side of ingest: validate every item, drop redeliveries, fold each touched account's stream (its facts
+ * that decisions depend on, kept between commands, so that only what other writers appended since is read; the whole
+ * stream where a retraction is decided), decide every new fact in input order
  * (a fact may rely on an earlier one of the same command), and append all of them at once with each stream's
  * expected version. A version conflict means another writer got in between: read again and decide again.
  * Refusals are thrown as `IngestRefused` errors; the edges answer them.
@@ -110,23 +121,33 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
         held.clear();
       }
     }
-    // One round trip: the idempotency check, and what other writers appended since the streams held here.
+    // One round trip: the idempotency check, and what other writers appended since the streams held here. Of a
+    // stream not held, only the facts decisions depend on are read (a long stream is mostly interactions and usage),
+    // but where the command retracts an event: a retraction may name any event of its stream.
+    const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
     const read = await this.store.readForAppend(
       [...new Set(items.map((i) => i.event.eventId))],
-      accountIds.map((id) => ({ streamId: accountStreamId(id), afterVersion: held.get(id)?.version ?? -1 })),
+      accountIds.map((id) => ({
+        streamId: accountStreamId(id),
+        afterVersion: held.get(id)?.version ?? -1,
+        types: retracting.has(id) ? undefined : DECISION_EVENT_TYPES,
+      })),
     );
     const streams = new Map<string, AccountStream>();
     const retracted: string[] = [];
     for (const accountId of accountIds) {
-      const tail = read.tails.get(accountStreamId(accountId))!;
+      const tail = read.tails.get(accountStreamId(accountId))!.map(decodeEvent);
+      const version = read.versions.get(accountStreamId(accountId))!;
       const stream = held.get(accountId);
-      if (!stream) streams.set(accountId, streamOf(accountId, tail));
-      else if (tail.some((e) => e.type === 'EventRetracted')) retracted.push(accountId);
+      if (!stream) {
+        streams.set(
+          accountId,
+          retracting.has(accountId) ? new AccountStream(accountId, tail, version) : AccountStream.ofDecisions(accountId, tail, version),
+        );
+      } else if (tail.some((e) => e.type === 'EventRetracted')) retracted.push(accountId);
       else {
-        if (tail.length > 0) {
-          stream.append(tail.map(decodeEvent));
-          stream.stored(tail[tail.length - 1].version);
-        }
+        stream.append(tail);
+        stream.stored(version);
         streams.set(accountId, stream);
       }
     }
