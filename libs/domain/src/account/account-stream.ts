@@ -79,6 +79,14 @@ export class AccountStream {
 
   /** Keeps the decisions' state alone, for a holder of many streams: from now on, only the facts decisions depend on are folded. */
   compact(): void {
+    if (!this.events) return;
+    // Held whole until now (to fold a retraction): its state also holds the figures' facts, which a holder of many
+    // streams would keep for nothing and count against its bound.
+    const decisions = this.events.filter(isDecisionEvent);
+    if (decisions.length < this.events.length) {
+      this.current = foldAccount(this.accountId, decisions);
+      this.folded = decisions.length;
+    }
     this.events = undefined;
   }
 

@@ -208,5 +208,12 @@ describe('the facts decisions depend on', () => {
     const readWhole = new AccountStream(ACCOUNT, events, events.length - 1);
     readWhole.append([retraction]);
     expect(readWhole.state.retracted.has(events[1].eventId)).toBe(true);
+    const decided = decisionView(readWhole.state);
+
+    // Kept afterwards by a holder of many streams: the same decisions' state, without the figures' facts.
+    readWhole.compact();
+    expect(readWhole.size).toBe(decisionFactsOnly(events).length + 1);
+    expect((readWhole.state as AccountState).interactions).toEqual([]);
+    expect(decisionView(readWhole.state)).toEqual(decided);
   });
 });

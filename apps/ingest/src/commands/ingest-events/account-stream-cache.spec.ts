@@ -9,14 +9,15 @@ function streamOf(accountId: string, events: number): AccountStream {
     occurredAt: '2026-01-01T00:00:00Z',
     data: { name: accountId, segment: 'enterprise' as const },
   };
-  const interactions = Array.from({ length: events - 1 }, (_, i) => ({
-    type: 'InteractionLogged' as const,
+  // Facts decisions depend on: a kept stream holds those alone.
+  const tickets = Array.from({ length: events - 1 }, (_, i) => ({
+    type: 'SupportTicketOpened' as const,
     accountId,
     eventId: `${accountId}-${i + 1}`,
     occurredAt: '2026-01-02T00:00:00Z',
-    data: { interactionId: `i-${i}`, channel: 'call' as const, direction: 'outbound' as const },
+    data: { ticketId: `t-${i}`, severity: 'low' as const },
   }));
-  return new AccountStream(accountId, [opened, ...interactions] as never, events - 1);
+  return new AccountStream(accountId, [opened, ...tickets] as never, events - 1);
 }
 
 describe('AccountStreamCache', () => {
