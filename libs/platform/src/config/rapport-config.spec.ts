@@ -47,3 +47,22 @@ describe('the access and Kafka settings', () => {
     ]);
   });
 });
+
+describe('DATABASE_URL', () => {
+  it('accepts a server by host, or by the directory of its Unix socket', () => {
+    for (const url of [
+      'postgres://rapport:secret@db.internal:5432/rapport',
+      'postgresql://localhost/rapport',
+      'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/rapport',
+      'postgres:///rapport?host=/var/run/postgresql',
+    ]) {
+      expect(problems({ DATABASE_URL: url })).toEqual([]);
+    }
+  });
+
+  it('refuses another scheme, or no server at all', () => {
+    for (const url of ['mysql://db/rapport', 'postgres://', 'postgres:///rapport', 'db.internal:5432']) {
+      expect(problems({ DATABASE_URL: url })).toEqual([expect.stringMatching(/^DATABASE_URL must be a postgres:\/\/ URL/)]);
+    }
+  });
+});

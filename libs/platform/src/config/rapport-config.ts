@@ -1,7 +1,22 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * A connection URL as `pg` takes it: a host, or a Unix socket's directory (percent-encoded as the host, or `?host=`),
+ * which spares a server on the same machine the loopback TCP stack.
+ */
+export function isPostgresUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.searchParams.has('host'));
+}
 
 /** Environment variables every Rapport app reads. Invalid ones stop the start with the variable's name. */
 export class RapportEnvironment {
@@ -15,10 +30,7 @@ export class RapportEnvironment {
 
   /** PostgreSQL for the event store and read models. Standalone starts an embedded server when it is unset. */
   @IsOptional()
-  @IsUrl(
-    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
-    { message: 'DATABASE_URL must be a postgres:// URL' },
-  )
+  @ValidateBy({ name: 'isPostgresUrl', validator: { validate: isPostgresUrl } }, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   /** Where the embedded PostgreSQL keeps its data (standalone without DATABASE_URL). */
