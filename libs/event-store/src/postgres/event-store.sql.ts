@@ -78,6 +78,10 @@ export const NOTIFY_CHANNEL = 'rapport_events';
 
 export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`;
 
+const SELECTED_FROM_E = SELECTED.split(', ')
+  .map((column) => `e.${column}`)
+  .join(', ');
+
 /**
  * One round trip before an append: the stored events among `eventIds` (part 0); each stream's events after the
  * version held, of its types only where it names some (part 1, one branch per filter, each a parameter, so that the
@@ -86,21 +90,20 @@ export const selectEventsByIdSQL = `SELECT ${SELECTED} FROM rapport_events WHERE
 export function readForAppendQuery(eventIds: readonly string[], streams: readonly StreamTail[]): { text: string; values: unknown[] } {
   const values: unknown[] = [eventIds];
   const param = (value: unknown): string => `$${values.push(value)}`;
-  const byFilter = new Map<string, StreamTail[]>();
+  // By the filter's array itself: a writer passes the same one for all its streams (equal copies only cost a branch).
+  const byFilter = new Map<readonly string[] | undefined, StreamTail[]>();
   for (const stream of streams) {
-    const key = stream.types ? JSON.stringify(stream.types) : '';
-    byFilter.set(key, [...(byFilter.get(key) ?? []), stream]);
+    const tails = byFilter.get(stream.types);
+    if (tails) tails.push(stream);
+    else byFilter.set(stream.types, [stream]);
   }
-  const selected = SELECTED.split(', ')
-    .map((column) => `e.${column}`)
-    .join(', ');
   const branches = [`SELECT 0 AS part, ${SELECTED} FROM rapport_events WHERE event_id = ANY($1::uuid[])`];
   for (const tails of byFilter.values()) {
     const { types } = tails[0];
     const ids = param(tails.map((t) => t.streamId));
     const afterVersions = param(tails.map((t) => t.afterVersion));
     branches.push(
-      `SELECT 1 AS part, ${selected}
+      `SELECT 1 AS part, ${SELECTED_FROM_E}
        FROM unnest(${ids}::text[], ${afterVersions}::int[]) AS t(stream_id, after_version)
        JOIN rapport_events e ON e.stream_id = t.stream_id AND e.version > t.after_version` +
         (types ? ` AND e.type = ANY(${param(types)}::text[])` : ''),
