@@ -89,6 +89,93 @@ describe('PostgresEventStore reads before an append', () => {
   });
 });
 
+describe('PostgresEventStore reads before an append, on statistics the log has outgrown', () => {
+  // A new deployment's log grows far faster than autovacuum (a minute apart by default) re-analyses it: the planner
+  // then prices a whole-log scan as cheap as it was when the log was small. Here the statistics are taken on 50
+  // events of 5 streams, then 20,000 streams of one event each are appended, and autovacuum is kept away.
+  let outgrown: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    outgrown = await createTestDatabase('event_store_outgrown');
+    pool = new Pool({ connectionString: outgrown.url, max: 2 });
+    store = new PostgresEventStore(pool);
+    await store.migrate();
+    await pool.query('ALTER TABLE rapport_events SET (autovacuum_enabled = off)');
+    await store.append(
+      Array.from({ length: 5 }, (_, s) => ({
+        streamId: `early-${s}`,
+        expectedVersion: 'no_stream' as const,
+        events: Array.from({ length: 10 }, () => newEvent('AccountOpened')),
+      })),
+    );
+    await pool.query('ANALYZE rapport_events');
+    for (let batch = 0; batch < 10; batch++) {
+      await store.append(
+        Array.from({ length: 2_000 }, (_, s) => ({
+          streamId: `late-${batch}-${s}`,
+          expectedVersion: 'no_stream' as const,
+          events: [newEvent('AccountOpened')],
+        })),
+      );
+    }
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+    await outgrown.drop();
+  });
+
+  const plan = async (streams: Array<{ streamId: string; afterVersion: number; types?: readonly string[] }>): Promise<string> => {
+    const { text, values } = sql.readForAppendQuery(
+      streams.map(() => randomUUID()),
+      streams,
+    );
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  };
+  const newStreams = (types?: readonly string[]) =>
+    Array.from({ length: 150 }, (_, i) => ({ streamId: `new-${i}`, afterVersion: -1, ...(types ? { types } : {}) }));
+
+  it('looks each stream and each event id up in an index, never scanning the log', async () => {
+    for (const streams of [newStreams(['AccountOpened', 'ContractSigned']), newStreams()]) {
+      const text = await plan(streams);
+      expect(text).not.toMatch(/Seq Scan on rapport_events/);
+      expect(text).toMatch(/rapport_events_event_id_key/);
+      expect(text).toMatch(/rapport_events_stream_(not_bulk|version_key)/);
+    }
+  });
+
+  it('looks them up in an index under the write lock too', async () => {
+    const text = sql.storedAndVersionsSQL(
+      Array.from({ length: 150 }, () => randomUUID()),
+      newStreams().map((s) => s.streamId),
+    );
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).not.toMatch(/Seq Scan on rapport_events/);
+    expect(plan).toMatch(/rapport_events_event_id_key/);
+  });
+
+  it('reads what it read before', async () => {
+    const read = await store.readForAppend(
+      [],
+      [
+        { streamId: 'early-3', afterVersion: 6 },
+        { streamId: 'late-4-7', afterVersion: -1 },
+      ],
+    );
+    expect(read.tails.get('early-3')!.map((e) => e.version)).toEqual([7, 8, 9]);
+    expect(read.tails.get('late-4-7')!.map((e) => e.version)).toEqual([0]);
+    expect(read.versions).toEqual(
+      new Map([
+        ['early-3', 9],
+        ['late-4-7', 0],
+      ]),
+    );
+  });
+});
+
 describe('PostgresEventStore reads by type', () => {
   it('pages through windows of positions as if the log were read at once', async () => {
     const pool = new Pool({ connectionString: database.url, max: 2 });
