@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { migrateOutbox } from '@rapport/read-models';
+import { migrateOutbox, OUTBOX_CHANNEL } from '@rapport/read-models';
 import { privateKafkaBroker } from '../../../test/support/kafka-broker';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
 import { KafkajsMessageBus } from './kafkajs-message-bus';
@@ -109,4 +109,45 @@ describe('OutboxRelay', () => {
     }
     expect(await unsent()).toBe(0);
   }, 180_000);
+
+  it('hears a commit that lands while it reads an empty outbox, rather than waiting out its idle time', async () => {
+    const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
+    const topic = `health-${randomUUID().slice(0, 8)}`;
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const received = new Set<string>();
+    const consumer = await bus.consume({ groupId: `reader-${randomUUID()}`, topic }, async (messages) => {
+      for (const m of messages) received.add(m.headers['rapport-event-id']);
+    });
+    // The relay's read of an empty outbox answers only after a projector's commit (rows, then its notification)
+    // has come and gone: the read missed the rows, the notification came before the relay began to wait.
+    let racing: Promise<string[]> | undefined;
+    const racy = new Pool({ connectionString: database.url, max: 2 });
+    racy.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<{ rows: unknown[] }>;
+      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+        const result = await query(...args);
+        if (typeof args[0] === 'string' && args[0].startsWith('SELECT seq') && result.rows.length === 0 && !racing) {
+          racing = addEvents(3).then(async (ids) => {
+            await pool.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+            return ids;
+          });
+          await racing;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        return result;
+      };
+    });
+    const relay = new OutboxRelay(racy, bus, topic, silent, { idleWaitMs: 120_000 });
+    relay.start();
+    try {
+      for (let i = 0; i < 100 && (!racing || received.size < 3); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(racing).toBeDefined();
+      expect([...received].sort()).toEqual((await racing!).sort());
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await bus.close();
+      await racy.end();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { Backoff, sleep, supervise } from '@rapport/retry';
+import { Backoff, sleep, supervise, WakeSignal } from '@rapport/retry';
 import { MessageBus, MessageProducer } from './message-bus.port';
 
 export interface RelayLog {
@@ -18,7 +18,8 @@ const LEADER_LOCK = 'rapport_outbox_relay';
 export class OutboxRelay {
   private abort = new AbortController();
   private running?: Promise<void>;
-  private wake?: () => void;
+  /** Notified at each commit that wrote to the outbox. */
+  private readonly news = new WakeSignal();
   private readonly backoff: Backoff;
 
   constructor(
@@ -43,7 +44,6 @@ export class OutboxRelay {
   /** Finishes the batch in hand (sent and marked), then stops. */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wake?.();
     await this.running;
   }
 
@@ -54,14 +54,16 @@ export class OutboxRelay {
     try {
       client = await this.pool.connect();
       const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS leader', [LEADER_LOCK]);
-      if (!rows[0].leader) return await this.idle(1_000);
+      if (!rows[0].leader) return await sleep(1_000, this.abort.signal);
       await client.query('LISTEN rapport_outbox');
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => this.news.notify());
       producer = await this.bus.producer();
       while (!this.abort.signal.aborted) {
+        // A commit heard while the batch is read may hold rows that read missed: it ends the wait below at once.
+        this.news.clear();
         const sent = await this.relayBatch(client, producer);
         this.backoff.succeeded();
-        if (sent === 0) await this.idle(this.options.idleWaitMs ?? 500);
+        if (sent === 0) await this.news.wait(this.options.idleWaitMs ?? 500, this.abort.signal);
       }
     } finally {
       await producer?.disconnect().catch(() => undefined);
@@ -89,12 +91,5 @@ export class OutboxRelay {
     );
     await client.query('UPDATE rapport_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
     return rows.length;
-  }
-
-  /** Waits `ms`, or until a notification says the outbox has news, or until stopped. */
-  private async idle(ms: number): Promise<void> {
-    const woken = new AbortController();
-    this.wake = () => woken.abort();
-    await sleep(ms, AbortSignal.any([woken.signal, this.abort.signal]));
   }
 }
