@@ -101,7 +101,7 @@ const SELECTED_FROM_E = SELECTED.split(', ')
  * join by OFFSET 0). Written as joins, the planner chose between probes and one scan of the whole log by its
  * statistics, and a new deployment's log outgrows them between two autovacuum runs (a minute apart by default): in
  * bench/pipeline's first seconds it hashed the batch's streams against a scan of the log, 3–25 ms a command instead
- * of well under one, and the log's largest consumer of PostgreSQL's time.
+ * of well under one, and the largest consumer of PostgreSQL's time in the run.
  */
 export function readForAppendQuery(eventIds: readonly string[], streams: readonly StreamTail[]): { text: string; values: unknown[] } {
   const values: unknown[] = [eventIds];
