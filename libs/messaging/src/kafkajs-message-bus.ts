@@ -1,5 +1,6 @@
 import { Consumer, Kafka, logLevel, Producer, SASLOptions } from 'kafkajs';
 import { ConsumeOptions, IncomingMessage, MessageBus, MessageProducer, RunningConsumer } from './message-bus.port';
+import { TickCoalescer } from './tick-coalescer';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -81,6 +82,10 @@ export class KafkajsMessageBus implements MessageBus {
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     this.consumers.add(consumer);
+    // kafkajs' commitOffsetsIfNecessary does nothing without autoCommit: commit the next offset explicitly.
+    const commit = (offsets: Array<{ topic: string; partition: number; offset: string }>) => consumer.commitOffsets(offsets);
+    const handled = options.combinePartitions ? new TickCoalescer(handle) : undefined;
+    const committed = options.combinePartitions ? new TickCoalescer(commit) : undefined;
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
@@ -89,22 +94,21 @@ export class KafkajsMessageBus implements MessageBus {
       // eslint-disable-next-line @typescript-eslint/unbound-method
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        await handle(
-          batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key?.toString('utf8') ?? null,
-            value: m.value?.toString('utf8') ?? null,
-            headers: Object.fromEntries(
-              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')]),
-            ),
-          })),
-        );
+        const messages = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key?.toString('utf8') ?? null,
+          value: m.value?.toString('utf8') ?? null,
+          headers: Object.fromEntries(
+            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(',') : String(v ?? '')]),
+          ),
+        }));
+        await (handled ? handled.add(messages) : handle(messages));
         const last = batch.messages[batch.messages.length - 1].offset;
         resolveOffset(last);
-        // kafkajs' commitOffsetsIfNecessary does nothing without autoCommit: commit the next offset explicitly.
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        const next = [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }];
+        await (committed ? committed.add(next) : commit(next));
         await heartbeat();
       },
     });

@@ -31,6 +31,12 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /** Batches of different partitions handled at once (order is kept within a partition). Default 1. */
   partitionsConcurrently?: number;
+  /**
+   * Batches of several partitions that arrive together (fetched at once) are handed to one `handle` call, each
+   * partition's messages in order and one partition's after another's, and their offsets committed in one request.
+   * If that call throws, none of them is committed.
+   */
+  combinePartitions?: boolean;
 }
 
 export interface MessageBus {

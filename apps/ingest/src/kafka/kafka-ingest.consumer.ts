@@ -45,8 +45,9 @@ export class KafkaIngestConsumer implements OnApplicationBootstrap, BeforeApplic
     ]);
     this.deadLetters = await this.bus.producer();
     // Messages are keyed by account, so partitions can go in parallel: order is needed within an account only.
+    // The partitions fetched together are one command: one read and one append for all of them.
     this.consumer = await this.bus.consume(
-      { groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest, partitionsConcurrently: TOPIC_PARTITIONS },
+      { groupId: INGEST_CONSUMER_GROUP, topic: this.topics.ingest, partitionsConcurrently: TOPIC_PARTITIONS, combinePartitions: true },
       (messages) => this.handle(messages),
     );
     this.logger.log(`consuming ${this.topics.ingest}`);
