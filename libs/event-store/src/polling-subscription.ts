@@ -1,3 +1,4 @@
+import { WakeSignal } from '@rapport/retry';
 import { RecordedEvent, Subscription } from './event-store.port';
 
 export interface PollingSubscriptionOptions {
@@ -17,30 +18,13 @@ export interface PollingSubscriptionOptions {
  * events it has handed over, so live and catch-up are one code path and no event is skipped at the switch.
  */
 export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  let pendingWake = false;
-  const wake = () => {
-    pendingWake = true;
-    wakeUp?.();
-  };
-  const unregister = options.onAppended(wake);
-
-  const waitForWake = () =>
-    new Promise<void>((resolve) => {
-      if (pendingWake || stopped) return resolve();
-      const timer = setTimeout(done, options.idleWaitMs);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = done;
-    });
+  const stopping = new AbortController();
+  const news = new WakeSignal();
+  const unregister = options.onAppended(() => news.notify());
 
   // A wake-up heard after a read began may be for events that read did not see: it counts for the next one.
   const read = (after: number) => {
-    pendingWake = false;
+    news.clear();
     const reading = options.read(after, options.batchSize);
     reading.catch(() => undefined);
     return reading;
@@ -50,12 +34,12 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
     let position = options.after;
     let next: Promise<RecordedEvent[]> | undefined;
     try {
-      while (!stopped) {
+      while (!stopping.signal.aborted) {
         const events = await (next ?? read(position));
         next = undefined;
-        if (stopped) break;
+        if (stopping.signal.aborted) break;
         if (events.length === 0) {
-          await waitForWake();
+          await news.wait(options.idleWaitMs, stopping.signal);
           continue;
         }
         const last = events[events.length - 1].globalPosition;
@@ -72,8 +56,7 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
   return {
     done,
     async stop() {
-      stopped = true;
-      wakeUp?.();
+      stopping.abort();
       await done.catch(() => undefined);
     },
   };
