@@ -29,9 +29,21 @@ export async function ensureActiveReadModel(pool: Pool): Promise<ActiveReadModel
 
 /** The active schema; `lock` takes the pointer row FOR SHARE (projector batches) or FOR UPDATE (a swap). */
 export async function readActiveReadModel(client: Pool | ClientBase, lock?: 'share' | 'update'): Promise<ActiveReadModel | undefined> {
-  const { rows } = await client.query<{ schema_name: string; version: number }>(
-    `SELECT schema_name, version FROM rapport_read_model_active ${lock === 'share' ? 'FOR SHARE' : lock === 'update' ? 'FOR UPDATE' : ''}`,
-  );
+  const { rows } = await client.query<ActiveReadModelRow>(readActiveReadModelSQL(lock));
+  return activeReadModelOf(rows);
+}
+
+export interface ActiveReadModelRow {
+  schema_name: string;
+  version: number;
+}
+
+export function readActiveReadModelSQL(lock?: 'share' | 'update'): string {
+  const locking = lock === 'share' ? 'FOR SHARE' : lock === 'update' ? 'FOR UPDATE' : '';
+  return `SELECT schema_name, version FROM rapport_read_model_active ${locking}`;
+}
+
+export function activeReadModelOf(rows: readonly ActiveReadModelRow[]): ActiveReadModel | undefined {
   return rows[0] ? { schema: schemaName(rows[0].schema_name), version: rows[0].version } : undefined;
 }
 

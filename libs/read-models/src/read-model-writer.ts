@@ -1,4 +1,4 @@
-import { ClientBase, PoolClient } from 'pg';
+import { ClientBase, escapeLiteral, PoolClient } from 'pg';
 import { AccountProjection } from './account-projection';
 import { schemaName } from './read-model.sql';
 import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
@@ -62,11 +62,22 @@ export async function readCheckpoint(
   schema: string,
   forUpdate = false,
 ): Promise<{ position: number; evaluationDay: string | null }> {
-  const { rows } = await client.query<{ position: string; evaluation_day: string | null }>(
-    `SELECT position, to_char(evaluation_day, 'YYYY-MM-DD') AS evaluation_day
-     FROM ${schemaName(schema)}.rm_checkpoint ${forUpdate ? 'FOR UPDATE' : ''}`,
-  );
-  return { position: Number(rows[0].position), evaluationDay: rows[0].evaluation_day };
+  const { rows } = await client.query<CheckpointRow>(readCheckpointSQL(schema, forUpdate));
+  return checkpointOf(rows[0]);
+}
+
+export interface CheckpointRow {
+  position: string;
+  evaluation_day: string | null;
+}
+
+export function readCheckpointSQL(schema: string, forUpdate: boolean): string {
+  return `SELECT position, to_char(evaluation_day, 'YYYY-MM-DD') AS evaluation_day
+     FROM ${schemaName(schema)}.rm_checkpoint ${forUpdate ? 'FOR UPDATE' : ''}`;
+}
+
+export function checkpointOf(row: CheckpointRow): { position: number; evaluationDay: string | null } {
+  return { position: Number(row.position), evaluationDay: row.evaluation_day };
 }
 
 /**
@@ -134,8 +145,19 @@ export async function writeCheckpoint(
   evaluationDay: string,
   accounts?: readonly string[],
 ): Promise<void> {
-  await client.query(
-    `WITH moved AS (UPDATE ${schemaName(schema)}.rm_checkpoint SET position = $1, evaluation_day = $2) SELECT pg_notify($3, $4)`,
-    [position, evaluationDay, READ_MODEL_CHANNEL, readModelNoticePayload(schema, position, evaluationDay, accounts)],
+  await client.query(writeCheckpointSQL(schema, position, evaluationDay, accounts));
+}
+
+/**
+ * writeCheckpoint's statement, its values as literals (escaped by pg's `escapeLiteral`), so that it can share a
+ * round trip with the COMMIT after it: a simple query of several statements takes no parameters.
+ */
+export function writeCheckpointSQL(schema: string, position: number, evaluationDay: string, accounts?: readonly string[]): string {
+  if (!Number.isSafeInteger(position) || position < 0) throw new Error(`not a checkpoint position: ${position}`);
+  const notice = readModelNoticePayload(schema, position, evaluationDay, accounts);
+  return (
+    `WITH moved AS (UPDATE ${schemaName(schema)}.rm_checkpoint ` +
+    `SET position = ${position}, evaluation_day = ${escapeLiteral(evaluationDay)}) ` +
+    `SELECT pg_notify(${escapeLiteral(READ_MODEL_CHANNEL)}, ${escapeLiteral(notice)})`
   );
 }
