@@ -24,14 +24,24 @@ export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly 
  * an id, as in readForAppendQuery: under the write lock above all, a plan that scans the log would stall every writer.
  */
 export function storedAndVersionsSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
-  return `SELECT ${SELECTED_FROM_E}
-    FROM unnest(ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]::uuid[]) AS i(event_id)
-    CROSS JOIN LATERAL (SELECT ${SELECTED} FROM rapport_events WHERE event_id = i.event_id OFFSET 0) e
+  return `${storedEventsSQL(`ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]`)}
     UNION ALL
-    SELECT NULL, NULL, s.stream_id,
+    ${lastVersionsSQL(`ARRAY[${streamIds.map(escapeLiteral).join(',')}]`)}`;
+}
+
+/** The stored events among the ids of `ids` (an SQL expression of uuids), one index probe an id; `lead`: columns before. */
+function storedEventsSQL(ids: string, lead = ''): string {
+  return `SELECT ${lead}${SELECTED_FROM_E}
+    FROM unnest(${ids}::uuid[]) AS i(event_id)
+    CROSS JOIN LATERAL (SELECT ${SELECTED} FROM rapport_events WHERE event_id = i.event_id OFFSET 0) e`;
+}
+
+/** A row per stream of `streamIds` (an SQL expression of texts): no event, the stream, its last version (NULL: none). */
+function lastVersionsSQL(streamIds: string, lead = ''): string {
+  return `SELECT ${lead}NULL, NULL, s.stream_id,
            (SELECT e.version FROM rapport_events e WHERE e.stream_id = s.stream_id ORDER BY e.version DESC LIMIT 1),
            NULL, NULL, NULL, NULL, NULL
-    FROM unnest(ARRAY[${streamIds.map(escapeLiteral).join(',')}]::text[]) AS s(stream_id)`;
+    FROM unnest(${streamIds}::text[]) AS s(stream_id)`;
 }
 
 export interface EventRowValues {
@@ -113,11 +123,7 @@ export function readForAppendQuery(eventIds: readonly string[], streams: readonl
     if (tails) tails.push(stream);
     else byFilter.set(stream.types, [stream]);
   }
-  const branches = [
-    `SELECT 0 AS part, ${SELECTED_FROM_E}
-     FROM unnest($1::uuid[]) AS i(event_id)
-     CROSS JOIN LATERAL (SELECT ${SELECTED} FROM rapport_events WHERE event_id = i.event_id OFFSET 0) e`,
-  ];
+  const branches = [storedEventsSQL('$1', '0 AS part, ')];
   for (const tails of byFilter.values()) {
     const { types } = tails[0];
     const ids = param(tails.map((t) => t.streamId));
@@ -131,12 +137,7 @@ export function readForAppendQuery(eventIds: readonly string[], streams: readonl
        ) e`,
     );
   }
-  branches.push(
-    `SELECT 2 AS part, NULL, NULL, t.stream_id,
-            (SELECT e.version FROM rapport_events e WHERE e.stream_id = t.stream_id ORDER BY e.version DESC LIMIT 1),
-            NULL, NULL, NULL, NULL, NULL
-     FROM unnest(${param(streams.map((t) => t.streamId))}::text[]) AS t(stream_id)`,
-  );
+  branches.push(lastVersionsSQL(param(streams.map((t) => t.streamId)), '2 AS part, '));
   return { text: `${branches.join('\nUNION ALL\n')}\nORDER BY part, stream_id, version`, values };
 }
 
