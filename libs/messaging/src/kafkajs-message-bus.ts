@@ -78,7 +78,9 @@ export class KafkajsMessageBus implements MessageBus {
   }
 
   async consume(options: ConsumeOptions, handle: (messages: IncomingMessage[]) => Promise<void>): Promise<RunningConsumer> {
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    // A fetch returns as soon as there is a message; with none, the broker holds it this long, and stopping waits
+    // for it: kafkajs' 5 s default made every stop of an idle consumer take 5 s.
+    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     this.consumers.add(consumer);
