@@ -20,23 +20,46 @@ export function projectBatch(
   at: Date,
   config: ScoringConfig,
 ): ProjectedBatch {
-  const lastOfBatch = new Map<string, StoredAccountEvent>();
-  for (const event of batch) lastOfBatch.set(event.accountId, event);
-  const projections: AccountProjection[] = [];
-  const outbound: OutboundEvent[] = [];
-  for (const [accountId, cause] of lastOfBatch) {
-    const projection = project(accountId, streams.get(accountId) ?? [], at, config);
-    projections.push(projection);
-    outbound.push(
-      ...outboundEvents(
-        previous.get(accountId),
-        projection,
-        { eventId: cause.eventId, globalPosition: cause.globalPosition },
-        cause.occurredAt,
-      ),
-    );
-  }
-  return { projections, outbound };
+  const touched = projectTouched([...lastEventOfEachAccount(batch)], streams, at, config);
+  return { projections: touched.map((t) => t.projection), outbound: outboundOfTouched(touched, previous) };
+}
+
+/** An account touched by a batch, projected, and its last event of the batch (the cause its outbound events name). */
+export interface TouchedAccount {
+  projection: AccountProjection;
+  cause: StoredAccountEvent;
+}
+
+/** Each account of `batch` and its last event in it, in the order of the accounts' first events. */
+export function lastEventOfEachAccount(batch: readonly StoredAccountEvent[]): Map<string, StoredAccountEvent> {
+  const last = new Map<string, StoredAccountEvent>();
+  for (const event of batch) last.set(event.accountId, event);
+  return last;
+}
+
+/**
+ * projectBatch's first half, which needs no stored figures: the accounts (some of `lastEventOfEachAccount`) projected
+ * from their streams at `at`. The projector runs it ahead of the batch's transaction, a slice at a time.
+ */
+export function projectTouched(
+  accounts: ReadonlyArray<readonly [string, StoredAccountEvent]>,
+  streams: ReadonlyMap<string, readonly PositionedAccountEvent[]>,
+  at: Date,
+  config: ScoringConfig,
+): TouchedAccount[] {
+  return accounts.map(([accountId, cause]) => ({ projection: project(accountId, streams.get(accountId) ?? [], at, config), cause }));
+}
+
+/** projectBatch's second half: what changed against the stored figures, as outbound events. */
+export function outboundOfTouched(touched: readonly TouchedAccount[], previous: ReadonlyMap<string, PreviousFigures>): OutboundEvent[] {
+  return touched.flatMap(({ projection, cause }) =>
+    outboundEvents(
+      previous.get(projection.accountId),
+      projection,
+      { eventId: cause.eventId, globalPosition: cause.globalPosition },
+      cause.occurredAt,
+    ),
+  );
 }
 
 /**

@@ -23,6 +23,30 @@ async function setUp(label: string) {
   return { database, pool, store };
 }
 
+/**
+ * Runs `before` ahead of each query the pool's clients send: an Error fails the query (as a crash would, to
+ * PostgreSQL), a promise holds it until it settles.
+ */
+function interceptQueries(pool: Pool, before: (text: string) => Error | Promise<void> | undefined): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
+      const verdict = before(text);
+      // pg-pool's own pool.query passes a callback and waits for it, not for the promise.
+      const callback = args[args.length - 1];
+      if (verdict instanceof Error) {
+        if (typeof callback === 'function') {
+          process.nextTick(() => (callback as (e: Error) => void)(verdict));
+          return Promise.resolve();
+        }
+        return Promise.reject(verdict);
+      }
+      return verdict ? verdict.then(() => query(...args)) : query(...args);
+    };
+  });
+}
+
 async function untilCaughtUp(projector: ReadModelProjector, store: PostgresEventStore): Promise<void> {
   const head = await store.headPosition();
   for (let i = 0; projector.checkpoint < head; i++) {
@@ -92,23 +116,12 @@ describe('ReadModelProjector', () => {
       // A failure at any statement of a batch, the COMMIT included, is what a crash looks like to PostgreSQL.
       const faultyPool = new Pool({ connectionString: target.database.url, max: 6 });
       faultyPool.on('error', () => undefined);
-      faultyPool.on('connect', (client) => {
-        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-        (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-          const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
-          if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
-            failures += 1;
-            const error = new Error('injected failure');
-            // pg-pool's own pool.query passes a callback and waits for it, not for the promise.
-            const callback = args[args.length - 1];
-            if (typeof callback === 'function') {
-              process.nextTick(() => (callback as (e: Error) => void)(error));
-              return Promise.resolve();
-            }
-            return Promise.reject(error);
-          }
-          return query(...args);
-        };
+      interceptQueries(faultyPool, (text) => {
+        if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
+          failures += 1;
+          return new Error('injected failure');
+        }
+        return undefined;
       });
       const faultyStore = new PostgresEventStore(faultyPool, { idleWaitMs: 100 });
       const crashing = new ReadModelProjector(faultyPool, faultyStore, clock, DEFAULT_SCORING_CONFIG, silent, {
@@ -187,6 +200,74 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('ReadModelProjector, projecting a batch while the one before it is written', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  let projectorPool: Pool;
+  let projectorStore: PostgresEventStore;
+  let projector: ReadModelProjector;
+  let before: (text: string) => Error | Promise<void> | undefined = () => undefined;
+  const day = new Date('2026-11-22T23:59:00Z');
+
+  beforeEach(async () => {
+    now = day;
+    env = await setUp('projector_ahead');
+    projectorPool = new Pool({ connectionString: env.database.url, max: 6 });
+    projectorPool.on('error', () => undefined);
+    interceptQueries(projectorPool, (text) => before(text));
+    projectorStore = new PostgresEventStore(projectorPool, { idleWaitMs: 100 });
+    projector = new ReadModelProjector(projectorPool, projectorStore, clock, DEFAULT_SCORING_CONFIG, silent, { retryDelayMs: 1 });
+    projector.start();
+    // Past its start (which re-evaluates, in a transaction of its own) before any query is held or failed.
+    await appendFacts(env.store, 'warm-up', aYearOf(1));
+    await untilCaughtUp(projector, env.store);
+  });
+  afterEach(async () => {
+    before = () => undefined;
+    await projector.stop();
+    await projectorStore.close();
+    await projectorPool.end();
+    await env.store.close();
+    await env.pool.end();
+    await env.database.drop();
+  });
+
+  it('projects a batch again when a UTC midnight passed between its projection and its transaction', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const begun = new Promise<void>((resolve) => (holding = resolve));
+    before = (text) => {
+      if (!text.startsWith('BEGIN')) return undefined;
+      before = () => undefined;
+      holding();
+      return held;
+    };
+    await appendFacts(env.store, 'late', aYearOf(2));
+    await begun;
+    now = new Date('2026-11-23T00:00:01Z');
+    release();
+    await untilCaughtUp(projector, env.store);
+    const { schema } = await ensureActiveReadModel(env.pool);
+    const { rows } = await env.pool.query(`SELECT evaluated_at FROM ${schema}.rm_accounts WHERE account_id = 'late'`);
+    expect(rows).toEqual([{ evaluated_at: new Date('2026-11-23T23:59:59.999Z') }]);
+  });
+
+  it('starts again from the checkpoint when the last batch fails to commit and no batch follows it', async () => {
+    let failed = 0;
+    before = (text) => {
+      if (!text.endsWith('COMMIT') || failed > 0) return undefined;
+      failed += 1;
+      return new Error('injected failure at commit');
+    };
+    await appendFacts(env.store, 'after-failure', aYearOf(3));
+    await untilCaughtUp(projector, env.store);
+    expect(failed).toBe(1);
+    const { schema } = await ensureActiveReadModel(env.pool);
+    const { rows } = await env.pool.query(`SELECT account_id FROM ${schema}.rm_accounts ORDER BY account_id`);
+    expect(rows).toEqual([{ account_id: 'after-failure' }, { account_id: 'warm-up' }]);
+  });
+});
 
 describe('ReadModelProjector on a read model of an older version', () => {
   it('rebuilds it as the current version before it follows the log', async () => {

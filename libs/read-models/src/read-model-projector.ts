@@ -1,3 +1,4 @@
+import { setImmediate as yieldToIO } from 'node:timers/promises';
 import { Pool, PoolClient } from 'pg';
 import {
   accountIdOfStream,
@@ -17,12 +18,32 @@ import { AccountEventCache } from './account-event-cache';
 import { UtcMidnightTimer } from './daily-timer';
 import { PreviousFigures } from './outbound-events';
 import { migrateOutbox, writeOutbox } from './outbox';
-import { projectBatch, ProjectedBatch, reevaluateAccounts } from './project-batch';
+import {
+  lastEventOfEachAccount,
+  outboundOfTouched,
+  ProjectedBatch,
+  projectTouched,
+  reevaluateAccounts,
+  TouchedAccount,
+} from './project-batch';
 import { ReadModelMoved, withCheckpoint } from './read-model-checkpoint';
 import { ensureActiveReadModel } from './read-model-schemas';
-import { readCheckpoint, writeAccountProjections } from './read-model-writer';
+import { AccountRowsWrite, accountRowsWrite, readCheckpoint, writeAccountProjections, writeAccountRows } from './read-model-writer';
 import { rebuildReadModels } from './read-model-rebuild';
 import { READ_MODEL_VERSION, schemaName } from './read-model.sql';
+
+/** Accounts projected between two turns of the event loop, so that the previous batch's transaction moves on meanwhile. */
+const PROJECTION_SLICE = 50;
+
+/** A batch projected ahead of its transaction. */
+interface PreparedBatch {
+  upTo: number;
+  at: Date;
+  streams: ReadonlyMap<string, readonly PositionedAccountEvent[]>;
+  accounts: ReadonlyArray<readonly [string, StoredAccountEvent]>;
+  touched: TouchedAccount[];
+  rows: AccountRowsWrite;
+}
 
 export interface ProjectorLog {
   info(message: string): void;
@@ -56,6 +77,10 @@ export class ReadModelProjector {
   private readonly midnight: UtcMidnightTimer;
   private readonly backoff: Backoff;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Position of the last event handed to `prepare`: ahead of `position` while a batch is being written. */
+  private projected = 0;
+  /** The last batch's transaction, while the next batch is projected. */
+  private writing: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
   private readonly reevaluationChunk: number;
 
@@ -108,14 +133,37 @@ export class ReadModelProjector {
     await this.serially(() => this.reevaluateAllNow());
   }
 
-  /** Loads the active read model, then projects the log from its checkpoint until the subscription ends. */
+  /**
+   * Loads the active read model, then projects the log from its checkpoint until the subscription ends. A batch is
+   * projected while the one before it is written (`handle`), so its transaction's failure may surface after the
+   * subscription has moved on: it ends the subscription and is thrown from here, and the next start goes back to
+   * the checkpoint.
+   */
   private async follow(): Promise<void> {
     await this.serially(() => this.load());
     if (this.abort.signal.aborted) return;
-    this.subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) =>
-      this.serially(() => this.project(events)),
+    this.projected = this.position;
+    this.writing = Promise.resolve();
+    const subscription = this.store.subscribeToAll({ after: this.position, batchSize: this.batchSize }, (events) =>
+      this.handle(events, subscription),
     );
-    await this.subscription.done;
+    this.subscription = subscription;
+    await subscription.done;
+    await this.writing;
+  }
+
+  /**
+   * Projects the batch (CPU, in slices that let the previous batch's round trips through), then, once the previous
+   * batch is written, starts writing this one and returns: the subscription hands over the next batch while this
+   * one's transaction runs. One transaction at a time, in log order.
+   */
+  private async handle(recorded: RecordedEvent[], subscription: Subscription): Promise<void> {
+    const prepared = await this.prepare(recorded);
+    await this.writing;
+    if (prepared === undefined) return;
+    const writing = this.serially(() => this.commit(prepared));
+    this.writing = writing;
+    writing.catch(() => void subscription.stop());
   }
 
   /** Reads which schema is active and its checkpoint; re-evaluates every account if a day was missed. */
@@ -148,17 +196,46 @@ export class ReadModelProjector {
     return next;
   }
 
-  private async project(recorded: RecordedEvent[]): Promise<void> {
-    const batch = recorded.filter((e) => e.globalPosition > this.position && accountIdOfStream(e.streamId) !== undefined).map(decodeEvent);
-    const upTo = recorded.length > 0 ? recorded[recorded.length - 1].globalPosition : this.position;
-    if (upTo <= this.position) return;
+  /** The batch's accounts projected and their rows built: everything that does not depend on the read model's state. */
+  private async prepare(recorded: RecordedEvent[]): Promise<PreparedBatch | undefined> {
+    const batch = recorded.filter((e) => e.globalPosition > this.projected && accountIdOfStream(e.streamId) !== undefined).map(decodeEvent);
+    const upTo = recorded.length > 0 ? recorded[recorded.length - 1].globalPosition : this.projected;
+    if (upTo <= this.projected) return undefined;
+    this.projected = upTo;
+    const at = evaluationTime(this.clock());
+    const streams = await this.streamsUpTo(batch, upTo);
+    const accounts = [...lastEventOfEachAccount(batch)];
+    const touched: TouchedAccount[] = [];
+    for (let i = 0; i < accounts.length; i += PROJECTION_SLICE) {
+      if (i > 0) await yieldToIO();
+      touched.push(...projectTouched(accounts.slice(i, i + PROJECTION_SLICE), streams, at, this.config));
+    }
+    return { upTo, at, streams, accounts, touched, rows: this.rowsOf(touched) };
+  }
+
+  private rowsOf(touched: readonly TouchedAccount[]): AccountRowsWrite {
+    return accountRowsWrite(
+      this.schema,
+      touched.map((t) => t.projection),
+    );
+  }
+
+  /** The batch's transaction: its rows, the outbound events its figures raise against the stored ones, the checkpoint. */
+  private async commit(prepared: PreparedBatch): Promise<void> {
     const next = await withCheckpoint(this.pool, this.schema, this.position, async (client, checkpoint) => {
-      const at = evaluationTime(this.clock());
-      const streams = await this.streamsUpTo(batch, upTo);
-      const previous = await this.previousFigures(client, [...streams.keys()]);
-      await this.write(client, projectBatch(batch, streams, previous, at, this.config), new Set(previous.keys()));
+      let { at, touched, rows } = prepared;
+      const now = evaluationTime(this.clock());
+      if (now.getTime() !== at.getTime()) {
+        // Projected before a UTC midnight, written after it (and after the day's re-evaluation): project again.
+        at = now;
+        touched = projectTouched(prepared.accounts, prepared.streams, at, this.config);
+        rows = this.rowsOf(touched);
+      }
+      const previous = await this.previousFigures(client, rows.accountIds);
+      await writeAccountRows(client, rows, new Set(previous.keys()));
+      await writeOutbox(client, outboundOfTouched(touched, previous));
       // A batch changes only its accounts' rows, unless it is the first of a day (the checkpoint's day moves).
-      return { position: upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at), accounts: [...streams.keys()] };
+      return { position: prepared.upTo, evaluationDay: checkpoint.evaluationDay ?? utcDay(at), accounts: rows.accountIds };
     });
     this.position = next.position;
     this.backoff.succeeded();
@@ -228,7 +305,7 @@ export class ReadModelProjector {
   }
 
   /** The stored figures that outbound events compare against. */
-  private async previousFigures(client: PoolClient, accountIds: string[]): Promise<Map<string, PreviousFigures>> {
+  private async previousFigures(client: PoolClient, accountIds: readonly string[]): Promise<Map<string, PreviousFigures>> {
     const { rows } = await client.query<{
       account_id: string;
       health_score: number | null;

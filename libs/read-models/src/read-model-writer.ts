@@ -17,14 +17,19 @@ export async function writeAccountProjections(
   projections: readonly AccountProjection[],
   existing?: ReadonlySet<string>,
 ): Promise<void> {
-  if (projections.length === 0) return;
+  await writeAccountRows(client, accountRowsWrite(schema, projections), existing);
+}
+
+/** writeAccountProjections' statements and documents, built apart from its transaction: they depend on nothing in it. */
+export interface AccountRowsWrite {
+  schema: string;
+  accountIds: readonly string[];
+  /** The statement that writes every table, and its parameters; none when there are no rows. */
+  insert?: { sql: string; documents: string[] };
+}
+
+export function accountRowsWrite(schema: string, projections: readonly AccountProjection[]): AccountRowsWrite {
   const s = schemaName(schema);
-  const stale = projections.map((p) => p.accountId).filter((id) => existing === undefined || existing.has(id));
-  const replaced = ACCOUNT_TABLES.filter((table) => table.write === 'replace');
-  if (stale.length > 0) {
-    const deletes = replaced.map((table, i) => `d${i} AS (DELETE FROM ${s}.${table.name} WHERE account_id = ANY($1::text[]))`);
-    await client.query(`WITH ${deletes.join(', ')} SELECT 1`, [stale]);
-  }
   const inserts: string[] = [];
   const documents: string[] = [];
   for (const table of ACCOUNT_TABLES) {
@@ -36,7 +41,22 @@ export async function writeAccountProjections(
     documents.push(JSON.stringify(records));
     inserts.push(`i${inserts.length} AS (${writeSQL(s, table, documents.length)})`);
   }
-  if (inserts.length > 0) await client.query(`WITH ${inserts.join(', ')} SELECT 1`, documents);
+  return {
+    schema,
+    accountIds: projections.map((p) => p.accountId),
+    insert: inserts.length > 0 ? { sql: `WITH ${inserts.join(', ')} SELECT 1`, documents } : undefined,
+  };
+}
+
+export async function writeAccountRows(client: PoolClient, rows: AccountRowsWrite, existing?: ReadonlySet<string>): Promise<void> {
+  const stale = rows.accountIds.filter((id) => existing === undefined || existing.has(id));
+  if (stale.length > 0) {
+    const deletes = ACCOUNT_TABLES.filter((table) => table.write === 'replace').map(
+      (table, i) => `d${i} AS (DELETE FROM ${schemaName(rows.schema)}.${table.name} WHERE account_id = ANY($1::text[]))`,
+    );
+    await client.query(`WITH ${deletes.join(', ')} SELECT 1`, [stale]);
+  }
+  if (rows.insert) await client.query(rows.insert.sql, rows.insert.documents);
 }
 
 function writeSQL(schema: string, table: AnyTableDefinition, parameter: number): string {
