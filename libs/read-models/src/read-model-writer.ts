@@ -17,38 +17,52 @@ export async function writeAccountProjections(
   projections: readonly AccountProjection[],
   existing?: ReadonlySet<string>,
 ): Promise<void> {
-  await writeAccountRows(client, accountRowsWrite(schema, projections), existing);
+  await writeAccountRows(client, new AccountRows(schema).add(projections), existing);
 }
 
-/** writeAccountProjections' statements and documents, built apart from its transaction: they depend on nothing in it. */
-export interface AccountRowsWrite {
-  schema: string;
-  accountIds: readonly string[];
-  /** The statement that writes every table, and its parameters; none when there are no rows. */
-  insert?: { sql: string; documents: string[] };
-}
+/**
+ * writeAccountProjections' documents, built apart from its transaction (they depend on nothing in it) and a slice of
+ * accounts at a time, so that a caller can let other work through between slices.
+ */
+export class AccountRows {
+  readonly accountIds: string[] = [];
+  /** Per table, the JSON of each slice's records without the array's brackets. */
+  private readonly fragments: string[][] = ACCOUNT_TABLES.map(() => []);
 
-export function accountRowsWrite(schema: string, projections: readonly AccountProjection[]): AccountRowsWrite {
-  const s = schemaName(schema);
-  const inserts: string[] = [];
-  const documents: string[] = [];
-  for (const table of ACCOUNT_TABLES) {
-    const columns = Object.entries(table.columns);
-    const records = projections
-      .flatMap((p) => table.rows(p))
-      .map((row) => Object.fromEntries(columns.map(([name, c]) => [name, c.value(row)])));
-    if (records.length === 0) continue;
-    documents.push(JSON.stringify(records));
-    inserts.push(`i${inserts.length} AS (${writeSQL(s, table, documents.length)})`);
+  constructor(readonly schema: string) {}
+
+  add(projections: readonly AccountProjection[]): this {
+    ACCOUNT_TABLES.forEach((table, t) => {
+      const columns = Object.entries(table.columns);
+      // Built key by key in the same order, the records share one shape (Object.fromEntries took a quarter longer).
+      const records = projections
+        .flatMap((p) => table.rows(p))
+        .map((row) => {
+          const record: Record<string, unknown> = {};
+          for (const [name, c] of columns) record[name] = c.value(row);
+          return record;
+        });
+      if (records.length > 0) this.fragments[t].push(JSON.stringify(records).slice(1, -1));
+    });
+    this.accountIds.push(...projections.map((p) => p.accountId));
+    return this;
   }
-  return {
-    schema,
-    accountIds: projections.map((p) => p.accountId),
-    insert: inserts.length > 0 ? { sql: `WITH ${inserts.join(', ')} SELECT 1`, documents } : undefined,
-  };
+
+  /** The statement that writes every table, and its parameters; undefined when there are no rows. */
+  insert(): { sql: string; documents: string[] } | undefined {
+    const s = schemaName(this.schema);
+    const inserts: string[] = [];
+    const documents: string[] = [];
+    ACCOUNT_TABLES.forEach((table, t) => {
+      if (this.fragments[t].length === 0) return;
+      documents.push(`[${this.fragments[t].join(',')}]`);
+      inserts.push(`i${inserts.length} AS (${writeSQL(s, table, documents.length)})`);
+    });
+    return inserts.length > 0 ? { sql: `WITH ${inserts.join(', ')} SELECT 1`, documents } : undefined;
+  }
 }
 
-export async function writeAccountRows(client: PoolClient, rows: AccountRowsWrite, existing?: ReadonlySet<string>): Promise<void> {
+export async function writeAccountRows(client: PoolClient, rows: AccountRows, existing?: ReadonlySet<string>): Promise<void> {
   const stale = rows.accountIds.filter((id) => existing === undefined || existing.has(id));
   if (stale.length > 0) {
     const deletes = ACCOUNT_TABLES.filter((table) => table.write === 'replace').map(
@@ -56,7 +70,8 @@ export async function writeAccountRows(client: PoolClient, rows: AccountRowsWrit
     );
     await client.query(`WITH ${deletes.join(', ')} SELECT 1`, [stale]);
   }
-  if (rows.insert) await client.query(rows.insert.sql, rows.insert.documents);
+  const insert = rows.insert();
+  if (insert) await client.query(insert.sql, insert.documents);
 }
 
 function writeSQL(schema: string, table: AnyTableDefinition, parameter: number): string {
