@@ -1,3 +1,6 @@
+import type { Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
@@ -304,7 +307,49 @@ describe('POST /v1/events/batch', () => {
       .send(`${JSON.stringify(opened('nd-bad'))}\n{oops\n`)
       .expect(400);
     expect(ndjson.body.errors).toEqual([{ index: 1, field: '', message: expect.stringContaining('is not valid JSON') }]);
+    // Past 10,000 lines the rest is not parsed: a bad line there does not turn the 413 into a 400.
+    const tooManyLines = await app.http
+      .post('/v1/events/batch')
+      .set('content-type', 'application/x-ndjson')
+      .send(`${Array.from({ length: 10_002 }, (_, i) => JSON.stringify(opened(`nd-many-${i}`))).join('\n')}\n{oops\n`)
+      .expect(413);
+    expect(tooManyLines.headers['content-type']).toMatch(/problem\+json/);
+    expect(tooManyLines.body.detail).toBe('a batch holds at most 10000 envelopes, this one more: split it');
     expect(await eventCount()).toBe(before);
+  });
+
+  it('reads an NDJSON batch sent in pieces, a character cut between two of them', async () => {
+    const server = app.server as Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const named = envelope('nd-piece', 'AccountOpened', { name: 'Zürich Café — 東京' });
+    const body = Buffer.from([named, signed('nd-piece')].map((e) => JSON.stringify(e)).join('\n'));
+    const cut = body.indexOf(Buffer.from('東')) + 1;
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/events/batch',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length, authorization: `Bearer ${TEST_ADMIN_KEY}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      request.on('error', reject);
+      request.write(body.subarray(0, cut));
+      setTimeout(() => request.end(body.subarray(cut)), 50);
+    });
+    expect(response.status).toBe(201);
+    expect(JSON.parse(response.body)).toMatchObject({ appended: 2 });
+    const { rows } = await pool.query(
+      "SELECT data->>'name' AS name FROM rapport_events WHERE stream_id = 'account-nd-piece' AND version = 0",
+    );
+    expect(rows).toEqual([{ name: 'Zürich Café — 東京' }]);
   });
 });
 

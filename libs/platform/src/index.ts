@@ -5,6 +5,8 @@ export * from './database/database.module';
 export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/configure-http-app';
+export * from './http/body-limit';
+export * from './http/ndjson-body';
 export * from './logging/logging.module';
 export * from './health/health.module';
 export * from './scoring-config.module';

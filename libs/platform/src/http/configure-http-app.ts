@@ -6,7 +6,8 @@ import fastifyStatic from '@fastify/static';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { Metrics } from '../metrics/metrics.module';
-import { MAX_BODY_BYTES } from './body-limit';
+import { MAX_BATCH_ITEMS, MAX_BODY_BYTES } from './body-limit';
+import { readNdjson } from './ndjson-body';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { problemValidationPipe } from './validation';
 
@@ -27,8 +28,8 @@ export async function createHttpApp(module: DynamicModule): Promise<NestFastifyA
 
 /**
  * What every Rapport HTTP app shares: security headers (helmet), CORS only for the origins configured, body parsers
- * (JSON, NDJSON; any other type reaches the route as bytes, for it to refuse by name), problem+json errors,
- * validated parameters, pino logs, latency per route. Signals: `runUntilSignal`.
+ * (JSON, NDJSON parsed line by line as it arrives; any other type reaches the route as bytes, for it to refuse by
+ * name), problem+json errors, validated parameters, pino logs, latency per route. Signals: `runUntilSignal`.
  */
 export async function configureHttpApp(nestApp: INestApplication): Promise<void> {
   const app = nestApp as NestFastifyApplication;
@@ -50,7 +51,9 @@ export async function configureHttpApp(nestApp: INestApplication): Promise<void>
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
   );
-  fastify.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  fastify.addContentTypeParser('application/x-ndjson', (request, payload, done) =>
+    readNdjson(payload, Number(request.headers['content-length']), { maxBytes: MAX_BODY_BYTES, maxItems: MAX_BATCH_ITEMS }, done),
+  );
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,17 +1,29 @@
 import { HttpStatus } from '@nestjs/common';
-import { problem, ProblemFieldError, problemTypes } from '@rapport/platform';
-
-export const MAX_BATCH_ITEMS = 10_000;
+import { MAX_BATCH_ITEMS, NdjsonBody, problem, problemTypes } from '@rapport/platform';
 
 /**
- * The items of a batch body: a JSON array (application/json) or one envelope per line (application/x-ndjson,
- * blank lines ignored). A line that is not JSON is reported with its item index, like any invalid item.
+ * The items of a batch body: a JSON array (application/json) or one envelope per line (application/x-ndjson, blank
+ * lines ignored, parsed as it arrived: `readNdjson`). A line that is not JSON is reported with its item index, like
+ * any invalid item.
  */
-export function parseBatchBody(contentType: string | undefined, body: unknown): unknown[] {
+export function parseBatchBody(contentType: string | undefined, body: unknown): readonly unknown[] {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  let items: unknown[];
+  let items: readonly unknown[];
+  let counted = true;
   if (mediaType === 'application/x-ndjson') {
-    items = parseNdjson(typeof body === 'string' ? body : '');
+    const ndjson = body instanceof NdjsonBody ? body : new NdjsonBody([], []);
+    // Lines past the limit were not parsed: the batch is refused as too large below, whatever they held.
+    counted = ndjson.items.length <= MAX_BATCH_ITEMS;
+    if (counted && ndjson.malformed.length > 0) {
+      throw problem(
+        HttpStatus.BAD_REQUEST,
+        problemTypes.malformed,
+        'Malformed NDJSON',
+        `${ndjson.malformed.length} line(s) are not JSON; nothing was appended`,
+        ndjson.malformed.map(({ index, message }) => ({ index, field: '', message })),
+      );
+    }
+    items = ndjson.items;
   } else if (mediaType === 'application/json') {
     if (!Array.isArray(body)) {
       throw problem(HttpStatus.BAD_REQUEST, problemTypes.invalid, 'Invalid batch', 'a JSON batch must be an array of event envelopes', [
@@ -37,32 +49,7 @@ export function parseBatchBody(contentType: string | undefined, body: unknown): 
       HttpStatus.PAYLOAD_TOO_LARGE,
       problemTypes.tooLarge,
       'Batch too large',
-      `a batch holds at most ${MAX_BATCH_ITEMS} envelopes, this one ${items.length}: split it`,
-    );
-  }
-  return items;
-}
-
-function parseNdjson(text: string): unknown[] {
-  const items: unknown[] = [];
-  const errors: ProblemFieldError[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      items.push(JSON.parse(line));
-    } catch (error) {
-      errors.push({ index: items.length, field: '', message: `is not valid JSON: ${(error as Error).message}` });
-      items.push(undefined);
-    }
-    if (items.length > MAX_BATCH_ITEMS) break;
-  }
-  if (errors.length > 0 && items.length <= MAX_BATCH_ITEMS) {
-    throw problem(
-      HttpStatus.BAD_REQUEST,
-      problemTypes.malformed,
-      'Malformed NDJSON',
-      `${errors.length} line(s) are not JSON; nothing was appended`,
-      errors,
+      `a batch holds at most ${MAX_BATCH_ITEMS} envelopes, this one ${counted ? items.length : 'more'}: split it`,
     );
   }
   return items;
