@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { migrateOutbox, OUTBOX_CHANNEL } from '@rapport/read-models';
+import { interceptQueries } from '../../../test/support/intercept-queries';
 import { privateKafkaBroker } from '../../../test/support/kafka-broker';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
 import { KafkajsMessageBus } from './kafkajs-message-bus';
@@ -58,15 +59,10 @@ describe('OutboxRelay', () => {
     let markFailures = 0;
     const faulty = new Pool({ connectionString: database.url, max: 2 });
     faulty.on('error', () => undefined);
-    faulty.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-        if (typeof args[0] === 'string' && args[0].startsWith('UPDATE rapport_outbox') && markFailures < 2) {
-          markFailures += 1;
-          return Promise.reject(new Error('relay killed before marking'));
-        }
-        return query(...args);
-      };
+    interceptQueries(faulty, (text) => {
+      if (!text.startsWith('UPDATE rapport_outbox') || markFailures >= 2) return undefined;
+      markFailures += 1;
+      return new Error('relay killed before marking');
     });
     const relay = new OutboxRelay(faulty, bus, topic, silent, { idleWaitMs: 100, retryDelayMs: 50 });
     const ids = await addEvents(30);

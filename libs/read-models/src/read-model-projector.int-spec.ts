@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
 import { appendFacts, aYearOf, withPractice } from '../../../test/support/account-events';
+import { interceptQueries } from '../../../test/support/intercept-queries';
 import { dumpReadModel } from '../../../test/support/read-model-dump';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { evaluationTime, projectAccount } from './account-projection';
@@ -21,30 +22,6 @@ async function setUp(label: string) {
   const store = new PostgresEventStore(pool, { idleWaitMs: 100 });
   await store.migrate();
   return { database, pool, store };
-}
-
-/**
- * Runs `before` ahead of each query the pool's clients send: an Error fails the query (as a crash would, to
- * PostgreSQL), a promise holds it until it settles.
- */
-function interceptQueries(pool: Pool, before: (text: string) => Error | Promise<void> | undefined): void {
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
-      const verdict = before(text);
-      // pg-pool's own pool.query passes a callback and waits for it, not for the promise.
-      const callback = args[args.length - 1];
-      if (verdict instanceof Error) {
-        if (typeof callback === 'function') {
-          process.nextTick(() => (callback as (e: Error) => void)(verdict));
-          return Promise.resolve();
-        }
-        return Promise.reject(verdict);
-      }
-      return verdict ? verdict.then(() => query(...args)) : query(...args);
-    };
-  });
 }
 
 async function untilCaughtUp(projector: ReadModelProjector, store: PostgresEventStore): Promise<void> {
