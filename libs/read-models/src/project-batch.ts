@@ -11,7 +11,8 @@ export interface ProjectedBatch {
 /**
  * The projector's work on a batch, without I/O: each account touched by `batch` is projected from its whole stream
  * up to the batch (`streams`, which hold the batch's events too) at `at`, and compared with its `previous` stored
- * figures. Each outbound event names as cause the account's last event of the batch.
+ * figures. Each outbound event names as cause the account's last event of the batch. The projector runs its two
+ * halves apart (`projectTouched` ahead of the transaction, `outboundOfTouched` in it); this is the whole step, pure.
  */
 export function projectBatch(
   batch: readonly StoredAccountEvent[],
