@@ -67,6 +67,37 @@ describe('planAppend', () => {
     expect(planned).toEqual([]);
   });
 
+  it('numbers a stream named twice in one append on from its first part, and checks the second part against it', () => {
+    const [a, b, c] = [event(), event(), event()];
+    const scenario = given({ 'account-x': [event()] });
+    const { results, planned } = scenario
+      .when(
+        { streamId: 'account-x', expectedVersion: 0, events: [a, b] },
+        { streamId: 'account-y', expectedVersion: 'no_stream', events: [event(a.eventId)] },
+        { streamId: 'account-x', expectedVersion: 2, events: [c] },
+      )
+      .then();
+    expect(results.map((r) => r.map((e) => [e.streamId, e.version, e.globalPosition, e.duplicate]))).toEqual([
+      [
+        ['account-x', 1, 2, false],
+        ['account-x', 2, 3, false],
+      ],
+      [['account-x', 1, 2, true]],
+      [['account-x', 3, 4, false]],
+    ]);
+    expect(planned).toEqual([
+      { ...a, streamId: 'account-x', version: 1, globalPosition: 2 },
+      { ...b, streamId: 'account-x', version: 2, globalPosition: 3 },
+      { ...c, streamId: 'account-x', version: 3, globalPosition: 4 },
+    ]);
+    scenario
+      .when(
+        { streamId: 'account-x', expectedVersion: 3, events: [event()] },
+        { streamId: 'account-x', expectedVersion: 3, events: [event()] },
+      )
+      .thenConflicts('account-x', 4);
+  });
+
   it('refuses a wrong expected version, and changes nothing', () => {
     const scenario = given({ 'account-x': [event()] });
     scenario.when({ streamId: 'account-x', expectedVersion: 5, events: [event()] }).thenConflicts('account-x', 0);

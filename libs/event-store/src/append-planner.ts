@@ -68,24 +68,27 @@ export function planAppend(
   const results: AppendResult[][] = [];
 
   for (const stream of streams) {
-    if (stream.events.some((event) => !lookup(event.eventId)))
-      checkExpectedVersion(stream.streamId, stream.expectedVersion, versionOf(stream.streamId));
+    const { streamId } = stream;
+    if (stream.events.some((event) => !lookup(event.eventId))) checkExpectedVersion(streamId, stream.expectedVersion, versionOf(streamId));
     const streamResults: AppendResult[] = [];
+    let version = versionOf(streamId);
     for (const event of stream.events) {
       const first = lookup(event.eventId);
       if (first) {
-        const { eventId, streamId, version, globalPosition, recordedAt } = first;
-        streamResults.push({ eventId, streamId, version, globalPosition, recordedAt, duplicate: true });
+        const { eventId, version: firstVersion, globalPosition, recordedAt } = first;
+        streamResults.push({ eventId, streamId: first.streamId, version: firstVersion, globalPosition, recordedAt, duplicate: true });
         continue;
       }
-      const version = versionOf(stream.streamId) + 1;
+      version += 1;
       head += 1;
-      const result = { eventId: event.eventId, streamId: stream.streamId, version, globalPosition: head, recordedAt: context.recordedAt };
-      versions.set(stream.streamId, version);
-      known.set(event.eventId, result);
-      planned.push({ ...event, streamId: stream.streamId, version, globalPosition: head });
-      streamResults.push({ ...result, duplicate: false });
+      const { eventId, type, data, metadata, schemaVersion } = event;
+      // Written field by field: spreading the caller's objects costs more than the rest of the plan together.
+      const result: AppendResult = { eventId, streamId, version, globalPosition: head, recordedAt: context.recordedAt, duplicate: false };
+      known.set(eventId, result);
+      planned.push({ eventId, type, data, metadata, schemaVersion, streamId, version, globalPosition: head });
+      streamResults.push(result);
     }
+    versions.set(streamId, version);
     results.push(streamResults);
   }
 
