@@ -16,10 +16,29 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: async () => {
-      await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
+    drop: () => withAdmin(serverUrl, (admin) => dropDatabase(admin, name)),
   };
+}
+
+/**
+ * Waits up to two seconds for the database's sessions to end before forcing them. pg-pool's `end()` resolves once
+ * its clients are told to close, not once they have: a forced drop then terminates a closing session, whose client
+ * reports the error to a pool with no one left to listen, and the suite fails on an unhandled error.
+ */
+async function dropDatabase(admin: Client, name: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      // 55006: object_in_use, "database is being accessed by other users".
+      if ((error as { code?: string }).code !== '55006') throw error;
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 async function withAdmin<T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> {

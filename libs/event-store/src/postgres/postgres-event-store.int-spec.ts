@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { migrate } from '@rapport/postgres';
+import { interceptQueries } from '../../../../test/support/intercept-queries';
+import { EventsAlreadyStoredError } from '../event-store.port';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { verifyLog } from '../verify-log';
 import { UNCHAINED } from '../hash-chain';
@@ -173,6 +175,64 @@ describe('PostgresEventStore reads before an append, on statistics the log has o
         ['late-4-7', 0],
       ]),
     );
+  });
+});
+
+describe('PostgresEventStore onlyNew appends under the write lock', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let otherPool: Pool;
+  let store: PostgresEventStore;
+  let other: PostgresEventStore;
+  /** The statements that took the write lock, as sent. */
+  let locking: string[];
+  beforeEach(async () => {
+    db = await createTestDatabase('lookup');
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    otherPool = new Pool({ connectionString: db.url, max: 2 });
+    locking = [];
+    interceptQueries(pool, (text) => void (text.startsWith('BEGIN;') && text.includes('FOR UPDATE') && locking.push(text)));
+    store = new PostgresEventStore(pool);
+    other = new PostgresEventStore(otherPool);
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await Promise.all([store.close(), other.close()]);
+    await Promise.all([pool.end(), otherPool.end()]);
+    await db.drop();
+  });
+
+  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
+
+  it("looks no onlyNew append's ids up under the lock, large or small, and every other append's", async () => {
+    const [large, single, other] = [events(100), events(1), events(1)];
+    await store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: large }], { onlyNew: true });
+    await store.append([{ streamId: 'account-b', expectedVersion: 'no_stream', events: single }], { onlyNew: true });
+    await store.append([{ streamId: 'account-c', expectedVersion: 'no_stream', events: other }]);
+    expect(locking).toHaveLength(3);
+    expect(locking[0]).not.toContain(large[0].eventId);
+    expect(locking[1]).not.toContain(single[0].eventId);
+    expect(locking[2]).toContain(other[0].eventId);
+    expect((await store.readStream('account-a')).map((e) => e.data)).toEqual(large.map((e) => e.data));
+  });
+
+  it('refuses an onlyNew append, large or small, holding an event stored before, and appends none of it', async () => {
+    const [first] = events(1);
+    await other.append([{ streamId: 'account-other', expectedVersion: 'no_stream', events: [first] }]);
+    for (const batch of [
+      [...events(99), first],
+      [first, ...events(1)],
+    ]) {
+      const refused = store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: batch }], { onlyNew: true });
+      await expect(refused).rejects.toBeInstanceOf(EventsAlreadyStoredError);
+      await expect(refused).rejects.toMatchObject({ eventIds: [first.eventId] });
+    }
+    expect(await store.headPosition()).toBe(1);
+    // Appends queued behind a retried group are written as usual.
+    const [[appended]] = await store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: events(1) }], {
+      onlyNew: true,
+    });
+    expect(appended).toMatchObject({ version: 0, globalPosition: 2, duplicate: false });
   });
 });
 

@@ -138,12 +138,17 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     }
   }
 
-  private async writeGroup(group: PendingAppend[]): Promise<void> {
+  /**
+   * Writes a group in one transaction. The ids of `onlyNew` appends are not looked up under the lock: their callers
+   * vouch that none is stored. One that is meets the unique index on event ids, and the group is written again with
+   * every id looked up (`lookUpAll`), so that the planner refuses that append alone.
+   */
+  private async writeGroup(group: PendingAppend[], lookUpAll = false): Promise<void> {
     let client: PoolClient | undefined;
     const outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }> = [];
     try {
       client = await this.pool.connect();
-      const { context, headHash } = await this.beginAppend(client, group);
+      const { context, headHash } = await this.beginAppend(client, group, lookUpAll);
       const planned: PlannedEvent[] = [];
       const bodies = new Map<string, CanonicalBody>();
       for (const pending of group) {
@@ -189,9 +194,14 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
         await client.query('COMMIT');
       }
     } catch (error) {
-      await client?.query('ROLLBACK').catch(() => undefined);
-      client?.release(error as Error);
+      // A connection that cannot roll back is broken: the pool drops it rather than hand it out again.
+      const rolledBack = await client?.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client?.release(rolledBack ? undefined : (error as Error));
       client = undefined;
+      if (!lookUpAll && isEventIdConflict(error) && group.some((pending) => pending.options.onlyNew)) return this.writeGroup(group, true);
       for (const pending of group) pending.reject(error);
       return;
     } finally {
@@ -204,14 +214,22 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     });
   }
 
-  /** Opens the transaction, takes the write lock, and reads the group's stored duplicates and stream versions. */
-  private async beginAppend(client: PoolClient, group: PendingAppend[]): Promise<{ context: AppendPlanContext; headHash: string }> {
+  /**
+   * Opens the transaction, takes the write lock, and reads the group's stream versions and the stored events among
+   * its ids, but for `onlyNew` appends' (see writeGroup).
+   */
+  private async beginAppend(
+    client: PoolClient,
+    group: PendingAppend[],
+    lookUpAll: boolean,
+  ): Promise<{ context: AppendPlanContext; headHash: string }> {
     const ids = new Set<string>();
     const streamIds = new Set<string>();
     for (const pending of group) {
+      const lookUp = lookUpAll || !pending.options.onlyNew;
       for (const stream of pending.streams) {
         streamIds.add(stream.streamId);
-        for (const event of stream.events) ids.add(event.eventId);
+        if (lookUp) for (const event of stream.events) ids.add(event.eventId);
       }
     }
     const results = (await client.query(sql.beginAppendSQL([...ids], [...streamIds]))) as unknown as QueryResult[];
@@ -432,6 +450,12 @@ function copyJson(json: string): string {
 
 function copyText(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+/** A row refused by the unique index on event ids: an `onlyNew` append's event was stored after all. */
+function isEventIdConflict(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'rapport_events_event_id_key';
 }
 
 function toRecorded(row: sql.EventRow): RecordedEvent {
