@@ -299,6 +299,20 @@ describe('POST /v1/events/batch', () => {
     const tooMany = Array.from({ length: 10_001 }, () => ({}));
     const large = await postBatch(tooMany).expect(413);
     expect(large.headers['content-type']).toMatch(/problem\+json/);
+    expect(large.body.detail).toBe('a batch holds at most 10000 envelopes, this one 10001: split it');
+    // Past 10,000 elements the rest is only counted: a malformed element there does not turn the 413 into a 400.
+    const tooManyElements = await app.http
+      .post('/v1/events/batch')
+      .set('content-type', 'application/json')
+      .send(`[${Array.from({ length: 10_002 }, (_, i) => JSON.stringify(opened(`js-many-${i}`))).join(',')},{"oops":}]`)
+      .expect(413);
+    expect(tooManyElements.body.detail).toBe('a batch holds at most 10000 envelopes, this one 10003: split it');
+    const malformedElement = await app.http
+      .post('/v1/events/batch')
+      .set('content-type', 'application/json')
+      .send(`[${JSON.stringify(opened('js-bad'))},{"oops":}]`)
+      .expect(400);
+    expect(malformedElement.body).toMatchObject({ status: 400, detail: expect.stringContaining('not valid JSON') });
     await postBatch([]).expect(400);
     await postBatch({ not: 'an array' }).expect(400);
     const ndjson = await app.http
@@ -318,12 +332,15 @@ describe('POST /v1/events/batch', () => {
     expect(await eventCount()).toBe(before);
   });
 
-  it('reads an NDJSON batch sent in pieces, a character cut between two of them', async () => {
+  it.each([
+    ['application/x-ndjson', 'nd-piece', (items: object[]) => items.map((e) => JSON.stringify(e)).join('\n')],
+    ['application/json', 'js-piece', (items: object[]) => JSON.stringify(items)],
+  ])('reads a %s batch sent in pieces, a character cut between two of them', async (contentType, account, encode) => {
     const server = app.server as Server;
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const named = envelope('nd-piece', 'AccountOpened', { name: 'Zürich Café — 東京' });
-    const body = Buffer.from([named, signed('nd-piece')].map((e) => JSON.stringify(e)).join('\n'));
+    const named = envelope(account, 'AccountOpened', { name: 'Zürich Café — 東京' });
+    const body = Buffer.from(encode([named, signed(account)]));
     const cut = body.indexOf(Buffer.from('東')) + 1;
     const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(
@@ -332,7 +349,7 @@ describe('POST /v1/events/batch', () => {
           port,
           path: '/v1/events/batch',
           method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length, authorization: `Bearer ${TEST_ADMIN_KEY}` },
+          headers: { 'content-type': contentType, 'content-length': body.length, authorization: `Bearer ${TEST_ADMIN_KEY}` },
         },
         (res) => {
           let text = '';
@@ -346,9 +363,9 @@ describe('POST /v1/events/batch', () => {
     });
     expect(response.status).toBe(201);
     expect(JSON.parse(response.body)).toMatchObject({ appended: 2 });
-    const { rows } = await pool.query(
-      "SELECT data->>'name' AS name FROM rapport_events WHERE stream_id = 'account-nd-piece' AND version = 0",
-    );
+    const { rows } = await pool.query("SELECT data->>'name' AS name FROM rapport_events WHERE stream_id = $1 AND version = 0", [
+      `account-${account}`,
+    ]);
     expect(rows).toEqual([{ name: 'Zürich Café — 東京' }]);
   });
 });

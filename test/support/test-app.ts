@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CLOCK, Clock, configureHttpApp, httpAdapter, RapportEnvironment, setupOpenApi } from '@rapport/platform';
+import { CLOCK, Clock, configureHttpApp, HTTP_APP_OPTIONS, httpAdapter, RapportEnvironment, setupOpenApi } from '@rapport/platform';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /** The bootstrap admin key of test apps: every suite runs with auth on, as deployed. */
@@ -35,7 +35,7 @@ export async function startTestApp(
   let builder = Test.createTestingModule({ imports: [moduleFor(config)] });
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(), { ...HTTP_APP_OPTIONS, logger: false });
   await configureHttpApp(app);
   if (options.openApi) setupOpenApi(app, 'Rapport API');
   await app.init();

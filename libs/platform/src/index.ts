@@ -6,6 +6,7 @@ export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/configure-http-app';
 export * from './http/body-limit';
+export * from './http/json-body';
 export * from './http/ndjson-body';
 export * from './logging/logging.module';
 export * from './health/health.module';

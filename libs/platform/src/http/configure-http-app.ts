@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { Metrics } from '../metrics/metrics.module';
 import { MAX_BATCH_ITEMS, MAX_BODY_BYTES } from './body-limit';
+import { readJsonBody } from './json-body';
 import { readNdjson } from './ndjson-body';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { problemValidationPipe } from './validation';
@@ -19,17 +20,25 @@ export function httpAdapter(): FastifyAdapter {
   return new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, routerOptions: { ignoreTrailingSlash: true } });
 }
 
+/**
+ * Options every Rapport app is created with: Nest registers no body parser of its own (it would take application/json
+ * at init, where `configureHttpApp` installs the one that parses a batch as it arrives).
+ */
+export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
+
 /** A Rapport app on its HTTP server, configured (`configureHttpApp`) and ready to listen. */
 export async function createHttpApp(module: DynamicModule): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), { bufferLogs: true });
+  const options = { ...HTTP_APP_OPTIONS, bufferLogs: true };
+  const app = await NestFactory.create<NestFastifyApplication>(module, httpAdapter(), options);
   await configureHttpApp(app);
   return app;
 }
 
 /**
  * What every Rapport HTTP app shares: security headers (helmet), CORS only for the origins configured, body parsers
- * (JSON, NDJSON parsed line by line as it arrives; any other type reaches the route as bytes, for it to refuse by
- * name), problem+json errors, validated parameters, pino logs, latency per route. Signals: `runUntilSignal`.
+ * (JSON arrays parsed element by element and NDJSON line by line, as they arrive; any other type reaches the route
+ * as bytes, for it to refuse by name), problem+json errors, validated parameters, pino logs, latency per route.
+ * Signals: `runUntilSignal`.
  */
 export async function configureHttpApp(nestApp: INestApplication): Promise<void> {
   const app = nestApp as NestFastifyApplication;
@@ -50,6 +59,11 @@ export async function configureHttpApp(nestApp: INestApplication): Promise<void>
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+  );
+  // JSON too is parsed as it arrives: a batch's elements one by one (readJsonBody), with Fastify's own safeguards.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', (request, payload, done) =>
+    readJsonBody(payload, Number(request.headers['content-length']), { maxBytes: MAX_BODY_BYTES, maxItems: MAX_BATCH_ITEMS }, done),
   );
   fastify.addContentTypeParser('application/x-ndjson', (request, payload, done) =>
     readNdjson(payload, Number(request.headers['content-length']), { maxBytes: MAX_BODY_BYTES, maxItems: MAX_BATCH_ITEMS }, done),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { errorCodes } from 'fastify';
+import { readStreamedBody } from './streamed-body';
 
 /** A line of an NDJSON body that is not JSON: its item index (blank lines do not count) and why. */
 export interface NdjsonLineError {
@@ -39,13 +39,8 @@ export function readNdjson(
   limits: NdjsonLimits,
   done: (error: Error | null, body?: NdjsonBody) => void,
 ): void {
-  if (contentLength > limits.maxBytes) {
-    done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-    return;
-  }
   const items: unknown[] = [];
   const malformed: NdjsonLineError[] = [];
-  let received = 0;
   // The start of a line that a later chunk ends.
   let pending: Buffer[] = [];
 
@@ -60,13 +55,7 @@ export function readNdjson(
       items.push(undefined);
     }
   };
-  const onData = (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > limits.maxBytes) {
-      stop();
-      done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-      return;
-    }
+  const onChunk = (chunk: Buffer) => {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       parseLine(pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(start, end)]) : chunk.subarray(start, end));
@@ -75,27 +64,9 @@ export function readNdjson(
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   };
-  const onEnd = (error?: Error & { statusCode?: number }) => {
-    stop();
-    if (error) {
-      if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
-      done(error);
-      return;
-    }
-    if (!Number.isNaN(contentLength) && received !== contentLength) {
-      done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
-      return;
-    }
+  const finish = () => {
     if (pending.length > 0) parseLine(Buffer.concat(pending));
-    done(null, new NdjsonBody(items, malformed));
+    return new NdjsonBody(items, malformed);
   };
-  function stop() {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', onEnd);
-  }
-  payload.on('data', onData);
-  payload.on('end', onEnd);
-  payload.on('error', onEnd);
-  payload.resume();
+  readStreamedBody(payload, contentLength, limits.maxBytes, onChunk, finish, done);
 }

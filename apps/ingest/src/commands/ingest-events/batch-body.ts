@@ -1,20 +1,21 @@
 import { HttpStatus } from '@nestjs/common';
-import { MAX_BATCH_ITEMS, NdjsonBody, problem, problemTypes } from '@rapport/platform';
+import { elementsInBody, MAX_BATCH_ITEMS, NdjsonBody, problem, problemTypes } from '@rapport/platform';
 
 /**
- * The items of a batch body: a JSON array (application/json) or one envelope per line (application/x-ndjson, blank
- * lines ignored, parsed as it arrived: `readNdjson`). A line that is not JSON is reported with its item index, like
- * any invalid item.
+ * The items of a batch body: a JSON array (application/json, its elements parsed as they arrived: `readJsonBody`) or
+ * one envelope per line (application/x-ndjson, blank lines ignored, parsed as they arrived: `readNdjson`). A line
+ * that is not JSON is reported with its item index, like any invalid item.
  */
 export function parseBatchBody(contentType: string | undefined, body: unknown): readonly unknown[] {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
   let items: readonly unknown[];
-  let counted = true;
+  /** How many envelopes the body held, when that is known: items past the limit are not parsed. */
+  let count: number | undefined;
   if (mediaType === 'application/x-ndjson') {
     const ndjson = body instanceof NdjsonBody ? body : new NdjsonBody([], []);
     // Lines past the limit were not parsed: the batch is refused as too large below, whatever they held.
-    counted = ndjson.items.length <= MAX_BATCH_ITEMS;
-    if (counted && ndjson.malformed.length > 0) {
+    if (ndjson.items.length <= MAX_BATCH_ITEMS) count = ndjson.items.length;
+    if (count !== undefined && ndjson.malformed.length > 0) {
       throw problem(
         HttpStatus.BAD_REQUEST,
         problemTypes.malformed,
@@ -31,6 +32,7 @@ export function parseBatchBody(contentType: string | undefined, body: unknown): 
       ]);
     }
     items = body;
+    count = elementsInBody(body);
   } else {
     throw problem(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -49,7 +51,7 @@ export function parseBatchBody(contentType: string | undefined, body: unknown): 
       HttpStatus.PAYLOAD_TOO_LARGE,
       problemTypes.tooLarge,
       'Batch too large',
-      `a batch holds at most ${MAX_BATCH_ITEMS} envelopes, this one ${counted ? items.length : 'more'}: split it`,
+      `a batch holds at most ${MAX_BATCH_ITEMS} envelopes, this one ${count ?? 'more'}: split it`,
     );
   }
   return items;
