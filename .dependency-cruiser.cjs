@@ -5,8 +5,15 @@ module.exports = {
       name: 'domain-is-pure',
       comment: 'libs/domain: no NestJS, no I/O, no adapters, no apps; only validation and id libraries.',
       severity: 'error',
-      from: { path: '^libs/domain/' },
+      from: { path: '^libs/domain/', pathNot: '^libs/domain/src/events/event-identity\\.ts$' },
       to: { pathNot: ['^libs/domain/', 'node_modules/(class-validator|class-transformer|uuid|reflect-metadata)/'] },
+    },
+    {
+      name: 'event-ids-are-derived',
+      comment: "Event ids are a hash of their idempotency key: node:crypto's hash, and nothing else, beside the domain.",
+      severity: 'error',
+      from: { path: '^libs/domain/src/events/event-identity\\.ts$' },
+      to: { pathNot: ['^libs/domain/', '^crypto$'] },
     },
     {
       name: 'libs-do-not-import-apps',

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { hash } from 'node:crypto';
 
 /** Fixed namespace of Rapport's event ids (a random UUID chosen once; changing it would change every id). */
 const RAPPORT_EVENT_NAMESPACE = '5b0a4a3e-7c2f-4d8e-9a51-2f6c1e0b7d94';
@@ -10,8 +10,15 @@ const RAPPORT_EVENT_NAMESPACE = '5b0a4a3e-7c2f-4d8e-9a51-2f6c1e0b7d94';
  */
 export function eventIdFor(source: { system: string; eventId: string }): string {
   // The separator cannot occur in a source system name, so distinct keys never join to the same string.
-  return uuidv5(`${source.system}/${source.eventId}`, RAPPORT_EVENT_NAMESPACE);
+  const name = Buffer.from(`${source.system}/${source.eventId}`, 'utf8');
+  // RFC 9562 UUID v5 as the uuid library derives it (the spec checks that both agree), with Node's one-shot hash:
+  // the library builds a Hash object and encodes the name in JavaScript, ~3.5 µs an id against ~1, on every event.
+  const hex = hash('sha1', Buffer.concat([NAMESPACE_BYTES, name]));
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+const NAMESPACE_BYTES = Buffer.from(RAPPORT_EVENT_NAMESPACE.replace(/-/g, ''), 'hex');
 
 export function accountStreamId(accountId: string): string {
   return `account-${accountId}`;

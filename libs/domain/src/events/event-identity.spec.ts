@@ -1,0 +1,22 @@
+import { v5 as uuidv5 } from 'uuid';
+import { eventIdFor } from './event-identity';
+
+const NAMESPACE = '5b0a4a3e-7c2f-4d8e-9a51-2f6c1e0b7d94';
+
+describe('eventIdFor', () => {
+  it('keeps the ids every deployment has stored: UUID v5 of "system/eventId" in the fixed namespace', () => {
+    expect(eventIdFor({ system: 'crm', eventId: '42' })).toBe('4897d87b-7bea-509d-8304-53056b121422');
+    expect(eventIdFor({ system: 'billing', eventId: 'Zürich-東京-🚀' })).toBe('0c0107a4-2961-5507-90f2-e3d0107181c3');
+  });
+
+  it('derives what the uuid library derives, for any key', () => {
+    const keys = [
+      { system: '', eventId: '' },
+      { system: 'a', eventId: 'b/c' },
+      { system: 'support-desk', eventId: 'x'.repeat(5000) },
+      { system: 'mail', eventId: '\u0000\uffff\ud83d\ude80 é' },
+      ...Array.from({ length: 500 }, (_, i) => ({ system: `system-${i % 7}`, eventId: `${i}-${Math.random()}` })),
+    ];
+    for (const key of keys) expect(eventIdFor(key)).toBe(uuidv5(`${key.system}/${key.eventId}`, NAMESPACE));
+  });
+});
