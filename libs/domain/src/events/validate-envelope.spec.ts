@@ -168,6 +168,24 @@ describe('validateEnvelope', () => {
     ]);
   });
 
+  it('refuses a lone surrogate anywhere, which is no character and which PostgreSQL cannot store', () => {
+    const message = 'must be well-formed Unicode: a lone surrogate (U+D800 to U+DFFF) is no character';
+    const envelope = base('InteractionLogged', { ...VALID.InteractionLogged, summary: 'cut \ud83d here' });
+    expect(errorsOf({ ...envelope, actor: '\ude80', source: { system: 'crm', eventId: 'e-\udbff' } })).toEqual([
+      { field: 'source.eventId', message },
+      { field: 'data.summary', message },
+      { field: 'actor', message },
+    ]);
+    expect(errorsOf({ ...envelope, data: { ...VALID.InteractionLogged, ['k\ud800']: 1 } })).toContainEqual({
+      field: 'data.k\\ud800',
+      message,
+    });
+    // A pair is one character, in any order of the rest.
+    expect(validateEnvelope(base('InteractionLogged', { ...VALID.InteractionLogged, summary: '🚀 launch \ud83d\ude80' }), NOW).ok).toBe(
+      true,
+    );
+  });
+
   it('keeps only the catalog properties in the accepted envelope', () => {
     const result = validateEnvelope(base('ReferralGiven', {}), NOW);
     expect(result.ok && Object.keys(result.envelope).sort()).toEqual(['accountId', 'data', 'occurredAt', 'source', 'type']);
@@ -185,6 +203,9 @@ describe('validateEnvelope, compiled rules against class-validator', () => {
     'x'.repeat(257),
     'x'.repeat(2001),
     'a\u0000b',
+    'a\ud800b',
+    '\udc00',
+    '🚀',
     0,
     -1,
     0.5,

@@ -51,7 +51,7 @@ export function passesCompiledRules(raw: Record<string, unknown>, now: Date): bo
     envelopeRules(raw) &&
     dataRules[raw.type as EventType](raw.data) &&
     Date.parse(raw.occurredAt as string) - now.getTime() <= MAX_FUTURE_MS &&
-    !containsNul(raw)
+    !containsUnstorable(raw)
   );
 }
 
@@ -73,7 +73,7 @@ export function explainedValidation(raw: Record<string, unknown>, now: Date): En
       errors.push({ field: 'occurredAt', message: `must not be more than 24 h in the future (server time ${now.toISOString()})` });
     }
   }
-  errors.push(...nulCharacters(raw));
+  errors.push(...unstorableCharacters(raw));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, envelope: validEnvelope(raw) };
 }
@@ -90,25 +90,39 @@ function validEnvelope(raw: Record<string, unknown>): EventEnvelope {
   } as EventEnvelope;
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
+/** A UTF-16 surrogate without its pair: JSON can escape one (`"\\ud800"`), but it is no character, and jsonb refuses it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why PostgreSQL cannot store `text` as JSON, if it cannot. */
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode: a lone surrogate (U+D800 to U+DFFF) is no character';
+  return undefined;
+}
+
+function containsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return unstorable(value) !== undefined;
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(containsNul);
-  for (const key of Object.keys(value)) if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key])) return true;
+  if (Array.isArray(value)) return value.some(containsUnstorable);
+  for (const key of Object.keys(value)) {
+    if (unstorable(key) !== undefined || containsUnstorable((value as Record<string, unknown>)[key])) return true;
+  }
   return false;
 }
 
-/** PostgreSQL's jsonb cannot hold U+0000, and no business text needs it: refuse it anywhere, keys included. */
-function nulCharacters(value: unknown, path = ''): FieldError[] {
-  const message = 'must not contain the NUL character (U+0000)';
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path, message }] : [];
+function unstorableCharacters(value: unknown, path = ''): FieldError[] {
+  if (typeof value === 'string') {
+    const message = unstorable(value);
+    return message ? [{ field: path, message }] : [];
+  }
   if (value === null || typeof value !== 'object') return [];
-  if (Array.isArray(value)) return value.flatMap((item, index) => nulCharacters(item, `${path}[${index}]`));
-  return Object.entries(value).flatMap(([key, item]) =>
-    key.includes('\u0000')
-      ? [{ field: joinPath(path, key.replaceAll('\u0000', '\\u0000')), message }]
-      : nulCharacters(item, joinPath(path, key)),
-  );
+  if (Array.isArray(value)) return value.flatMap((item, index) => unstorableCharacters(item, `${path}[${index}]`));
+  return Object.entries(value).flatMap(([key, item]) => {
+    const message = unstorable(key);
+    // The key is named with its offending code units escaped, so that the answer itself is storable JSON.
+    const named = key.replaceAll('\u0000', '\\u0000').replace(/[\ud800-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    return message ? [{ field: joinPath(path, named), message }] : unstorableCharacters(item, joinPath(path, key));
+  });
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
