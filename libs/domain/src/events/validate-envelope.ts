@@ -90,13 +90,17 @@ function validEnvelope(raw: Record<string, unknown>): EventEnvelope {
   } as EventEnvelope;
 }
 
-/** A UTF-16 surrogate without its pair: JSON can escape one (`"\\ud800"`), but it is no character, and jsonb refuses it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Whether `text` holds no UTF-16 surrogate without its pair: JSON can escape one (`"\\ud800"`), but it is no
+ * character, and jsonb refuses it. ES2024's native check (Node 20 has it; the ES2023 typings this project compiles
+ * against do not declare it): a regular expression cost a percent of the ingest process on an import.
+ */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** Why PostgreSQL cannot store `text` as JSON, if it cannot. */
 function unstorable(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode: a lone surrogate (U+D800 to U+DFFF) is no character';
+  if (!isWellFormed(text)) return 'must be well-formed Unicode: a lone surrogate (U+D800 to U+DFFF) is no character';
   return undefined;
 }
 
