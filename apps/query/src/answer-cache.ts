@@ -105,6 +105,14 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
         this.set(answers.size);
       },
     });
+    new Gauge({
+      name: 'rapport_answer_cache_position',
+      help: "The read model's position as the cache last heard of it (-1: unknown, nothing is served from the cache)",
+      registers: [metrics.registry],
+      collect() {
+        this.set(answers.position ?? -1);
+      },
+    });
   }
 
   /** Registers where account answers come from, to be loaded ahead now (if the read model is known) and at each renewal. */

@@ -48,6 +48,16 @@ describe('AnswerStore', () => {
     expect(store.get('/portfolio')).toBe(json);
   });
 
+  it('tells the position it last heard of, none while the version is unknown', () => {
+    const store = new AnswerStore(10);
+    expect(store.position).toBeUndefined();
+    store.moved(notice(10, ['a']));
+    store.moved(notice(12));
+    expect(store.position).toBe(12);
+    store.moved(undefined);
+    expect(store.position).toBeUndefined();
+  });
+
   it('keeps nothing while the read model version is unknown', () => {
     const store = new AnswerStore(10);
     expect(store.ticket()).toBeUndefined();

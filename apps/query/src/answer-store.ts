@@ -68,6 +68,11 @@ export class AnswerStore {
     return this.entries.size;
   }
 
+  /** The read model's position as last heard of, undefined while that cannot be known. */
+  get position(): number | undefined {
+    return this.current?.position;
+  }
+
   /** The read model moved to `notice` (undefined: the channel is lost, and changes could go unheard). */
   moved(notice: ReadModelNotice | undefined): Moved {
     const previous = this.current;
