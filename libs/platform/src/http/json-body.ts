@@ -39,8 +39,9 @@ const isSpace = (byte: number) => byte === Byte.Space || byte === Byte.Newline |
 
 /**
  * Reads an application/json body as it arrives. A top-level array (a batch) is cut into its elements while it is
- * still on the wire, and each element is parsed once complete, as Fastify's parser would (secure-json-parse, the same
- * options): a large batch is parsed while the rest of it arrives, and the whole body is never held as one string.
+ * still on the wire, and the elements each chunk completes are parsed together, as Fastify's parser would
+ * (secure-json-parse, the same options): a large batch is parsed while the rest of it arrives, and the whole body is
+ * never held as one string.
  * Only `maxItems` + 1 elements are parsed; the rest are scanned and counted (`elementsInBody`), for the route to
  * refuse the batch by its size. Any other JSON value is read whole and parsed at the end. Malformed JSON, anywhere,
  * gets Fastify's FST_ERR_CTP_INVALID_JSON_BODY (an empty body, FST_ERR_CTP_EMPTY_JSON_BODY), as before.
