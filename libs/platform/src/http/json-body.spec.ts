@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { chunked } from '../../../../test/support/chunked';
 import { elementsInBody, JsonBodyLimits, readJsonBody } from './json-body';
 
 const LIMITS: JsonBodyLimits = { maxBytes: 1_000_000, maxItems: 100 };
@@ -8,14 +9,6 @@ function read(chunks: Buffer[], limits = LIMITS, contentLength = Buffer.concat(c
   return new Promise((resolve, reject) =>
     readJsonBody(Readable.from(chunks), contentLength, limits, (error, body) => (error ? reject(error) : resolve(body))),
   );
-}
-
-/** `text` cut into chunks of `size` bytes, wherever that falls: inside a string, an escape, a character. */
-function chunked(text: string, size: number): Buffer[] {
-  const bytes = Buffer.from(text, 'utf8');
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
-  return chunks;
 }
 
 const SIZES = [1, 2, 3, 7, 64, 1_000_000];
