@@ -5,6 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import fastifyStatic from '@fastify/static';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from '../logging/logging.module';
+import { logRequests } from '../logging/request-log';
 import { Metrics } from '../metrics/metrics.module';
 import { MAX_BATCH_ITEMS, MAX_BODY_BYTES } from './body-limit';
 import { readJsonBody } from './json-body';
@@ -69,6 +72,7 @@ export async function configureHttpApp(nestApp: INestApplication): Promise<void>
     readNdjson(payload, Number(request.headers['content-length']), { maxBytes: MAX_BODY_BYTES, maxItems: MAX_BATCH_ITEMS }, done),
   );
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  logRequests(fastify, app.get<typeof ROOT_LOGGER, PinoLogger>(ROOT_LOGGER));
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {
     // The matched route pattern, not the path: one series per route, whatever the ids in it.
