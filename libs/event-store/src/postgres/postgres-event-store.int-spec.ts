@@ -236,6 +236,77 @@ describe('PostgresEventStore onlyNew appends under the write lock', () => {
   });
 });
 
+describe('PostgresEventStore connections', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let admin: Pool;
+  /** Runs ahead of each statement the pool's clients send, as interceptQueries' `before`. */
+  let beforeQuery: (text: string) => Promise<void> | undefined;
+  beforeEach(async () => {
+    db = await createTestDatabase('connections');
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    admin = new Pool({ connectionString: db.url, max: 1 });
+    beforeQuery = () => undefined;
+    interceptQueries(pool, (text) => beforeQuery(text));
+    await new PostgresEventStore(pool).migrate();
+  });
+  afterEach(async () => {
+    await Promise.all([pool.end(), admin.end()]);
+    await db.drop();
+  });
+
+  /** The writer gives its connection back once it finds its queue empty, just after it settled the last append. */
+  const writerIdle = () => new Promise((resolve) => setImmediate(resolve));
+  const single = (streamId: string) => [{ streamId, expectedVersion: 'any' as const, events: [newEvent('Thing')] }];
+
+  it('writes a run of queued groups on one connection, and gives it back once the queue is empty', async () => {
+    const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 2 });
+    const transactions: string[] = [];
+    beforeQuery = (text) => void (text.startsWith('BEGIN;') && transactions.push(text));
+    let checkouts = 0;
+    pool.on('acquire', () => checkouts++);
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(single(`account-${i}`))));
+      expect(results.map(([[appended]]) => appended.globalPosition).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      expect(transactions.length).toBeGreaterThanOrEqual(10);
+      expect(checkouts).toBe(1);
+      await writerIdle();
+      expect(pool.idleCount).toBe(pool.totalCount);
+      await store.append(single('account-later'));
+      expect(checkouts).toBe(2);
+      await writerIdle();
+      expect(pool.idleCount).toBe(pool.totalCount);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes another connection for the next group when its own broke mid-run, and only that group fails', async () => {
+    const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 1 });
+    let transactions = 0;
+    // The second transaction's session is ended by the server just before it begins: it cannot roll back either.
+    beforeQuery = (text) => {
+      if (!text.startsWith('BEGIN;') || ++transactions !== 2) return undefined;
+      return admin
+        .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+        .then(() => undefined);
+    };
+    try {
+      const outcomes = await Promise.allSettled(['a', 'b', 'c', 'd'].map((id) => store.append(single(`account-${id}`))));
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((await store.readAll({ after: 0, limit: 10 })).map((event) => event.streamId)).toEqual([
+        'account-a',
+        'account-c',
+        'account-d',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('PostgresEventStore reads by type', () => {
   it('pages through windows of positions as if the log were read at once', async () => {
     const pool = new Pool({ connectionString: database.url, max: 2 });
