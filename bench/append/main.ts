@@ -277,7 +277,10 @@ async function main(): Promise<void> {
     if (!args['skip-http']) {
       const rawSingles = rows.find((r) => r.scenario.concurrency === 16 && r.scenario.eventsPerAppend === 1)!.rawInsert;
       const rawBatches = rows.find((r) => r.scenario.concurrency === 4 && r.scenario.eventsPerAppend === 1000)!.rawInsert;
-      const http = await httpIngest(url);
+      // On a database of its own, as the raw baselines they are divided by ran on one still nearly empty. After the
+      // store runs (~6.5 million rows, ~5 GB, the server checkpointing back to back) the same routes on the same
+      // database made half as many events a second, and ~2,500 a few minutes later (README, 2026-12-02).
+      const http = await httpIngest(await server.newDatabase('rapport_bench_append_http'));
       console.log(
         '\n| HTTP route | connections | events a request | events/s | ÷ raw PostgreSQL | p50 ms | p99 ms | non-2xx/errors |' +
           '\n|---|---:|---:|---:|---:|---:|---:|---:|',
