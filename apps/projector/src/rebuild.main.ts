@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
 import { DeepPartial, ScoringConfig, scoringConfig } from '@rapport/domain';
 import { PostgresEventStore } from '@rapport/event-store';
-import { ConfigurationError, validateEnvironment } from '@rapport/platform';
+import { ConfigurationError, createPool, validateEnvironment } from '@rapport/platform';
 import { EmbeddedPostgresServer, runningServerUrl, startEmbeddedPostgres } from '@rapport/postgres';
 import { rebuildReadModels } from '@rapport/read-models';
 
@@ -25,7 +24,7 @@ async function main(): Promise<void> {
     }
   }
   const config = scoringConfig(env.RAPPORT_SCORING ? (JSON.parse(env.RAPPORT_SCORING) as DeepPartial<ScoringConfig>) : {});
-  const pool = new Pool({ connectionString: url, max: 4 });
+  const pool = createPool(url, 4);
   const store = new PostgresEventStore(pool);
   try {
     await store.migrate();

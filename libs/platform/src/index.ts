@@ -2,6 +2,7 @@ export * from './clock';
 export * from './config/rapport-config';
 export * from './config/config.module';
 export * from './database/database.module';
+export * from './database/pool';
 export * from './http/problem';
 export * from './http/problem-details.filter';
 export * from './http/configure-http-app';

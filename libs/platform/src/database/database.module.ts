@@ -1,7 +1,8 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Pool } from 'pg';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@rapport/event-store';
+import { createPool } from './pool';
 
 export const PG_POOL = Symbol('PgPool');
 
@@ -32,15 +33,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
       useFactory: (config: ConfigService) => {
         const url = config.get<string>('DATABASE_URL');
         if (!url) throw new Error('DATABASE_URL is not set: the services need a PostgreSQL server (the standalone app starts one itself)');
-        const pool = new Pool({ connectionString: url, max: 10 });
-        // An idle connection that the server drops (restart, failover) must not take the process down;
-        // the pool replaces it at the next query.
-        pool.on('error', (error: Error & { code?: string }) => {
-          // 57P01: the server is shutting down (Ctrl-C reaches the embedded server too): expected, not a warning.
-          if (error.code === '57P01') new Logger('postgres').log('PostgreSQL is shutting down');
-          else new Logger('postgres').warn(`idle connection lost: ${error.message}`);
-        });
-        return pool;
+        return createPool(url, 10);
       },
     },
     {
