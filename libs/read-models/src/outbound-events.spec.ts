@@ -5,6 +5,12 @@ import { CHURN_RISK_THRESHOLD, outboundEvents, PreviousFigures } from './outboun
 
 const CAUSE = { eventId: '7d4f3c2a-0b1e-5c6d-8e9f-0a1b2c3d4e5f', globalPosition: 42 };
 const AT = '2026-11-23T10:00:00.000Z';
+/** The outbound ids of one cause, as the code before `uuidV5` (the uuid library's v5) derived them: they must not change. */
+const PINNED_IDS = [
+  ['AccountHealthChanged', '7b3cb0fd-6d69-5d67-9921-dfe64c2ca273'],
+  ['ChurnRiskRaised', '50284bf1-aba9-522e-b169-2f0eb676e524'],
+  ['ExpansionSignalDetected', 'adfa95e7-0145-5da5-8a51-33583f95a68a'],
+];
 
 function projection(figures: {
   score: number | null;
@@ -139,6 +145,11 @@ describe('outbound events', () => {
       outboundEvents(before(80, 'green', 20), next, { ...CAUSE, eventId: '00000000-0000-5000-8000-000000000000' }, AT)[0].eventId,
     ).not.toBe(first[0].eventId);
     expect(first[0]).toMatchObject({ accountId: 'acme', occurredAt: AT, causedBy: CAUSE });
+  });
+
+  it('keep the ids consumers have already seen for the same cause', () => {
+    const next = projection({ score: 30, band: 'red', churn: 75, signals: ['advocate'] });
+    expect(outboundEvents(before(80, 'green', 20), next, CAUSE, AT).map((e) => [e.type, e.eventId])).toEqual(PINNED_IDS);
   });
 });
 

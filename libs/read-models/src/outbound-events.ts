@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { uuidV5 } from '@rapport/domain';
 import { AccountProjection } from './account-projection';
 
 /** The figures an account had before this batch, as stored. */
@@ -41,7 +41,7 @@ export function outboundEvents(
   const cause = 'eventId' in causedBy ? causedBy.eventId : `${causedBy.reevaluation}@${causedBy.globalPosition}`;
   const add = (type: OutboundEventType, figures: Record<string, unknown>, discriminator = '') =>
     events.push({
-      eventId: uuidv5(`${type}|${next.accountId}|${cause}|${discriminator}`, OUTBOUND_NAMESPACE),
+      eventId: uuidV5(`${type}|${next.accountId}|${cause}|${discriminator}`, OUTBOUND_NAMESPACE),
       type,
       accountId: next.accountId,
       occurredAt,

@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import { eventIdFor } from './event-identity';
+import { eventIdFor, uuidV5 } from './event-identity';
 
 const NAMESPACE = '5b0a4a3e-7c2f-4d8e-9a51-2f6c1e0b7d94';
 
@@ -18,5 +18,22 @@ describe('eventIdFor', () => {
       ...Array.from({ length: 500 }, (_, i) => ({ system: `system-${i % 7}`, eventId: `${i}-${Math.random()}` })),
     ];
     for (const key of keys) expect(eventIdFor(key)).toBe(uuidv5(`${key.system}/${key.eventId}`, NAMESPACE));
+  });
+});
+
+describe('uuidV5', () => {
+  it('derives what the uuid library derives, in any namespace', () => {
+    const namespaces = ['a3c9e1f4-58b2-4c7d-9e06-7f1d2b3c4a5e', '6BA7B810-9DAD-11D1-80B4-00C04FD430C8'];
+    const names = [
+      '',
+      'AccountHealthChanged|acme|7d4f3c2a|',
+      'é東京🚀',
+      ...Array.from({ length: 200 }, (_, i) => `name-${i}-${Math.random()}`),
+    ];
+    for (const namespace of namespaces) for (const name of names) expect(uuidV5(name, namespace)).toBe(uuidv5(name, namespace));
+  });
+
+  it('refuses a namespace that is not a UUID', () => {
+    expect(() => uuidV5('x', 'not-a-uuid')).toThrow('not a UUID namespace: not-a-uuid');
   });
 });

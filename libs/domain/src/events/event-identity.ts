@@ -10,15 +10,33 @@ const RAPPORT_EVENT_NAMESPACE = '5b0a4a3e-7c2f-4d8e-9a51-2f6c1e0b7d94';
  */
 export function eventIdFor(source: { system: string; eventId: string }): string {
   // The separator cannot occur in a source system name, so distinct keys never join to the same string.
-  const name = Buffer.from(`${source.system}/${source.eventId}`, 'utf8');
-  // RFC 9562 UUID v5 as the uuid library derives it (the spec checks that both agree), with Node's one-shot hash:
-  // the library builds a Hash object and encodes the name in JavaScript, ~3.5 µs an id against ~1, on every event.
-  const hex = hash('sha1', Buffer.concat([NAMESPACE_BYTES, name]));
+  return uuidV5(`${source.system}/${source.eventId}`, RAPPORT_EVENT_NAMESPACE);
+}
+
+/**
+ * RFC 9562 UUID v5 of `name` (UTF-8) in `namespace`, as the uuid library derives it (the spec checks that both agree),
+ * with Node's one-shot hash: the library builds a Hash object and encodes the name in JavaScript, ~3.5 µs an id
+ * against ~1. Inbound ids are derived at every event ingested, outbound ones at every change projected.
+ */
+export function uuidV5(name: string, namespace: string): string {
+  const hex = hash('sha1', Buffer.concat([namespaceBytes(namespace), Buffer.from(name, 'utf8')]));
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-const NAMESPACE_BYTES = Buffer.from(RAPPORT_EVENT_NAMESPACE.replace(/-/g, ''), 'hex');
+const NAMESPACES = new Map<string, Buffer>();
+
+function namespaceBytes(namespace: string): Buffer {
+  let bytes = NAMESPACES.get(namespace);
+  if (!bytes) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(namespace)) {
+      throw new Error(`not a UUID namespace: ${namespace}`);
+    }
+    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    NAMESPACES.set(namespace, bytes);
+  }
+  return bytes;
+}
 
 export function accountStreamId(accountId: string): string {
   return `account-${accountId}`;
