@@ -200,7 +200,7 @@ async function deleteTopics(brokers: string, prefix: string): Promise<void> {
 /**
  * Where the paced run's latency goes: for each event, the time from its send to each stage, from the database's own
  * timestamps (recorded_at when the ingest's transaction took its position, the outbox row's created_at at the start of
- * the projector's transaction, sent_at when the relay marked it after the broker acknowledged), as percentiles.
+ * the projector's transaction, the relayed batch's sent_at, recorded after the broker acknowledged), as percentiles.
  */
 async function printStages(url: string, ids: string[], sentAtWall: Map<string, number>, arrivedWall: Map<string, number>): Promise<void> {
   const client = new Client({ connectionString: url });
@@ -208,8 +208,11 @@ async function printStages(url: string, ids: string[], sentAtWall: Map<string, n
   try {
     const { rows } = await client.query<{ id: string; recorded: string; projected: string; relayed: string }>(
       `SELECT e.event_id AS id, extract(epoch FROM e.recorded_at) * 1000 AS recorded,
-              extract(epoch FROM o.created_at) * 1000 AS projected, extract(epoch FROM o.sent_at) * 1000 AS relayed
+              extract(epoch FROM o.created_at) * 1000 AS projected, extract(epoch FROM r.sent_at) * 1000 AS relayed
          FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
+         LEFT JOIN LATERAL (
+           SELECT sent_at FROM rapport_outbox_relayed WHERE up_to_seq >= o.seq ORDER BY up_to_seq LIMIT 1
+         ) r ON true
         WHERE e.event_id = ANY($1::uuid[])`,
       [ids],
     );
@@ -226,7 +229,7 @@ async function printStages(url: string, ids: string[], sentAtWall: Map<string, n
     const labels: Record<keyof typeof stages, string> = {
       recorded: 'appended to the log (recorded_at)',
       projected: 'projector transaction began (outbox created_at)',
-      relayed: 'relay marked it sent (sent_at)',
+      relayed: 'relay recorded its batch (sent_at)',
       arrived: 'arrived at the consumer',
     };
     for (const [stage, values] of Object.entries(stages) as Array<[keyof typeof stages, number[]]>) {
@@ -245,8 +248,11 @@ async function printBurstStages(url: string, ids: string[], startWall: number, a
   try {
     const { rows } = await client.query<{ recorded: string; projected: string; relayed: string }>(
       `SELECT extract(epoch FROM max(e.recorded_at)) * 1000 AS recorded, extract(epoch FROM max(o.created_at)) * 1000 AS projected,
-              extract(epoch FROM max(o.sent_at)) * 1000 AS relayed
+              extract(epoch FROM max(r.sent_at)) * 1000 AS relayed
          FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
+         LEFT JOIN LATERAL (
+           SELECT sent_at FROM rapport_outbox_relayed WHERE up_to_seq >= o.seq ORDER BY up_to_seq LIMIT 1
+         ) r ON true
         WHERE e.event_id = ANY($1::uuid[])`,
       [ids],
     );
@@ -254,7 +260,7 @@ async function printBurstStages(url: string, ids: string[], startWall: number, a
     const stages: Array<[string, number]> = [
       ['appended to the log (last recorded_at)', Number(rows[0].recorded)],
       ['projector transaction began (last outbox created_at)', Number(rows[0].projected)],
-      ['relay marked it sent (last sent_at)', Number(rows[0].relayed)],
+      ['relay recorded its batch (last sent_at)', Number(rows[0].relayed)],
       ['arrived at the consumer', arrived],
     ];
     console.log(`\nBurst of ${ids.length}, when each stage had its last event, from the first send:\n`);

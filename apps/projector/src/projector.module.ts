@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { ScoringConfig } from '@rapport/domain';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { CLOCK, Clock, Metrics, PG_POOL, Readiness, SCORING_CONFIG } from '@rapport/platform';
-import { migrateOutbox, ReadModelProjector } from '@rapport/read-models';
+import { migrateOutbox, ReadModelProjector, RELAYED_UP_TO_SQL } from '@rapport/read-models';
 
 /** The projector counts as ready while at most this many events behind the log. */
 export const MAX_READY_LAG = 10_000;
@@ -38,7 +38,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, BeforeApplicatio
     const lag = async () => Math.max(0, (await store.headPosition()) - this.projector.checkpoint);
     metrics.gauge('rapport_projection_lag_events', 'Events in the log not yet in the read models', lag);
     metrics.gauge('rapport_outbox_backlog', 'Outbound events not yet relayed to Kafka', async () =>
-      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM rapport_outbox WHERE sent_at IS NULL')).rows[0].n),
+      Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM rapport_outbox WHERE seq > (${RELAYED_UP_TO_SQL})`)).rows[0].n),
     );
     readiness.register('projector', async () => {
       const behind = await lag();

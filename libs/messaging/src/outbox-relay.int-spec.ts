@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { migrateOutbox, OUTBOX_CHANNEL } from '@rapport/read-models';
+import { migrateOutbox, OUTBOX_CHANNEL, RELAYED_UP_TO_SQL } from '@rapport/read-models';
 import { interceptQueries } from '../../../test/support/intercept-queries';
 import { privateKafkaBroker } from '../../../test/support/kafka-broker';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
@@ -46,7 +46,7 @@ describe('OutboxRelay', () => {
     return events.map((e) => e.eventId);
   }
 
-  it('delivers every event, in order per account, through a relay crash between send and mark and a broker outage', async () => {
+  it('delivers every event, in order per account, through a relay crash between the send and its record and a broker outage', async () => {
     const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
     const topic = `health-${randomUUID().slice(0, 8)}`;
     await bus.ensureTopics([{ name: topic, partitions: 3 }]);
@@ -55,14 +55,14 @@ describe('OutboxRelay', () => {
       received.push(...messages);
     });
 
-    // A relay whose marking fails twice: it has sent the batch, then "crashes" before recording it.
+    // A relay whose record of its batch fails twice: it has sent the batch, then "crashes" before recording it.
     let markFailures = 0;
     const faulty = new Pool({ connectionString: database.url, max: 2 });
     faulty.on('error', () => undefined);
     interceptQueries(faulty, (text) => {
-      if (!text.startsWith('UPDATE rapport_outbox') || markFailures >= 2) return undefined;
+      if (!text.startsWith('INSERT INTO rapport_outbox_relayed') || markFailures >= 2) return undefined;
       markFailures += 1;
-      return new Error('relay killed before marking');
+      return new Error('relay killed before recording the batch');
     });
     const relay = new OutboxRelay(faulty, bus, topic, silent, { idleWaitMs: 100, retryDelayMs: 50 });
     const ids = await addEvents(30);
@@ -72,7 +72,7 @@ describe('OutboxRelay', () => {
       if (!(await done())) throw new Error(`timed out waiting for ${what}`);
     };
     const unsent = async () =>
-      (await pool.query('SELECT count(*)::int AS n FROM rapport_outbox WHERE sent_at IS NULL')).rows[0].n as number;
+      (await pool.query(`SELECT count(*)::int AS n FROM rapport_outbox WHERE seq > (${RELAYED_UP_TO_SQL})`)).rows[0].n as number;
     const distinct = () => new Set(received.map((m) => m.headers['rapport-event-id']));
     await until(() => distinct().size >= 30, 'the first 30 events');
 
@@ -82,8 +82,8 @@ describe('OutboxRelay', () => {
     broker.start();
     await until(() => distinct().size >= 50, 'all 50 events after the outage');
     // A send the broker took during its outage can still fail on the relay's side (and be sent again): every row is
-    // marked sent only once a send has succeeded. Stopping before that would leave rows for the next start, as designed.
-    await until(async () => (await unsent()) === 0, 'every row marked sent');
+    // recorded as relayed only once a send has succeeded. Stopping before that would leave rows for the next start, as designed.
+    await until(async () => (await unsent()) === 0, 'every row recorded as relayed');
     await relay.stop();
     await consumer.stop();
     await bus.close();
@@ -104,6 +104,14 @@ describe('OutboxRelay', () => {
       expect(order.length).toBeGreaterThan(10);
     }
     expect(await unsent()).toBe(0);
+    // One row a batch, each reaching further than the one before, the last at the outbox's last row.
+    const { rows: batches } = await pool.query<{ up_to_seq: string }>(
+      'SELECT up_to_seq FROM rapport_outbox_relayed ORDER BY sent_at, up_to_seq',
+    );
+    const reached = batches.map((b) => Number(b.up_to_seq));
+    expect(reached).toEqual([...new Set(reached)].sort((a, b) => a - b));
+    expect(reached.length).toBeLessThan(50);
+    expect(reached.at(-1)).toBe(Number((await pool.query('SELECT max(seq) AS seq FROM rapport_outbox')).rows[0].seq));
   }, 180_000);
 
   it('hears a commit that lands while it reads an empty outbox, rather than waiting out its idle time', async () => {

@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from 'pg';
 import { Backoff, sleep, supervise, WakeSignal } from '@rapport/retry';
+import { RELAYED_UP_TO_SQL } from '@rapport/read-models';
 import { MessageBus, MessageProducer } from './message-bus.port';
 
 export interface RelayLog {
@@ -11,9 +12,11 @@ const LEADER_LOCK = 'rapport_outbox_relay';
 
 /**
  * Publishes the transactional outbox (`rapport_outbox`, written by the projector) to Kafka, oldest first: keyed by
- * accountId, with an idempotent producer, then marks the rows sent. A crash between the send and the mark, or a
- * broker outage, means the same rows are sent again later, with the same eventIds, in the same order: delayed,
- * never lost or reordered per account. One relay at a time, whatever the number of processes (advisory lock).
+ * accountId, with an idempotent producer, then records the batch as relayed: one row in `rapport_outbox_relayed`
+ * with its last `seq` (marking each row sent rewrote it, the outbox's largest cost to PostgreSQL). A crash between the
+ * send and the record, or a broker outage, means the same rows are sent again later, with the same eventIds, in the
+ * same order: delayed, never lost or reordered per account. One relay at a time, whatever the number of processes
+ * (advisory lock), so no two relays record batches at once.
  */
 export class OutboxRelay {
   private abort = new AbortController();
@@ -77,7 +80,7 @@ export class OutboxRelay {
 
   private async relayBatch(client: PoolClient, producer: MessageProducer): Promise<number> {
     const { rows } = await client.query<{ seq: string; event_id: string; account_id: string; type: string; payload: unknown }>(
-      'SELECT seq, event_id, account_id, type, payload FROM rapport_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1',
+      `SELECT seq, event_id, account_id, type, payload FROM rapport_outbox WHERE seq > (${RELAYED_UP_TO_SQL}) ORDER BY seq LIMIT $1`,
       [this.options.batchSize ?? 500],
     );
     if (rows.length === 0) return 0;
@@ -89,7 +92,7 @@ export class OutboxRelay {
         headers: { 'rapport-event-id': r.event_id, 'rapport-event-type': r.type },
       })),
     );
-    await client.query('UPDATE rapport_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+    await client.query('INSERT INTO rapport_outbox_relayed (up_to_seq) VALUES ($1)', [rows[rows.length - 1].seq]);
     return rows.length;
   }
 }
