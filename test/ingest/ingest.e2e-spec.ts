@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
+import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
 
@@ -231,6 +232,55 @@ describe('a stream not held', () => {
       const { rows } = await pool.query("SELECT version FROM rapport_events WHERE stream_id = 'account-long' ORDER BY version");
       expect(rows.map((r) => r.version)).toEqual(Array.from({ length: 37 }, (_, i) => i));
     } finally {
+      await cold.close();
+    }
+  });
+});
+
+describe('an account the command opens', () => {
+  it('is appended without a read before the append, where this instance does not hold it', async () => {
+    const store = app.app.get<EventStore>(EVENT_STORE);
+    const reads = jest.spyOn(store, 'readForAppend');
+    try {
+      await post(opened('fresh-1')).expect(201);
+      const batch = await postBatch([opened('fresh-2'), signed('fresh-2'), opened('fresh-3'), signed('fresh-1')]).expect(201);
+      expect(batch.body.results.map((r: { version: number }) => r.version)).toEqual([0, 1, 0, 1]);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('is decided on its stored stream when it has one after all: opened elsewhere, or a redelivery', async () => {
+    // The other instance keeps no streams: every AccountOpened it takes is a guess that the account is new.
+    const cold = await startTestApp(IngestAppModule.forRoot, {
+      label: 'unused',
+      database: app.database,
+      config: { RAPPORT_INGEST_CACHE_EVENTS: '0' },
+    });
+    const reads = jest.spyOn(cold.app.get<EventStore>(EVENT_STORE), 'readForAppend');
+    try {
+      const first = opened('twice');
+      const stored = await post(first).expect(201);
+      const before = await eventCount();
+
+      const again = await cold.http.post('/v1/events').send(opened('twice')).expect(409);
+      expect(again.body).toMatchObject({ errors: [{ field: 'type', code: 'account_already_opened' }] });
+      const redelivered = await cold.http.post('/v1/events').send(first).expect(200);
+      expect(redelivered.body).toEqual({ ...stored.body, duplicate: true });
+      const mixed = await cold.http
+        .post('/v1/events/batch')
+        .send([opened('twice-new'), opened('twice')])
+        .expect(409);
+      expect(mixed.body.errors).toEqual([expect.objectContaining({ index: 1, code: 'account_already_opened' })]);
+      expect(await eventCount()).toBe(before);
+      // Each guess missed, then the streams were read: once a command.
+      expect(reads).toHaveBeenCalledTimes(3);
+
+      const { rows } = await pool.query("SELECT count(*)::int AS n FROM rapport_events WHERE stream_id = 'account-twice-new'");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      reads.mockRestore();
       await cold.close();
     }
   });

@@ -107,24 +107,31 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
 
   private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
     const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
-    const held = new Map(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    const held = new Map<string, AccountStream | undefined>(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
     // A held stream is its state alone; a retraction folds the stream again, so its account is read whole.
-    for (const item of items) if (item.event.type === 'EventRetracted') held.delete(item.event.accountId);
+    for (const accountId of retracting) held.delete(accountId);
+    // An account this process does not hold, which the command opens, is most likely new: it is decided on an empty
+    // stream without reading, and the append's expected version ('no_stream') checks that guess under the write lock.
+    const guessed = openedHere(items).filter((id) => !held.get(id) && !retracting.has(id));
+    for (const accountId of guessed) held.set(accountId, AccountStream.ofDecisions(accountId, [], -1));
     if (accountIds.every((id) => held.get(id))) {
       // Every stream is held: decide without reading. The append checks what reading would have: the expected
       // versions (nothing appended since) and that no event is stored already (no redelivery).
       try {
         return await this.decideAndAppend(items, held as Map<string, AccountStream>, undefined, writer, single);
       } catch (error) {
-        // A redelivery, or a refusal a redelivery may explain: read, and decide again on the streams as stored.
-        if (!(error instanceof EventsAlreadyStoredError || error instanceof EventsRejected)) throw error;
+        // A redelivery, a refusal a redelivery may explain, or a guessed-new account that has a stream after all:
+        // read, and decide again on the streams as stored.
+        const guessMissed = guessed.length > 0 && error instanceof WrongExpectedVersionError;
+        if (!(error instanceof EventsAlreadyStoredError || error instanceof EventsRejected || guessMissed)) throw error;
         held.clear();
       }
     }
+    for (const accountId of guessed) held.delete(accountId);
     // One round trip: the idempotency check, and what other writers appended since the streams held here. Of a
     // stream not held, only the facts decisions depend on are read (a long stream is mostly interactions and usage),
     // but where the command retracts an event: a retraction may name any event of its stream.
-    const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
     const read = await this.store.readForAppend(
       [...new Set(items.map((i) => i.event.eventId))],
       accountIds.map((id) => ({
@@ -212,6 +219,13 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       return { ...resultOf(earlier, earlier), duplicate: true };
     });
   }
+}
+
+/** The accounts whose first item in the command (redeliveries within it left out) opens them. */
+function openedHere(items: readonly IngestItem[]): string[] {
+  const first = new Map<string, IngestItem>();
+  for (const item of items) if (item.firstIndex === item.index && !first.has(item.event.accountId)) first.set(item.event.accountId, item);
+  return [...first].filter(([, item]) => item.event.type === 'AccountOpened').map(([accountId]) => accountId);
 }
 
 /** An account's stream from its stored events, from the first one on. */
