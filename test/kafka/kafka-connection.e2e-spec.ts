@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
-import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
+import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
+import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
 
 // The test broker (scripts/kafka-broker.sh) has, beside its plain listener, one that requires SASL/PLAIN (user rapport,
@@ -90,6 +91,33 @@ describe('Kafka over TLS (KAFKA_SSL, KAFKA_SSL_CA)', () => {
       await expect(untrusted.ensureTopics([{ name: `ssl-${randomUUID().slice(0, 6)}`, partitions: 1 }])).rejects.toThrow(/certificate/i);
     } finally {
       await untrusted.close();
+    }
+  }, 60_000);
+
+  it("publishes the outbox over TLS from the relay's own thread, trusting the CA it is given", async () => {
+    const { brokers, ca } = sslBroker();
+    const prefix = `tls${randomUUID().slice(0, 6)}.`;
+    const app = await startTestApp(StandaloneAppModule.forRoot, {
+      label: 'kafka_connection',
+      config: { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_SSL: 'true', KAFKA_SSL_CA: ca },
+    });
+    const bus = new KafkajsMessageBus({ brokers, clientId: 'ssl-test', ssl: { ca: [readFileSync(ca, 'utf8')] } });
+    const received: IncomingMessage[] = [];
+    try {
+      const consumer = await bus.consume(
+        { groupId: `tls-${randomUUID()}`, topic: prefix + TOPICS.accountHealth, fromBeginning: true },
+        async (messages) => void received.push(...messages),
+      );
+      await app.http
+        .post('/v1/events')
+        .send(JSON.parse(opened(randomUUID())))
+        .expect(201);
+      for (let i = 0; i < 300 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await consumer.stop();
+      expect(received.map((m) => [m.key, JSON.parse(m.value!).type])).toEqual([['k-acme', 'ChurnRiskRaised']]);
+    } finally {
+      await bus.close();
+      await app.close();
     }
   }, 60_000);
 

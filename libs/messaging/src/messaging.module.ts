@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { KafkajsMessageBus, SaslMechanism } from './kafkajs-message-bus';
+import { KafkajsMessageBus, KafkaOptions, SaslMechanism } from './kafkajs-message-bus';
 import { MessageBus } from './message-bus.port';
 import { TOPICS } from './topics';
 
 export const MESSAGE_BUS = Symbol('MessageBus');
+/** The Kafka connection settings (null without KAFKA_BROKERS), for a client built apart from MESSAGE_BUS (a worker thread's). */
+export const KAFKA_OPTIONS = Symbol('KafkaOptions');
 export const TOPIC_NAMES = Symbol('TopicNames');
 export type TopicNames = { -readonly [K in keyof typeof TOPICS]: string };
 
@@ -32,13 +34,13 @@ class MessageBusLifecycle implements OnApplicationShutdown {
 @Module({
   providers: [
     {
-      provide: MESSAGE_BUS,
+      provide: KAFKA_OPTIONS,
       inject: [ConfigService],
-      useFactory: (config: ConfigService): MessageBus | null => {
+      useFactory: (config: ConfigService): KafkaOptions | null => {
         const brokers = config.get<string>('KAFKA_BROKERS');
         if (!brokers) return null;
         const mechanism = config.get<SaslMechanism>('KAFKA_SASL_MECHANISM');
-        return new KafkajsMessageBus({
+        return {
           brokers,
           clientId: 'rapport',
           ssl: config.get<string>('KAFKA_SSL') === 'true' ? trustedCa(config.get<string>('KAFKA_SSL_CA')) : false,
@@ -49,8 +51,13 @@ class MessageBusLifecycle implements OnApplicationShutdown {
                 password: config.get<string>('KAFKA_SASL_PASSWORD') ?? '',
               }
             : undefined,
-        });
+        };
       },
+    },
+    {
+      provide: MESSAGE_BUS,
+      inject: [KAFKA_OPTIONS],
+      useFactory: (options: KafkaOptions | null): MessageBus | null => (options ? new KafkajsMessageBus(options) : null),
     },
     {
       provide: TOPIC_NAMES,
@@ -66,6 +73,6 @@ class MessageBusLifecycle implements OnApplicationShutdown {
     },
     MessageBusLifecycle,
   ],
-  exports: [MESSAGE_BUS, TOPIC_NAMES],
+  exports: [KAFKA_OPTIONS, MESSAGE_BUS, TOPIC_NAMES],
 })
 export class MessagingModule {}

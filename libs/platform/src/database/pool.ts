@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 
+/** Where a pool reports lost connections: Nest's logger, or a worker thread's forwarder to its parent's. */
+export interface PoolLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
 /**
  * A PostgreSQL pool whose lost connections never take the process down.
  *
@@ -9,8 +15,7 @@ import { Pool, PoolClient } from 'pg';
  * restart, a failover, `pg_terminate_backend`), and an unheard error event ends a Node process. The statement in
  * flight, or the next one, fails with the error anyway, and pg-pool drops the connection when the caller gives it back.
  */
-export function createPool(connectionString: string, max: number): Pool {
-  const logger = new Logger('postgres');
+export function createPool(connectionString: string, max: number, logger: PoolLog = new Logger('postgres')): Pool {
   const pool = new Pool({ connectionString, max });
   pool.on('error', (error: Error & { code?: string }) => {
     // 57P01: the server is shutting down (Ctrl-C reaches the embedded server too): expected, not a warning.
