@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { findFreePort } from '@rapport/postgres';
 import { QUERY_NODE_FLAGS } from '../../apps/query/src/node-flags';
 
@@ -27,7 +27,8 @@ const APP_NODE_FLAGS: Record<string, readonly string[]> = { query: QUERY_NODE_FL
  */
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
   const profileDir = process.env.RAPPORT_PROFILE_DIR;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  // A directory per process, its files named by node: one per thread (the projector's relay runs on its own).
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-${Date.now()}`)}`] : [];
   // As deployed: the flags docker-compose.yml starts the app with.
   const flags = APP_NODE_FLAGS[name] ?? [];
   const child = spawn(process.execPath, [...flags, ...profile, `dist/apps/${name}/src/main.js`], {

@@ -20,7 +20,8 @@ export interface RelayWorkerMessage {
 /** A thread up this long before it ended counts as having worked: its end is a first failure, not one more in a row. */
 const HEALTHY_RUN_MS = 60_000;
 
-// Built, the worker is the .js file beside this one; run from the sources (ts-node, jest), it is compiled as it loads.
+// Built, the worker is the .js file beside this one and takes the process's node flags; run from the sources (ts-node,
+// jest), it is compiled as it loads.
 const SOURCE = extname(__filename);
 const WORKER_FILE = join(__dirname, `relay.worker${SOURCE}`);
 const WORKER_EXEC_ARGV =

@@ -27,9 +27,10 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
   },
   {
     // Marking each relayed row rewrote it and its index entries: under bench/pipeline's burst that UPDATE was the
-    // largest share of PostgreSQL's time after the read model's own rows. Rows are relayed in `seq` order, so a
-    // relayed batch is recorded by its last `seq` alone. The rows marked so far are a prefix of the outbox (the relay
-    // marked the oldest unsent ones each time, with one now() a batch): each batch carries over as one row.
+    // largest of the outbox's statements, which together cost PostgreSQL more than the read model's rows. Rows are
+    // relayed in `seq` order, so a relayed batch is recorded by its last `seq` alone. The rows marked so far are a
+    // prefix of the outbox (the relay marked the oldest unsent ones each time, with one now() a batch): each batch
+    // carries over as one row.
     version: 2,
     name: 'relayed batches instead of a mark per row',
     sql: `
