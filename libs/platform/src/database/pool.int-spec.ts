@@ -41,10 +41,12 @@ describe('createPool', () => {
     // In a statement: the statement fails with it.
     const during = await pool.connect();
     const pid = await pidOf(during);
-    const sleeping = during.query('SELECT pg_sleep(10)');
+    // Its failure is taken at once: it may come before the terminating call answers, and a rejection left unheard
+    // until then fails the test as an unhandled one.
+    const sleeping = failure(during.query('SELECT pg_sleep(10)'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await terminate(pid);
-    const failed = await failure(sleeping);
+    const failed = await sleeping;
     expect(failed?.message).toMatch(/terminat/);
     during.release(failed);
 
