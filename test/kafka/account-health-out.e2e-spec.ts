@@ -4,16 +4,12 @@ import schema from '../../docs/schemas/rapport.account-health.v1.schema.json';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait-until';
 
 const prefix = `t${randomUUID().slice(0, 8)}.`;
 let app: TestApp;
 let base: string;
 let bus: KafkajsMessageBus;
-
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (!done()) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Reads an SSE response until `count` events arrived. */
 async function readSse(
@@ -94,7 +90,7 @@ describe('Kafka out and SSE: rapport.account-health.v1', () => {
       received.push(...messages);
     });
     const types = () => received.map((m) => `${m.key}:${m.headers['rapport-event-type']}`);
-    await until(
+    await waitUntil(
       () =>
         ['lost:AccountChurned', 'lost:ChurnRiskRaised', 'busy:ExpansionSignalDetected', 'busy:AccountHealthChanged'].every((t) =>
           types().includes(t),

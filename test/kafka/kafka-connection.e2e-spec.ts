@@ -4,6 +4,7 @@ import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
 import { IncomingMessage, KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { StandaloneAppModule } from '@rapport/standalone/standalone-app.module';
 import { startTestApp, TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait-until';
 
 // The test broker (scripts/kafka-broker.sh) has, beside its plain listener, one that requires SASL/PLAIN (user rapport,
 // password rapport-test-secret) and one that speaks TLS with a self-signed certificate; global setup names them.
@@ -112,7 +113,7 @@ describe('Kafka over TLS (KAFKA_SSL, KAFKA_SSL_CA)', () => {
         .post('/v1/events')
         .send(JSON.parse(opened(randomUUID())))
         .expect(201);
-      for (let i = 0; i < 300 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitUntil(() => received.length > 0, 'the outbound event', { timeoutMs: 30_000 });
       await consumer.stop();
       expect(received.map((m) => [m.key, JSON.parse(m.value!).type])).toEqual([['k-acme', 'ChurnRiskRaised']]);
     } finally {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { findFreePort } from '@rapport/postgres';
+import { waitUntil } from '../../../test/support/wait-until';
 import { RelayThread } from './relay-thread';
 
 function recordingLog() {
@@ -12,10 +13,7 @@ function recordingLog() {
   };
 }
 
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (!done()) throw new Error(`timed out waiting for ${what}`);
-}
+const until = (done: () => boolean, what: string) => waitUntil(done, what, { timeoutMs: 15_000, intervalMs: 50 });
 
 describe('RelayThread', () => {
   it("runs the relay on its own thread, whose logs and errors are this process's, and stops it", async () => {
