@@ -198,6 +198,15 @@ async function deleteTopics(brokers: string, prefix: string): Promise<void> {
 }
 
 /**
+ * The events of `$1` (ids), each with the outbound event it caused (`o`) and the relayed batch that sent it (`r`: the
+ * first whose last `seq` reaches the row's).
+ */
+const EVENTS_WITH_THEIR_OUTBOUND = `
+  FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
+  LEFT JOIN LATERAL (SELECT sent_at FROM rapport_outbox_relayed WHERE up_to_seq >= o.seq ORDER BY up_to_seq LIMIT 1) r ON true
+  WHERE e.event_id = ANY($1::uuid[])`;
+
+/**
  * Where the paced run's latency goes: for each event, the time from its send to each stage, from the database's own
  * timestamps (recorded_at when the ingest's transaction took its position, the outbox row's created_at at the start of
  * the projector's transaction, the relayed batch's sent_at, recorded after the broker acknowledged), as percentiles.
@@ -209,11 +218,7 @@ async function printStages(url: string, ids: string[], sentAtWall: Map<string, n
     const { rows } = await client.query<{ id: string; recorded: string; projected: string; relayed: string }>(
       `SELECT e.event_id AS id, extract(epoch FROM e.recorded_at) * 1000 AS recorded,
               extract(epoch FROM o.created_at) * 1000 AS projected, extract(epoch FROM r.sent_at) * 1000 AS relayed
-         FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
-         LEFT JOIN LATERAL (
-           SELECT sent_at FROM rapport_outbox_relayed WHERE up_to_seq >= o.seq ORDER BY up_to_seq LIMIT 1
-         ) r ON true
-        WHERE e.event_id = ANY($1::uuid[])`,
+         ${EVENTS_WITH_THEIR_OUTBOUND}`,
       [ids],
     );
     const stages = { recorded: [] as number[], projected: [] as number[], relayed: [] as number[], arrived: [] as number[] };
@@ -249,11 +254,7 @@ async function printBurstStages(url: string, ids: string[], startWall: number, a
     const { rows } = await client.query<{ recorded: string; projected: string; relayed: string }>(
       `SELECT extract(epoch FROM max(e.recorded_at)) * 1000 AS recorded, extract(epoch FROM max(o.created_at)) * 1000 AS projected,
               extract(epoch FROM max(r.sent_at)) * 1000 AS relayed
-         FROM rapport_events e JOIN rapport_outbox o ON o.payload->'causedBy'->>'eventId' = e.event_id::text
-         LEFT JOIN LATERAL (
-           SELECT sent_at FROM rapport_outbox_relayed WHERE up_to_seq >= o.seq ORDER BY up_to_seq LIMIT 1
-         ) r ON true
-        WHERE e.event_id = ANY($1::uuid[])`,
+         ${EVENTS_WITH_THEIR_OUTBOUND}`,
       [ids],
     );
     const arrived = Math.max(...ids.map((id) => arrivedWall.get(id) ?? -Infinity));

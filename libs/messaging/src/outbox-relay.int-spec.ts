@@ -7,6 +7,7 @@ import { migrateOutbox, OUTBOX_CHANNEL, RELAYED_UP_TO_SQL } from '@rapport/read-
 import { interceptQueries } from '../../../test/support/intercept-queries';
 import { privateKafkaBroker } from '../../../test/support/kafka-broker';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
+import { waitUntil } from '../../../test/support/wait-until';
 import { KafkajsMessageBus } from './kafkajs-message-bus';
 import { IncomingMessage } from './message-bus.port';
 import { OutboxRelay } from './outbox-relay';
@@ -67,10 +68,7 @@ describe('OutboxRelay', () => {
     const relay = new OutboxRelay(faulty, bus, topic, silent, { idleWaitMs: 100, retryDelayMs: 50 });
     const ids = await addEvents(30);
     relay.start();
-    const until = async (done: () => boolean | Promise<boolean>, what: string) => {
-      for (let i = 0; i < 600 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      if (!(await done())) throw new Error(`timed out waiting for ${what}`);
-    };
+    const until = (done: () => boolean | Promise<boolean>, what: string) => waitUntil(done, what, { timeoutMs: 60_000 });
     const unsent = async () =>
       (await pool.query(`SELECT count(*)::int AS n FROM rapport_outbox WHERE seq > (${RELAYED_UP_TO_SQL})`)).rows[0].n as number;
     const distinct = () => new Set(received.map((m) => m.headers['rapport-event-id']));
