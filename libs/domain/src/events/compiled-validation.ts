@@ -40,14 +40,20 @@ export function compileValidation(target: new () => object): CompiledCheck {
       } else if (metadata.type === 'customValidation' || metadata.type === 'isDefined') {
         for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
           const instance = constraint.instance as { validate(value: unknown, args: ValidationArguments): unknown };
-          const check = (value: unknown, object: object) =>
-            instance.validate(value, {
-              targetName: target.name,
-              property,
-              object,
-              value,
-              constraints: metadata.constraints,
-            }) === true;
+          // One arguments object a rule, refilled at each call (validators are synchronous and keep nothing): a new
+          // one a call, with `target.name` read through its getter, was a third of the check's time.
+          const args: ValidationArguments = {
+            targetName: target.name,
+            property,
+            object: {},
+            value: undefined,
+            constraints: metadata.constraints,
+          };
+          const check = (value: unknown, object: object) => {
+            args.object = object;
+            args.value = value;
+            return instance.validate(value, args) === true;
+          };
           rules.rules.push(
             metadata.each
               ? (value, object) => (Array.isArray(value) ? value.every((item) => check(item, object)) : check(value, object))
@@ -68,10 +74,16 @@ export function compileValidation(target: new () => object): CompiledCheck {
     for (const key of Object.keys(object)) if (!known.has(key)) return false;
     for (const { property, conditions, rules, nested } of properties) {
       const propertyValue = object[property];
-      if (conditions.some((condition) => !condition(object, propertyValue))) continue;
+      if (!conditionsHold(conditions, object, propertyValue)) continue;
       for (const rule of rules) if (!rule(propertyValue, object)) return false;
       if (nested && !nested(propertyValue)) return false;
     }
     return true;
   };
+}
+
+/** `conditions.every(…)` without a closure made at each property of each call. */
+function conditionsHold(conditions: PropertyRules['conditions'], object: object, value: unknown): boolean {
+  for (const condition of conditions) if (!condition(object, value)) return false;
+  return true;
 }

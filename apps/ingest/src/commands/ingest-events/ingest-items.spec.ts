@@ -1,5 +1,5 @@
 import { eventIdFor } from '@rapport/domain';
-import { markRepeats, validateItems } from './ingest-items';
+import { validateItems } from './ingest-items';
 
 const NOW = new Date('2026-03-02T12:00:00Z');
 const item = (eventId: string, extra: Record<string, unknown> = {}) => ({
@@ -35,11 +35,11 @@ describe('validateItems', () => {
   });
 });
 
-describe('markRepeats', () => {
-  it('points each repeat of an idempotency key at its first item', () => {
+describe('repeats of an idempotency key', () => {
+  it('point at their first item', () => {
     const validated = validateItems([item('a'), item('b'), item('a'), item('a')], NOW);
     if (!validated.ok) throw new Error('expected valid items');
-    expect(markRepeats(validated.items).map((i) => [i.index, i.firstIndex])).toEqual([
+    expect(validated.items.map((i) => [i.index, i.firstIndex])).toEqual([
       [0, 0],
       [1, 1],
       [2, 0],

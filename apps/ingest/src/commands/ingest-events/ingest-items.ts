@@ -14,17 +14,28 @@ export type ValidatedItems = { ok: true; items: IngestItem[] } | { ok: false; er
 
 /**
  * Validates every raw item against the catalog (`now` bounds occurredAt) and marks repeats of an idempotency key
- * within the command: the first delivery counts, the others answer with its result. Every bad item is reported.
+ * within the command: the first delivery counts, the others answer with its result (`firstIndex`). Every bad item is
+ * reported.
  */
 export function validateItems(inputs: readonly unknown[], now: Date): ValidatedItems {
   const errors: ItemError[] = [];
   const items: IngestItem[] = [];
-  inputs.forEach((input, index) => {
-    const result = validateEnvelope(input, now);
-    if (result.ok) items.push({ index, event: newAccountEvent(result.envelope), firstIndex: index });
-    else errors.push(...result.errors.map((e) => ({ index, ...e })));
-  });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, items: markRepeats(items) };
+  const firstIndexOf = new Map<string, number>();
+  for (let index = 0; index < inputs.length; index++) {
+    const result = validateEnvelope(inputs[index], now);
+    if (!result.ok) {
+      for (const error of result.errors) errors.push({ index, ...error });
+      continue;
+    }
+    const event = newAccountEvent(result.envelope);
+    let firstIndex = firstIndexOf.get(event.eventId);
+    if (firstIndex === undefined) {
+      firstIndex = index;
+      firstIndexOf.set(event.eventId, index);
+    }
+    items.push({ index, event, firstIndex });
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, items };
 }
 
 /** The items whose source system the writer may not write for (a batch with one of them is refused whole). */
@@ -39,14 +50,4 @@ export function forbiddenItems(items: readonly IngestItem[], writer: Writer): It
       field: 'source.system',
       message: `this credential may write events of these source systems only: ${list}`,
     }));
-}
-
-/** Sets `firstIndex` of each item to the first item with its event id (its idempotency key). */
-export function markRepeats(items: readonly IngestItem[]): IngestItem[] {
-  const first = new Map<string, number>();
-  return items.map((item) => {
-    const firstIndex = first.get(item.event.eventId) ?? item.index;
-    first.set(item.event.eventId, firstIndex);
-    return { ...item, firstIndex };
-  });
 }
