@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@rapport/postgres';
+import { INGEST_NODE_FLAGS } from '../../apps/ingest/src/node-flags';
 import { QUERY_NODE_FLAGS } from '../../apps/query/src/node-flags';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -19,7 +20,7 @@ export interface ServiceProcess {
 export const SERVICE_ADMIN_KEY = 'service-admin-key-0123456789abcdef0123456789';
 export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
 
-const APP_NODE_FLAGS: Record<string, readonly string[]> = { query: QUERY_NODE_FLAGS };
+const APP_NODE_FLAGS: Record<string, readonly string[]> = { ingest: INGEST_NODE_FLAGS, query: QUERY_NODE_FLAGS };
 
 /**
  * Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. With RAPPORT_PROFILE_DIR set (for
