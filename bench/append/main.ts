@@ -2,7 +2,8 @@
  * bench/append: append throughput of Rapport's PostgreSQL event store against raw PostgreSQL (node `pg` writing the
  * same rows: single-row transactions, batched INSERT, COPY) and against Emmett's event store, on the same server and
  * database in the same run, then HTTP ingest under load with autocannon, as ratios to the raw figures.
- * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http, --chain-only (only what the hash
+ * Run on demand: `npm run bench:append`. Options: --quick (shorter runs), --skip-http, --http-only (the HTTP routes
+ * beside raw PostgreSQL, without the store runs), --chain-only (only what the hash
  * chain costs, in more alternated rounds), --chain-rounds N (rounds of that comparison: this VM's noise is ±5 points).
  */
 import 'reflect-metadata';
@@ -15,13 +16,14 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { ChainScheme, NewEvent, PostgresEventStore, SHA256_JCS_CHAIN, UNCHAINED } from '@rapport/event-store';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
-import { benchServer } from '../support/bench-database';
+import { BenchServer, benchServer } from '../support/bench-database';
 import { RawWrite, rawWriter } from './raw-postgres';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'skip-http': { type: 'boolean', default: false },
+    'http-only': { type: 'boolean', default: false },
     'chain-only': { type: 'boolean', default: false },
     'chain-rounds': { type: 'string' },
   },
@@ -123,8 +125,29 @@ const SCENARIOS: Scenario[] = [
   { name: 'batch of 1,000, concurrency 4 (import)', concurrency: 4, eventsPerAppend: 1000 },
 ];
 
+/**
+ * Starts each measured run on a server that has written out what the runs before it left dirty: a CHECKPOINT first.
+ * Without it, a run paid for its predecessors' writes (the server checkpointing back to back under the later runs, full
+ * page images in the WAL after each checkpoint), and every figure leaned on its place in the sequence.
+ */
+type Settle = () => Promise<void>;
+
+async function checkpointer(url: string): Promise<{ settle: Settle; close: () => Promise<void> }> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query('CHECKPOINT');
+  } catch (error) {
+    // CHECKPOINT needs a superuser or pg_checkpoint: without it the runs follow each other as they come.
+    console.log(`(no CHECKPOINT between runs: ${(error as Error).message})`);
+    await pool.end();
+    return { settle: async () => undefined, close: async () => undefined };
+  }
+  return { settle: async () => void (await pool.query('CHECKPOINT')), close: () => pool.end() };
+}
+
 /** Each worker appends to its own stream (one account) with its expected version, as ingest does, for SECONDS. */
-async function run(appender: Appender, scenario: Scenario): Promise<number> {
+async function run(appender: Appender, scenario: Scenario, settle: Settle): Promise<number> {
+  await settle();
   const deadline = Date.now() + SECONDS * 1000;
   let events = 0;
   const started = process.hrtime.bigint();
@@ -143,13 +166,32 @@ async function run(appender: Appender, scenario: Scenario): Promise<number> {
   return events / seconds;
 }
 
-async function httpIngest(
-  databaseUrl: string,
-): Promise<
-  Array<{ route: string; connections: number; perRequest: number; eventsPerSecond: number; p50: number; p99: number; errors: number }>
-> {
+interface HttpRow {
+  route: string;
+  connections: number;
+  perRequest: number;
+  /** Means over HTTP_ROUNDS: the route's events/s, and raw PostgreSQL's beside it (same load shape, same database). */
+  eventsPerSecond: number;
+  raw: number;
+  /** Mean p50, and the worst p99, of the rounds. */
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Rounds of each route, alternated with its raw baseline (ABBA): the VM's phases move both alike. */
+const HTTP_ROUNDS = 2;
+
+/**
+ * The HTTP routes under autocannon against the built ingest service, each beside raw PostgreSQL on the same database
+ * with the same shape of load (16 single-row transactions at a time; 4 INSERTs of 1,000 at a time), alternated, a
+ * CHECKPOINT before each run.
+ */
+async function httpIngest(databaseUrl: string): Promise<HttpRow[]> {
   const ingest = await startService('ingest', { DATABASE_URL: databaseUrl, RAPPORT_RATE_LIMIT: '0' });
   const base = ingest.base;
+  const { settle, close } = await checkpointer(databaseUrl);
+  const raw = { insert: await rawAppender(databaseUrl, 'insert'), batched: await rawAppender(databaseUrl, 'batched insert') };
   try {
     const ACCOUNTS = 1000;
     const envelope = (type: string, accountId: string, data: object) => ({
@@ -176,12 +218,8 @@ async function httpIngest(
       summary: 'Follow-up call about onboarding',
     };
     const randomAccount = () => `http-${Math.floor(Math.random() * ACCOUNTS)}`;
-
-    const results = [];
-    for (const [route, connections, perRequest] of [
-      ['/v1/events', 16, 1],
-      ['/v1/events/batch', 4, 1000],
-    ] as const) {
+    const routeRun = async (route: string, connections: number, perRequest: number) => {
+      await settle();
       const result = await autocannon({
         url: `${base}${route}`,
         method: 'POST',
@@ -200,19 +238,46 @@ async function httpIngest(
           },
         ],
       });
-      const ok = result['2xx'];
-      results.push({
-        route,
-        connections,
-        perRequest,
-        eventsPerSecond: (ok * perRequest) / (result.duration || SECONDS),
+      return {
+        eventsPerSecond: (result['2xx'] * perRequest) / (result.duration || SECONDS),
         p50: result.latency.p50,
         p99: result.latency.p99,
         errors: result.non2xx + result.errors,
+      };
+    };
+
+    const rows: HttpRow[] = [];
+    for (const [route, connections, perRequest, baseline] of [
+      ['/v1/events', 16, 1, raw.insert],
+      ['/v1/events/batch', 4, 1000, raw.batched],
+    ] as const) {
+      const scenario: Scenario = { name: route, concurrency: connections, eventsPerAppend: perRequest };
+      const routeRuns: Array<Awaited<ReturnType<typeof routeRun>>> = [];
+      const rawRuns: number[] = [];
+      for (let round = 0; round < HTTP_ROUNDS; round++) {
+        const order = round % 2 === 0 ? (['raw', 'route'] as const) : (['route', 'raw'] as const);
+        for (const which of order) {
+          if (which === 'raw') rawRuns.push(await run(baseline, scenario, settle));
+          else routeRuns.push(await routeRun(route, connections, perRequest));
+        }
+      }
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      rows.push({
+        route,
+        connections,
+        perRequest,
+        eventsPerSecond: mean(routeRuns.map((r) => r.eventsPerSecond)),
+        raw: mean(rawRuns),
+        p50: mean(routeRuns.map((r) => r.p50)),
+        p99: Math.max(...routeRuns.map((r) => r.p99)),
+        errors: routeRuns.reduce((n, r) => n + r.errors, 0),
       });
     }
-    return results;
+    return rows;
   } finally {
+    await raw.insert.close();
+    await raw.batched.close();
+    await close();
     await ingest.stop();
   }
 }
@@ -232,8 +297,14 @@ interface StoreRow {
 async function main(): Promise<void> {
   const server = await benchServer();
   const url = await server.newDatabase('rapport_bench_append');
+  const { settle, close: closeCheckpointer } = await checkpointer(url);
   console.log(`bench/append: ${SECONDS} s per run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
   try {
+    if (args['http-only']) {
+      console.log(`database: ${server.description}`);
+      await printHttpRoutes(server);
+      return;
+    }
     const rapport = await rapportAppender(url);
     const unchained = await rapportAppender(url, UNCHAINED);
     const emmett = await emmettAppender(url);
@@ -246,7 +317,7 @@ async function main(): Promise<void> {
     if (args['chain-only']) {
       console.log(CHAIN_HEADER);
       for (const scenario of SCENARIOS) {
-        console.log(chainLine({ scenario, chain: await chainCost(rapport, unchained, scenario) }));
+        console.log(chainLine({ scenario, chain: await chainCost(rapport, unchained, scenario, settle) }));
       }
       for (const appender of [rapport, unchained, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
       return;
@@ -256,11 +327,11 @@ async function main(): Promise<void> {
       const batch = scenario.eventsPerAppend > 1;
       const row: StoreRow = {
         scenario,
-        rawInsert: await run(batch ? raw.batched : raw.insert, scenario),
-        rawCopy: batch ? await run(raw.copy, scenario) : undefined,
-        rapport: await run(rapport, scenario),
-        emmett: await run(emmett, scenario),
-        chain: await chainCost(rapport, unchained, scenario),
+        rawInsert: await run(batch ? raw.batched : raw.insert, scenario, settle),
+        rawCopy: batch ? await run(raw.copy, scenario, settle) : undefined,
+        rapport: await run(rapport, scenario, settle),
+        emmett: await run(emmett, scenario, settle),
+        chain: await chainCost(rapport, unchained, scenario, settle),
       };
       rows.push(row);
       console.log(storeLine(row));
@@ -275,29 +346,40 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(chainLine(row));
 
     if (!args['skip-http']) {
-      const rawSingles = rows.find((r) => r.scenario.concurrency === 16 && r.scenario.eventsPerAppend === 1)!.rawInsert;
-      const rawBatches = rows.find((r) => r.scenario.concurrency === 4 && r.scenario.eventsPerAppend === 1000)!.rawInsert;
-      // On a database of its own, as the raw baselines they are divided by ran on one still nearly empty. After the
-      // store runs (~6.5 million rows, ~5 GB, the server checkpointing back to back) the same routes on the same
-      // database made half as many events a second, and ~2,500 a few minutes later (README, 2026-12-02).
-      const http = await httpIngest(await server.newDatabase('rapport_bench_append_http'));
-      console.log(
-        '\n| HTTP route | connections | events a request | events/s | ÷ raw PostgreSQL | p50 ms | p99 ms | non-2xx/errors |' +
-          '\n|---|---:|---:|---:|---:|---:|---:|---:|',
-      );
-      for (const r of http) {
-        const baseline = r.perRequest === 1 ? rawSingles : rawBatches;
-        console.log(
-          `| POST ${r.route} | ${r.connections} | ${fmt(r.perRequest)} | ${fmt(r.eventsPerSecond)} | ${ratio(r.eventsPerSecond, baseline)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
-        );
-      }
-      console.log(
-        `\n(raw PostgreSQL beside them: ${fmt(rawSingles)} single-row transactions/s at 16 clients; ${fmt(rawBatches)} events/s in INSERTs of 1,000 at 4 clients)`,
-      );
+      await printHttpRoutes(server, {
+        singles: rows.find((r) => r.scenario.concurrency === 16 && r.scenario.eventsPerAppend === 1)!.rawInsert,
+        batches: rows.find((r) => r.scenario.concurrency === 4 && r.scenario.eventsPerAppend === 1000)!.rawInsert,
+      });
     }
   } finally {
+    await closeCheckpointer();
     await server.stop();
   }
+}
+
+/**
+ * The HTTP routes, on a database of their own, each beside raw PostgreSQL on it: after the store runs (~6.5 million
+ * rows, ~5 GB) the server's state and this VM's phase are not those the store's raw runs saw minutes before (README,
+ * 2026-12-02 and 2026-12-03). `earlier`: the store runs' raw figures, shown beside.
+ */
+async function printHttpRoutes(server: BenchServer, earlier?: { singles: number; batches: number }): Promise<void> {
+  const http = await httpIngest(await server.newDatabase('rapport_bench_append_http'));
+  console.log(
+    `\n| HTTP route (${HTTP_ROUNDS} rounds alternated with raw PostgreSQL) | connections | events a request | events/s | ` +
+      'raw PostgreSQL beside it, events/s | ÷ raw beside it | ÷ raw of the store runs | p50 ms | worst p99 ms | non-2xx/errors |' +
+      '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of http) {
+    const before = earlier && (r.perRequest === 1 ? earlier.singles : earlier.batches);
+    console.log(
+      `| POST ${r.route} | ${r.connections} | ${fmt(r.perRequest)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.raw)} | ` +
+        `${ratio(r.eventsPerSecond, r.raw)} | ${before ? ratio(r.eventsPerSecond, before) : ''} | ${r.p50.toFixed(1)} | ${r.p99} | ${r.errors} |`,
+    );
+  }
+  console.log(
+    '\n(raw PostgreSQL beside them: single-row transactions at 16 clients, INSERTs of 1,000 rows at 4 clients' +
+      (earlier ? `; in the store runs: ${fmt(earlier.singles)} and ${fmt(earlier.batches)} events/s)` : ')'),
+  );
 }
 
 const CHAIN_ROUNDS = Number(args['chain-rounds'] ?? (args['chain-only'] ? 4 : 2));
@@ -308,12 +390,12 @@ if (!Number.isInteger(CHAIN_ROUNDS) || CHAIN_ROUNDS < 1)
  * The chained store against the same store without the chain, alternated so that both see the same load on this
  * shared machine; the mean of each. The chain's cost is 1 − chained ÷ unchained.
  */
-async function chainCost(chained: Appender, unchained: Appender, scenario: Scenario): Promise<StoreRow['chain']> {
+async function chainCost(chained: Appender, unchained: Appender, scenario: Scenario, settle: Settle): Promise<StoreRow['chain']> {
   const figures = { chained: 0, unchained: 0 };
   // In ABBA order: the log grows through the run, and whichever went second each time would pay for it.
   for (let round = 0; round < CHAIN_ROUNDS; round++) {
     const order = round % 2 === 0 ? (['unchained', 'chained'] as const) : (['chained', 'unchained'] as const);
-    for (const which of order) figures[which] += (await run(which === 'chained' ? chained : unchained, scenario)) / CHAIN_ROUNDS;
+    for (const which of order) figures[which] += (await run(which === 'chained' ? chained : unchained, scenario, settle)) / CHAIN_ROUNDS;
   }
   return figures;
 }
