@@ -1,6 +1,7 @@
 import { escapeLiteral } from 'pg';
 import { StreamTail } from '../event-store.port';
 import { GENESIS_HASH } from '../hash-chain';
+import { CLOCK_TOLERANCE_MS, HeadRow } from './log-knowledge';
 
 const COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, schema_version, recorded_at, hash';
 /** What reads select: the event without its hash, which only the chain's readers need. */
@@ -15,9 +16,28 @@ const SELECTED = 'global_position, event_id, stream_id, version, type, data, met
 export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
   return `BEGIN;
     SELECT position, encode(hash, 'hex') AS hash FROM rapport_log_head FOR UPDATE;
-    SELECT greatest(clock_timestamp(), (SELECT recorded_at FROM rapport_log_head)) AS now;
+    SELECT greatest(clock_timestamp(), (SELECT recorded_at FROM rapport_log_head)) AS now, clock_timestamp() AS clock;
     ${storedAndVersionsSQL(eventIds, streamIds)}`;
 }
+
+/**
+ * Opens an append's transaction on the head its writer knows (LogKnowledge) instead of reading it: takes the write
+ * lock, and fails the transaction with division_by_zero (KNOWN_HEAD_REFUSED) unless the head is still `head` and
+ * `recordedAt` lies within CLOCK_TOLERANCE_MS of the server's clock. The divisor is computed from the row: a constant
+ * `1/0` would be folded, and raised, when the statement is planned.
+ */
+export function lockKnownHeadSQL(head: HeadRow, recordedAt: Date): string {
+  const at = `'${recordedAt.toISOString()}'::timestamptz`;
+  const tolerance = `interval '${CLOCK_TOLERANCE_MS} milliseconds'`;
+  return `BEGIN;
+    SELECT 1 / (position = ${head.position} AND hash IS NOT DISTINCT FROM ${hashLiteral(head.hash)}
+                AND ${at} BETWEEN clock_timestamp() - ${tolerance} AND clock_timestamp() + ${tolerance})::int
+    FROM rapport_log_head FOR UPDATE;
+    `;
+}
+
+/** SQLSTATE of lockKnownHeadSQL's refusal (division_by_zero). */
+export const KNOWN_HEAD_REFUSED = '22012';
 
 /**
  * The stored events among `eventIds`, then a row (event_id NULL) with each stream's last version. One index probe

@@ -236,6 +236,112 @@ describe('PostgresEventStore onlyNew appends under the write lock', () => {
   });
 });
 
+describe('PostgresEventStore on the head it knows', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let otherPool: Pool;
+  let store: PostgresEventStore;
+  let other: PostgresEventStore;
+  /** Added to this store's clock. */
+  let skewMs: number;
+  /** Every statement the store's connections sent, as sent. */
+  let sent: string[];
+  beforeEach(async () => {
+    db = await createTestDatabase('known_head');
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    otherPool = new Pool({ connectionString: db.url, max: 2 });
+    sent = [];
+    skewMs = 0;
+    interceptQueries(pool, (text) => void sent.push(text));
+    store = new PostgresEventStore(pool, { clock: () => Date.now() + skewMs });
+    other = new PostgresEventStore(otherPool);
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await Promise.all([store.close(), other.close()]);
+    await Promise.all([pool.end(), otherPool.end()]);
+    await db.drop();
+  });
+
+  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
+  const appendTo = (target: PostgresEventStore, streamId: string, expectedVersion: number | 'no_stream', n = 1) =>
+    target.append([{ streamId, expectedVersion, events: events(n) }], { onlyNew: true });
+  /** What the store sent for `action`. */
+  const statementsOf = async (action: () => Promise<unknown>) => {
+    const before = sent.length;
+    await action();
+    return sent.slice(before);
+  };
+  const readsVersions = (text: string) => text.includes('ORDER BY e.version DESC LIMIT 1');
+
+  it('writes a group of streams it wrote last in one statement, which checks the head under the lock', async () => {
+    expect((await statementsOf(() => appendTo(store, 'account-a', 'no_stream'))).filter(readsVersions)).toHaveLength(1);
+
+    const statements = await statementsOf(() => appendTo(store, 'account-a', 0));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/^BEGIN;\s+SELECT 1 \/ \(position = 1 AND hash IS NOT DISTINCT FROM/);
+    expect(statements[0]).toContain('FOR UPDATE');
+    expect(statements[0]).toMatch(/COMMIT$/);
+    expect(readsVersions(statements[0])).toBe(false);
+
+    // Large groups too (COPY): the lock and its check, without the read of the versions.
+    const copied = await statementsOf(() => appendTo(store, 'account-a', 1, 100));
+    expect(copied.filter(readsVersions)).toHaveLength(0);
+    expect(copied[0]).toMatch(/^BEGIN;\s+SELECT 1 \/ \(position = 2 AND/);
+    expect((await store.readStream('account-a')).map((e) => [e.version, e.globalPosition])).toEqual(
+      Array.from({ length: 102 }, (_, i) => [i, i + 1]),
+    );
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 102 });
+  });
+
+  it('writes the group again the usual way when another writer appended since, the chain unbroken', async () => {
+    await appendTo(store, 'account-a', 'no_stream');
+    await appendTo(other, 'account-b', 'no_stream');
+    const statements = await statementsOf(async () => {
+      const [[appended]] = await appendTo(store, 'account-a', 0);
+      expect(appended).toMatchObject({ version: 1, globalPosition: 3, duplicate: false });
+    });
+    // The check refused the known head (and rolled back), then the group was read and written.
+    expect(statements[0]).toMatch(/^BEGIN;\s+SELECT 1 \/ \(position = 1 AND/);
+    expect(statements.filter(readsVersions)).toHaveLength(1);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 3 });
+    // Known again from that read on.
+    expect(await statementsOf(() => appendTo(store, 'account-a', 1))).toHaveLength(1);
+  });
+
+  it('answers a version conflict as the log has it, not as the store knew it', async () => {
+    await appendTo(store, 'account-a', 'no_stream');
+    await appendTo(other, 'account-a', 0);
+    // The store still knows account-a at version 0: its plan holds, the check refuses it, the read finds version 1.
+    await expect(appendTo(store, 'account-a', 0)).rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 1 });
+    // And a version the store knows to be wrong is checked against the log before it is refused.
+    const statements = await statementsOf(() => expect(appendTo(store, 'account-a', 5)).rejects.toMatchObject({ actual: 1 }));
+    expect(statements.filter(readsVersions)).toHaveLength(1);
+    expect(await store.headPosition()).toBe(2);
+  });
+
+  it('refuses an event another writer stored meanwhile, as when it reads first', async () => {
+    await appendTo(store, 'account-a', 'no_stream');
+    const [taken] = events(1);
+    await other.append([{ streamId: 'account-b', expectedVersion: 'no_stream', events: [taken] }]);
+    const refused = store.append([{ streamId: 'account-a', expectedVersion: 0, events: [taken] }], { onlyNew: true });
+    await expect(refused).rejects.toBeInstanceOf(EventsAlreadyStoredError);
+    expect(await store.headPosition()).toBe(2);
+  });
+
+  it("writes a group at the server's time when this process's clock has moved away from it", async () => {
+    await appendTo(store, 'account-a', 'no_stream');
+    skewMs = 60 * 60 * 1000;
+    const [[late]] = await appendTo(store, 'account-a', 0);
+    const { rows } = await otherPool.query<{ drift: number }>(
+      'SELECT abs(extract(epoch FROM clock_timestamp() - recorded_at)) AS drift FROM rapport_events WHERE global_position = $1',
+      [late.globalPosition],
+    );
+    expect(Number(rows[0].drift)).toBeLessThan(60);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 2 });
+  });
+});
+
 describe('PostgresEventStore connections', () => {
   let db: TestDatabase;
   let pool: Pool;

@@ -26,6 +26,7 @@ import {
 import { CanonicalBody, ChainScheme, GENESIS_HASH, SHA256_JCS_CHAIN } from '../hash-chain';
 import { pollingSubscription } from '../polling-subscription';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
+import { HeadRow, LogKnowledge } from './log-knowledge';
 import * as sql from './event-store.sql';
 
 /** The most positions one statement of a type-filtered read covers. */
@@ -44,6 +45,10 @@ export interface PostgresEventStoreOptions {
   typeFilterTarget?: number;
   /** How events are chained; only bench/append passes another scheme than the default, to measure what the chain costs. */
   chain?: ChainScheme;
+  /** Streams whose last version the writer keeps from its own work (see LogKnowledge); the oldest learned go first. */
+  knownStreams?: number;
+  /** This process's clock (ms since the epoch), for the transaction time of groups written on a known head. */
+  clock?: () => number;
 }
 
 /** See connectWriter: the failing statement reports the session's end. */
@@ -73,6 +78,10 @@ interface PendingAppend {
  * (each still atomic and version-checked on its own): under load, more events share each commit.
  * The lock is held for two round trips (begin, lock and read duplicates and versions; write and commit), three
  * for large writes, which go through COPY: PostgreSQL parses it several times faster than array parameters.
+ * While this store is the log's only writer, a group of `onlyNew` appends to streams it knows skips the read: it is
+ * planned on the head and versions the store's own commits left (LogKnowledge), and the statement that takes the
+ * lock checks that the head is still that one, so a small group is written in one round trip.
+ * Refused (another writer appended), the group is written again the usual way.
  *
  * Under the same lock each event is chained to the previous one (`hash-chain.ts`), and its transaction time is the
  * later of the clock and the previous append's: times never go back along the log, so "recorded by T" is a prefix.
@@ -91,6 +100,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private readonly typeFilterWindow: number;
   private readonly typeFilterTarget: number;
   private readonly chain: ChainScheme;
+  private readonly knowledge: LogKnowledge;
 
   constructor(
     private readonly pool: Pool,
@@ -102,6 +112,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     this.typeFilterWindow = options.typeFilterWindow ?? 20_000;
     this.typeFilterTarget = options.typeFilterTarget ?? 5_000;
     this.chain = options.chain ?? SHA256_JCS_CHAIN;
+    this.knowledge = new LogKnowledge(options.knownStreams ?? 100_000, options.clock ?? Date.now);
   }
 
   /** Creates or upgrades the schema (versioned migrations, once per database whatever the number of processes). */
@@ -169,22 +180,23 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
    */
   private async writeGroup(group: PendingAppend[], held: PoolClient | undefined, lookUpAll = false): Promise<PoolClient | undefined> {
     let client = held;
-    const outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }> = [];
+    let onKnownHead = false;
+    let outcomes: PlannedGroup['outcomes'] = [];
     try {
       client ??= await this.connectWriter();
-      const { context, headHash } = await this.beginAppend(client, group, lookUpAll);
-      const planned: PlannedEvent[] = [];
-      const bodies = new Map<string, CanonicalBody>();
-      for (const pending of group) {
-        try {
-          const plan = planAppend(context, pending.streams, pending.options);
-          planned.push(...plan.planned);
-          for (const event of plan.planned) bodies.set(event.eventId, pending.bodies.get(event.eventId)!);
-          outcomes.push({ ok: true, results: plan.results });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-        }
-      }
+      const known =
+        !lookUpAll && group.every((pending) => pending.options.onlyNew) ? this.knowledge.contextFor(streamsOf(group)) : undefined;
+      let begun = known ?? (await this.beginAppend(client, group, lookUpAll));
+      let plan = this.planGroup(group, begun.context);
+      if (known && plan.outcomes.some((outcome) => !outcome.ok)) {
+        // A refusal is the log's answer, not that of what this store knows of it: read, and plan again.
+        begun = await this.beginAppend(client, group, lookUpAll);
+        plan = this.planGroup(group, begun.context);
+      } else onKnownHead = known !== undefined;
+      // The head as read or known, before the plan moved the context's: what the lock checks, and what stays if nothing is written.
+      const { context, headHash, head: from } = begun;
+      const { planned, bodies } = plan;
+      outcomes = plan.outcomes;
       const recordedAt = context.recordedAt.toISOString();
       let hash: string | null = headHash;
       const row = (event: PlannedEvent): sql.EventRowValues => {
@@ -202,7 +214,9 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
           hash,
         };
       };
+      const lock = onKnownHead ? sql.lockKnownHeadSQL(from, context.recordedAt) : '';
       if (planned.length >= this.copyThreshold) {
+        if (onKnownHead) await client.query(lock);
         // Rows are chained and sent a chunk at a time, so that PostgreSQL parses one chunk while the next is hashed.
         const chunks = function* () {
           for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
@@ -213,10 +227,14 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
         await client.query(sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt: context.recordedAt }));
       } else if (planned.length > 0) {
         const rows = planned.map(row);
-        await client.query(sql.insertAndCommitSQL(rows, { position: context.head, hash, recordedAt: context.recordedAt }));
-      } else {
+        await client.query(lock + sql.insertAndCommitSQL(rows, { position: context.head, hash, recordedAt: context.recordedAt }));
+      } else if (!onKnownHead) {
         await client.query('COMMIT');
       }
+      this.knowledge.committed(
+        { position: context.head, hash: planned.length > 0 ? hash : from.hash, recordedAt: context.recordedAt },
+        context.versions,
+      );
     } catch (error) {
       // A connection that cannot roll back is broken: the pool drops it rather than hand it out again.
       const rolledBack = await client?.query('ROLLBACK').then(
@@ -224,6 +242,9 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
         () => false,
       );
       if (client) this.releaseWriter(client, rolledBack ? undefined : (error as Error));
+      // Whether a failed commit took effect is unknown: nothing is known of the log until it is read again.
+      this.knowledge.forget();
+      if (onKnownHead && isRefusedKnowledge(error)) return this.writeGroup(group, undefined);
       if (!lookUpAll && isEventIdConflict(error) && group.some((pending) => pending.options.onlyNew)) {
         return this.writeGroup(group, undefined, true);
       }
@@ -238,6 +259,24 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     return client;
   }
 
+  /** Each append of the group planned on `context` in turn (each sees those before it), with the bodies of its events. */
+  private planGroup(group: PendingAppend[], context: AppendPlanContext): PlannedGroup {
+    const planned: PlannedEvent[] = [];
+    const bodies = new Map<string, CanonicalBody>();
+    const outcomes: PlannedGroup['outcomes'] = [];
+    for (const pending of group) {
+      try {
+        const plan = planAppend(context, pending.streams, pending.options);
+        planned.push(...plan.planned);
+        for (const event of plan.planned) bodies.set(event.eventId, pending.bodies.get(event.eventId)!);
+        outcomes.push({ ok: true, results: plan.results });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return { planned, bodies, outcomes };
+  }
+
   /**
    * Opens the transaction, takes the write lock, and reads the group's stream versions and the stored events among
    * its ids, but for `onlyNew` appends' (see writeGroup).
@@ -246,7 +285,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     client: PoolClient,
     group: PendingAppend[],
     lookUpAll: boolean,
-  ): Promise<{ context: AppendPlanContext; headHash: string }> {
+  ): Promise<{ context: AppendPlanContext; head: HeadRow; headHash: string }> {
     const ids = new Set<string>();
     const streamIds = new Set<string>();
     for (const pending of group) {
@@ -257,8 +296,10 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       }
     }
     const results = (await client.query(sql.beginAppendSQL([...ids], [...streamIds]))) as unknown as QueryResult[];
-    const head = results[1].rows[0] as { position: string; hash: string | null };
-    const { now } = results[2].rows[0] as { now: Date };
+    const headRow = results[1].rows[0] as { position: string; hash: string | null };
+    const head: HeadRow = { position: Number(headRow.position), hash: headRow.hash };
+    const { now, clock } = results[2].rows[0] as { now: Date; clock: Date };
+    this.knowledge.read(head, clock);
     const known = new Map<string, RecordedEvent>();
     const versions = new Map<string, number>();
     for (const row of results[3].rows as sql.EventRow[]) {
@@ -266,7 +307,8 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       else known.set(row.event_id, toRecorded(row));
     }
     return {
-      context: { known, versions, head: Number(head.position), recordedAt: now },
+      context: { known, versions, head: head.position, recordedAt: now },
+      head,
       headHash: head.hash ?? GENESIS_HASH,
     };
   }
@@ -474,6 +516,27 @@ function copyJson(json: string): string {
 
 function copyText(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+interface PlannedGroup {
+  planned: PlannedEvent[];
+  bodies: Map<string, CanonicalBody>;
+  outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }>;
+}
+
+function streamsOf(group: PendingAppend[]): Set<string> {
+  const streamIds = new Set<string>();
+  for (const pending of group) for (const stream of pending.streams) streamIds.add(stream.streamId);
+  return streamIds;
+}
+
+/**
+ * A group written on the head its store knew, refused because the log is not what the store knew: the head moved
+ * (lockKnownHeadSQL's check), or a version it planned is taken.
+ */
+function isRefusedKnowledge(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === sql.KNOWN_HEAD_REFUSED || (code === '23505' && constraint === 'rapport_events_stream_version_key');
 }
 
 /** A row refused by the unique index on event ids: an `onlyNew` append's event was stored after all. */

@@ -1,0 +1,62 @@
+import { GENESIS_HASH } from '../hash-chain';
+import { LogKnowledge } from './log-knowledge';
+
+const AT = new Date('2026-12-03T10:00:00.000Z');
+
+describe('LogKnowledge', () => {
+  let now: number;
+  let knowledge: LogKnowledge;
+  beforeEach(() => {
+    now = AT.getTime();
+    knowledge = new LogKnowledge(3, () => now);
+  });
+
+  it('knows nothing before a commit, and only the streams committed or read after it', () => {
+    expect(knowledge.contextFor(['a'])).toBeUndefined();
+    knowledge.committed({ position: 7, hash: 'ab', recordedAt: AT }, new Map([['a', 2]]));
+    const known = knowledge.contextFor(['a'])!;
+    expect(known.context).toMatchObject({ head: 7, versions: new Map([['a', 2]]), known: new Map() });
+    expect(known.headHash).toBe('ab');
+    expect(knowledge.contextFor(['a', 'b'])).toBeUndefined();
+  });
+
+  it("dates a group by this process's clock corrected by the server's, never before the head", () => {
+    knowledge.read({ position: 0, hash: null }, new Date(now + 5_000));
+    knowledge.committed({ position: 1, hash: null, recordedAt: AT }, new Map([['a', 0]]));
+    now += 1_000;
+    expect(knowledge.contextFor(['a'])!.context.recordedAt).toEqual(new Date(AT.getTime() + 6_000));
+    expect(knowledge.contextFor(['a'])!.headHash).toBe(GENESIS_HASH);
+    knowledge.read({ position: 1, hash: null }, new Date(now - 60_000));
+    expect(knowledge.contextFor(['a'])!.context.recordedAt).toEqual(AT);
+  });
+
+  it('forgets every version when a read finds a head it did not leave, and keeps them when it finds its own', () => {
+    knowledge.committed({ position: 1, hash: 'aa', recordedAt: AT }, new Map([['a', 0]]));
+    knowledge.read({ position: 1, hash: 'aa' }, AT);
+    expect(knowledge.contextFor(['a'])).toBeDefined();
+    knowledge.read({ position: 2, hash: 'bb' }, AT);
+    expect(knowledge.contextFor(['a'])).toBeUndefined();
+  });
+
+  it('keeps the streams learned last, up to its bound, and nothing after a failure', () => {
+    knowledge.committed(
+      { position: 1, hash: 'aa', recordedAt: AT },
+      new Map([
+        ['a', 0],
+        ['b', 0],
+        ['c', 0],
+      ]),
+    );
+    knowledge.committed(
+      { position: 2, hash: 'bb', recordedAt: AT },
+      new Map([
+        ['a', 1],
+        ['d', 0],
+      ]),
+    );
+    expect(knowledge.contextFor(['a', 'c', 'd'])).toBeDefined();
+    expect(knowledge.contextFor(['b'])).toBeUndefined();
+    knowledge.forget();
+    expect(knowledge.contextFor(['a'])).toBeUndefined();
+  });
+});
