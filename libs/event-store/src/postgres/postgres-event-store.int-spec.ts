@@ -178,21 +178,24 @@ describe('PostgresEventStore reads before an append, on statistics the log has o
   });
 });
 
-describe('PostgresEventStore onlyNew appends under the write lock', () => {
+describe('PostgresEventStore onlyNew appends', () => {
   let db: TestDatabase;
   let pool: Pool;
   let otherPool: Pool;
   let store: PostgresEventStore;
   let other: PostgresEventStore;
-  /** The statements that took the write lock, as sent. */
-  let locking: string[];
+  /** Added to this store's clock. */
+  let skewMs: number;
+  /** Every statement the store's connections sent, as sent. */
+  let sent: string[];
   beforeEach(async () => {
-    db = await createTestDatabase('lookup');
+    db = await createTestDatabase('only_new');
     pool = new Pool({ connectionString: db.url, max: 3 });
     otherPool = new Pool({ connectionString: db.url, max: 2 });
-    locking = [];
-    interceptQueries(pool, (text) => void (text.startsWith('BEGIN;') && text.includes('FOR UPDATE') && locking.push(text)));
-    store = new PostgresEventStore(pool);
+    sent = [];
+    skewMs = 0;
+    interceptQueries(pool, (text) => void sent.push(text));
+    store = new PostgresEventStore(pool, { clock: () => Date.now() + skewMs });
     other = new PostgresEventStore(otherPool);
     await store.migrate();
   });
@@ -203,16 +206,18 @@ describe('PostgresEventStore onlyNew appends under the write lock', () => {
   });
 
   const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
+  /** The statements that took the write lock. */
+  const locking = () => sent.filter((text) => text.startsWith('BEGIN;') && text.includes('FOR UPDATE'));
 
   it("looks no onlyNew append's ids up under the lock, large or small, and every other append's", async () => {
     const [large, single, other] = [events(100), events(1), events(1)];
     await store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: large }], { onlyNew: true });
     await store.append([{ streamId: 'account-b', expectedVersion: 'no_stream', events: single }], { onlyNew: true });
     await store.append([{ streamId: 'account-c', expectedVersion: 'no_stream', events: other }]);
-    expect(locking).toHaveLength(3);
-    expect(locking[0]).not.toContain(large[0].eventId);
-    expect(locking[1]).not.toContain(single[0].eventId);
-    expect(locking[2]).toContain(other[0].eventId);
+    expect(locking()).toHaveLength(3);
+    expect(locking()[0]).not.toContain(large[0].eventId);
+    expect(locking()[1]).not.toContain(single[0].eventId);
+    expect(locking()[2]).toContain(other[0].eventId);
     expect((await store.readStream('account-a')).map((e) => e.data)).toEqual(large.map((e) => e.data));
   });
 
@@ -234,36 +239,7 @@ describe('PostgresEventStore onlyNew appends under the write lock', () => {
     });
     expect(appended).toMatchObject({ version: 0, globalPosition: 2, duplicate: false });
   });
-});
 
-describe('PostgresEventStore on the head it knows', () => {
-  let db: TestDatabase;
-  let pool: Pool;
-  let otherPool: Pool;
-  let store: PostgresEventStore;
-  let other: PostgresEventStore;
-  /** Added to this store's clock. */
-  let skewMs: number;
-  /** Every statement the store's connections sent, as sent. */
-  let sent: string[];
-  beforeEach(async () => {
-    db = await createTestDatabase('known_head');
-    pool = new Pool({ connectionString: db.url, max: 3 });
-    otherPool = new Pool({ connectionString: db.url, max: 2 });
-    sent = [];
-    skewMs = 0;
-    interceptQueries(pool, (text) => void sent.push(text));
-    store = new PostgresEventStore(pool, { clock: () => Date.now() + skewMs });
-    other = new PostgresEventStore(otherPool);
-    await store.migrate();
-  });
-  afterEach(async () => {
-    await Promise.all([store.close(), other.close()]);
-    await Promise.all([pool.end(), otherPool.end()]);
-    await db.drop();
-  });
-
-  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
   const appendTo = (target: PostgresEventStore, streamId: string, expectedVersion: number | 'no_stream', n = 1) =>
     target.append([{ streamId, expectedVersion, events: events(n) }], { onlyNew: true });
   /** What the store sent for `action`. */
