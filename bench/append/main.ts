@@ -125,13 +125,14 @@ const SCENARIOS: Scenario[] = [
   { name: 'batch of 1,000, concurrency 4 (import)', concurrency: 4, eventsPerAppend: 1000 },
 ];
 
+/** What runs before each measured run. */
+type Settle = () => Promise<void>;
+
 /**
  * Starts each measured run on a server that has written out what the runs before it left dirty: a CHECKPOINT first.
  * Without it, a run paid for its predecessors' writes (the server checkpointing back to back under the later runs, full
  * page images in the WAL after each checkpoint), and every figure leaned on its place in the sequence.
  */
-type Settle = () => Promise<void>;
-
 async function checkpointer(url: string): Promise<{ settle: Settle; close: () => Promise<void> }> {
   const pool = new Pool({ connectionString: url, max: 1 });
   try {
@@ -296,15 +297,19 @@ interface StoreRow {
 
 async function main(): Promise<void> {
   const server = await benchServer();
-  const url = await server.newDatabase('rapport_bench_append');
-  const { settle, close: closeCheckpointer } = await checkpointer(url);
   console.log(`bench/append: ${SECONDS} s per run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`);
-  try {
-    if (args['http-only']) {
+  if (args['http-only']) {
+    try {
       console.log(`database: ${server.description}`);
       await printHttpRoutes(server);
-      return;
+    } finally {
+      await server.stop();
     }
+    return;
+  }
+  const url = await server.newDatabase('rapport_bench_append');
+  const { settle, close: closeCheckpointer } = await checkpointer(url);
+  try {
     const rapport = await rapportAppender(url);
     const unchained = await rapportAppender(url, UNCHAINED);
     const emmett = await emmettAppender(url);
