@@ -4,6 +4,7 @@ import {
   EventsAlreadyStoredError,
   ExpectedVersion,
   NewEvent,
+  PrecedingAppendFailedError,
   StreamAppend,
   WrongExpectedVersionError,
 } from './event-store.port';
@@ -26,6 +27,15 @@ export function assertValidAppend(streams: StreamAppend[]): void {
       }
     }
   }
+}
+
+/**
+ * For an adapter that writes each append as it comes: waits for the appends `after` names (AppendOptions.after), and
+ * refuses this one unless each of them succeeded.
+ */
+export async function awaitPrecedingAppends(streams: StreamAppend[], after: readonly Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(after);
+  if (settled.some((outcome) => outcome.status === 'rejected')) throw new PrecedingAppendFailedError(streams.map((s) => s.streamId));
 }
 
 /** An event the planner decided to append, with its place in its stream and in the global log. */

@@ -38,6 +38,21 @@ export interface AppendResult {
 
 export interface AppendOptions {
   onlyNew?: boolean;
+  /**
+   * Appends of this store, perhaps still pending (the promises its `append` returned), whose events this append's
+   * expected versions count: a writer that decides on what it has just appended, before that is written. The append
+   * is written after them, and refused with `PrecedingAppendFailedError` unless each of them succeeded, so that a
+   * decision is never stored on facts that were not, even where another writer's events make its versions hold.
+   */
+  after?: readonly Promise<unknown>[];
+}
+
+/** An append whose `after` appends did not all succeed: nothing of it was appended. */
+export class PrecedingAppendFailedError extends Error {
+  constructor(readonly streamIds: readonly string[]) {
+    super(`an append this one follows failed, so none of it was appended (streams ${streamIds.join(', ')})`);
+    this.name = 'PrecedingAppendFailedError';
+  }
 }
 
 /** An `onlyNew` append met events the store already holds; nothing was appended. */

@@ -1,4 +1,4 @@
-import { assertValidAppend, planAppend } from '../append-planner';
+import { assertValidAppend, awaitPrecedingAppends, planAppend } from '../append-planner';
 import {
   AppendOptions,
   AppendResult,
@@ -41,6 +41,7 @@ export class InMemoryEventStore implements EventStore, TamperEvidentLog {
   }
 
   private async appendValid(streams: StreamAppend[], options: AppendOptions): Promise<AppendResult[][]> {
+    if (options.after?.length) await awaitPrecedingAppends(streams, options.after);
     const ids = streams.flatMap((s) => s.events.map((e) => e.eventId));
     const context = {
       known: new Map([...ids].flatMap((id) => (this.byId.has(id) ? [[id, this.byId.get(id)!] as const] : []))),

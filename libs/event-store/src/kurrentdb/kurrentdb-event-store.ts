@@ -11,7 +11,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError as KurrentWrongExpectedVersion,
 } from '@kurrent/kurrentdb-client';
-import { assertValidAppend } from '../append-planner';
+import { assertValidAppend, awaitPrecedingAppends } from '../append-planner';
 import {
   AppendOptions,
   AppendResult,
@@ -98,6 +98,7 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   private async appendValid(streams: StreamAppend[], options: AppendOptions, attempt = 1): Promise<AppendResult[][]> {
+    if (attempt === 1 && options.after?.length) await awaitPrecedingAppends(streams, options.after);
     const ids = [...new Set(streams.flatMap((s) => s.events.map((e) => e.eventId)))];
     const known = await this.readEvents(ids);
     if (options.onlyNew && known.size > 0) throw new EventsAlreadyStoredError([...known.keys()]);

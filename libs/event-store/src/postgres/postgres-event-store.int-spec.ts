@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { migrate } from '@rapport/postgres';
 import { interceptQueries } from '../../../../test/support/intercept-queries';
-import { EventsAlreadyStoredError, WrongExpectedVersionError } from '../event-store.port';
+import { EventsAlreadyStoredError, PrecedingAppendFailedError, WrongExpectedVersionError } from '../event-store.port';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { verifyLog } from '../verify-log';
 import { UNCHAINED } from '../hash-chain';
@@ -296,6 +296,25 @@ describe('PostgresEventStore onlyNew appends', () => {
     expect(await store.headPosition()).toBe(2);
   });
 
+  it('refuses, in the same group, an append after one refused there, though the versions it counted hold', async () => {
+    await appendTo(store, 'account-a', 'no_stream', 2);
+    // The writer gives its connection back once it finds its queue empty, just after it settled that append.
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = locking().length;
+    // The first append takes the idle writer; the next three queue behind it and are written as one group.
+    const busy = appendTo(store, 'account-busy', 'no_stream');
+    const refused = appendTo(store, 'account-a', 0);
+    const follower = store.append([{ streamId: 'account-a', expectedVersion: 1, events: events(1) }], { onlyNew: true, after: [refused] });
+    const unrelated = appendTo(store, 'account-b', 'no_stream');
+    await busy;
+    await expect(refused).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(follower).rejects.toBeInstanceOf(PrecedingAppendFailedError);
+    expect(await unrelated).toEqual([[expect.objectContaining({ streamId: 'account-b', version: 0 })]]);
+    expect(locking().length - before).toBe(2);
+    expect((await store.readStream('account-a')).map((e) => e.version)).toEqual([0, 1]);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 4 });
+  });
+
   it('refuses an event another writer stored meanwhile, as when it reads first', async () => {
     await appendTo(store, 'account-a', 'no_stream');
     const [taken] = events(1);
@@ -426,6 +445,33 @@ describe('PostgresEventStore connections', () => {
         'account-c',
         'account-d',
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses the appends that follow one whose transaction broke, in the groups after it', async () => {
+    const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 1 });
+    let transactions = 0;
+    beforeQuery = (text) => {
+      if (!text.startsWith('BEGIN;') || ++transactions !== 2) return undefined;
+      return admin
+        .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+        .then(() => undefined);
+    };
+    try {
+      const first = store.append(single('account-a'));
+      const broken = store.append(single('account-b'));
+      const follower = store.append(single('account-b'), { after: [broken] });
+      const afterFollower = store.append(single('account-c'), { after: [first, follower] });
+      const independent = store.append(single('account-d'), { after: [first] });
+      const outcomes = await Promise.allSettled([first, broken, follower, afterFollower, independent]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+      expect(outcomes.slice(2, 4)).toEqual([
+        { status: 'rejected', reason: expect.any(PrecedingAppendFailedError) },
+        { status: 'rejected', reason: expect.any(PrecedingAppendFailedError) },
+      ]);
+      expect((await store.readAll({ after: 0, limit: 10 })).map((event) => event.streamId)).toEqual(['account-a', 'account-d']);
     } finally {
       await store.close();
     }

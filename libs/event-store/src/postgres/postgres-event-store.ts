@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Client, Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate } from '@rapport/postgres';
-import { AppendPlanContext, assertValidAppend, planAppend, PlannedEvent } from '../append-planner';
+import { AppendPlanContext, assertValidAppend, awaitPrecedingAppends, planAppend, PlannedEvent } from '../append-planner';
 import {
   AppendOptions,
   AppendResult,
@@ -11,6 +11,7 @@ import {
   CompactEvent,
   CompactReadOptions,
   EventStore,
+  PrecedingAppendFailedError,
   ReadChainOptions,
   RecordedEvent,
   ReadAllOptions,
@@ -60,8 +61,16 @@ interface PendingAppend {
   eventCount: number;
   /** Each event's data and metadata in JCS form, by event id: what is written, and the bulk of what is hashed. */
   bodies: Map<string, CanonicalBody>;
+  outcome: AppendOutcome;
+  /** The outcomes of the appends it follows (`AppendOptions.after`), queued before it. */
+  follows: AppendOutcome[];
   resolve: (results: AppendResult[][]) => void;
   reject: (error: unknown) => void;
+}
+
+/** Whether an append failed, once it has: what the appends that follow it (`AppendOptions.after`) are checked against. */
+interface AppendOutcome {
+  failed: boolean;
 }
 
 /**
@@ -83,6 +92,9 @@ interface PendingAppend {
  * lock checks that the head is still that one, so a small group is written in one round trip.
  * Refused (another writer appended), the group is written again the usual way.
  *
+ * An append may follow earlier ones still queued or being written (`AppendOptions.after`): the queue keeps it behind
+ * them, and its plan refuses it when one of them failed, in an earlier group or earlier in its own.
+ *
  * Under the same lock each event is chained to the previous one (`hash-chain.ts`), and its transaction time is the
  * later of the clock and the previous append's: times never go back along the log, so "recorded by T" is a prefix.
  */
@@ -101,6 +113,8 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private readonly typeFilterTarget: number;
   private readonly chain: ChainScheme;
   private readonly knowledge: LogKnowledge;
+  /** The outcome of each append by the promise it returned, for the appends that name it in `after`. */
+  private readonly outcomes = new WeakMap<Promise<unknown>, AppendOutcome>();
 
   constructor(
     private readonly pool: Pool,
@@ -122,15 +136,26 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
 
   append(streams: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[][]> {
     assertValidAppend(streams);
+    const follows: AppendOutcome[] = [];
+    for (const preceding of options.after ?? []) {
+      const outcome = this.outcomes.get(preceding);
+      // Not an append of this store (or one with no event): written after it settles, as other adapters do.
+      if (!outcome)
+        return awaitPrecedingAppends(streams, options.after!).then(() => this.append(streams, { ...options, after: undefined }));
+      follows.push(outcome);
+    }
     const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
     if (eventCount === 0) return Promise.resolve(streams.map(() => []));
     // Serialised here, while an earlier group may hold the write lock, rather than under it.
     const bodies = new Map<string, CanonicalBody>();
     for (const stream of streams) for (const event of stream.events) bodies.set(event.eventId, this.chain.body(event));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ streams, options, eventCount, bodies, resolve, reject });
+    const outcome: AppendOutcome = { failed: false };
+    const appended = new Promise<AppendResult[][]>((resolve, reject) => {
+      this.queue.push({ streams, options, eventCount, bodies, outcome, follows, resolve, reject });
       void this.drain();
     });
+    this.outcomes.set(appended, outcome);
+    return appended;
   }
 
   private async drain(): Promise<void> {
@@ -248,29 +273,43 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       if (!lookUpAll && isEventIdConflict(error) && group.some((pending) => pending.options.onlyNew)) {
         return this.writeGroup(group, undefined, true);
       }
-      for (const pending of group) pending.reject(error);
+      for (const pending of group) {
+        pending.outcome.failed = true;
+        pending.reject(error);
+      }
       return undefined;
     }
     group.forEach((pending, index) => {
       const outcome = outcomes[index];
       if (outcome.ok) pending.resolve(outcome.results);
-      else pending.reject(outcome.error);
+      else {
+        pending.outcome.failed = true;
+        pending.reject(outcome.error);
+      }
     });
     return client;
   }
 
-  /** Each append of the group planned on `context` in turn (each sees those before it), with the bodies of its events. */
+  /**
+   * Each append of the group planned on `context` in turn (each sees those before it), with the bodies of its events.
+   * One that follows an append that failed, earlier or refused here, is refused.
+   */
   private planGroup(group: PendingAppend[], context: AppendPlanContext): PlannedGroup {
     const planned: PlannedEvent[] = [];
     const bodies = new Map<string, CanonicalBody>();
     const outcomes: PlannedGroup['outcomes'] = [];
+    const refused = new Set<AppendOutcome>();
     for (const pending of group) {
       try {
+        if (pending.follows.some((preceding) => preceding.failed || refused.has(preceding))) {
+          throw new PrecedingAppendFailedError(pending.streams.map((s) => s.streamId));
+        }
         const plan = planAppend(context, pending.streams, pending.options);
         planned.push(...plan.planned);
         for (const event of plan.planned) bodies.set(event.eventId, pending.bodies.get(event.eventId)!);
         outcomes.push({ ok: true, results: plan.results });
       } catch (error) {
+        refused.add(pending.outcome);
         outcomes.push({ ok: false, error });
       }
     }

@@ -4,6 +4,7 @@ import {
   EventStore,
   isTamperEvident,
   NewEvent,
+  PrecedingAppendFailedError,
   RecordedEvent,
   WrongExpectedVersionError,
 } from '../event-store.port';
@@ -235,6 +236,48 @@ export function describeEventStoreContract(
       expect((await store.readStream(s)).map((e) => e.type)).toEqual(['first']);
       const [[appended]] = await store.append([{ streamId: s, expectedVersion: 0, events: [fresh] }], { onlyNew: true });
       expect(appended).toMatchObject({ eventId: fresh.eventId, version: 1, duplicate: false });
+    });
+
+    it('writes an append after the pending appends it follows, on the versions they leave', async () => {
+      const s = stream();
+      // Neither awaited before the next is made: a writer deciding on what it has just appended.
+      const first = store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent('first')] }], { onlyNew: true });
+      const second = store.append([{ streamId: s, expectedVersion: 0, events: [newEvent('second')] }], { onlyNew: true, after: [first] });
+      const third = store.append([{ streamId: s, expectedVersion: 1, events: [newEvent('third')] }], { onlyNew: true, after: [second] });
+      const [[[a]], [[b]], [[c]]] = await Promise.all([first, second, third]);
+      expect([a.version, b.version, c.version]).toEqual([0, 1, 2]);
+      expect(b.globalPosition).toBeGreaterThan(a.globalPosition);
+      expect(c.globalPosition).toBeGreaterThan(b.globalPosition);
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['first', 'second', 'third']);
+    });
+
+    it('refuses an append after one that failed, even where its expected version holds, and those after it', async () => {
+      const [s, other] = [stream(), stream()];
+      await store.append([{ streamId: s, expectedVersion: 'no_stream', events: [newEvent('A0'), newEvent('A1')] }]);
+      const head = await store.headPosition();
+      // Decided on version 0, but the stream is at 1: refused. The next append counted its event, so it expects 1, which
+      // holds by the other writer's event alone, and the one after that goes to another stream: neither may be stored.
+      const failed = store.append([{ streamId: s, expectedVersion: 0, events: [newEvent('lost')] }], { onlyNew: true });
+      const follower = store.append([{ streamId: s, expectedVersion: 1, events: [newEvent('built on lost')] }], {
+        onlyNew: true,
+        after: [failed],
+      });
+      const next = store.append([{ streamId: other, expectedVersion: 'no_stream', events: [newEvent('built on that')] }], {
+        onlyNew: true,
+        after: [follower],
+      });
+      const independent = store.append([{ streamId: other, expectedVersion: 'any', events: [newEvent('independent')] }]);
+      await expect(failed).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(follower).rejects.toBeInstanceOf(PrecedingAppendFailedError);
+      await expect(follower).rejects.toMatchObject({ streamIds: [s] });
+      await expect(next).rejects.toBeInstanceOf(PrecedingAppendFailedError);
+      await independent;
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A0', 'A1']);
+      expect((await store.readStream(other)).map((e) => e.type)).toEqual(['independent']);
+      expect(await store.headPosition()).toBeGreaterThan(head);
+      // Once its failure is known, the writer decides again on what is stored.
+      const [[again]] = await store.append([{ streamId: s, expectedVersion: 1, events: [newEvent('A2')] }], { onlyNew: true, after: [] });
+      expect(again.version).toBe(2);
     });
 
     it('reads for an append in one call: the stored events among some ids, and each stream after the version held', async () => {
