@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { EVENT_STORE, EventStore } from '@rapport/event-store';
 import { IngestAppModule } from '@rapport/ingest/ingest-app.module';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from '../support/test-app';
+import { waitUntil } from '../support/wait-until';
 
 let app: TestApp;
 let pool: Pool;
@@ -32,6 +33,10 @@ const signed = (accountId: string, contractId = 'c-1') =>
     startDate: '2026-01-01',
     endDate: '2027-01-01',
   });
+const renewalOpened = (accountId: string, contractId: string) =>
+  envelope(accountId, 'RenewalOpened', { renewalId: `r-${contractId}`, contractId, dueDate: '2027-01-01' });
+const ticketOpened = (accountId: string, ticketId: string) => envelope(accountId, 'SupportTicketOpened', { ticketId, severity: 'high' });
+const ticketResolved = (accountId: string, ticketId: string) => envelope(accountId, 'SupportTicketResolved', { ticketId });
 const interaction = (accountId: string) =>
   envelope(accountId, 'InteractionLogged', { interactionId: `i-${seq}`, channel: 'call', direction: 'outbound' });
 
@@ -284,6 +289,104 @@ describe('an account the command opens', () => {
       await cold.close();
     }
   });
+});
+
+describe('commands on the same accounts', () => {
+  /** Holds the log's write lock from outside until `release` (once, whatever the calls): the appends that reach it wait, in order. */
+  async function holdLog(): Promise<{ release(): Promise<void> }> {
+    const blocker = new Client({ connectionString: app.database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN; SELECT 1 FROM rapport_log_head FOR UPDATE');
+    let released: Promise<void> | undefined;
+    return {
+      release: () => (released ??= blocker.query('COMMIT').then(() => blocker.end())),
+    };
+  }
+  const lockWaiters = async () =>
+    (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+      .rows[0].n as number;
+  const versionsOf = async (accountId: string) =>
+    (
+      await pool.query<{ version: number; type: string; tx: string }>(
+        'SELECT version, type, xmin::text AS tx FROM rapport_events WHERE stream_id = $1 ORDER BY version',
+        [`account-${accountId}`],
+      )
+    ).rows;
+
+  it('decides a command on the events of one still being written, and writes both in one transaction', async () => {
+    const store = app.app.get<EventStore>(EVENT_STORE);
+    await post(opened('queued')).expect(201);
+    const log = await holdLog();
+    const appends = jest.spyOn(store, 'append');
+    try {
+      // The first append takes the writer and waits for the lock; the next two queue behind it.
+      const first = postBatch([opened('queued-other')]).then((r) => r);
+      await waitUntil(async () => (await lockWaiters()) === 1, 'the first append to wait for the log', { intervalMs: 10 });
+      const contract = postBatch([signed('queued', 'c-q'), interaction('queued')]).then((r) => r);
+      await waitUntil(() => appends.mock.calls.length === 2, 'the contract to be queued', { intervalMs: 10 });
+      // Decided on the contract not yet written: it is queued too, while the log is still held.
+      const renewing = postBatch([renewalOpened('queued', 'c-q')]).then((r) => r);
+      await waitUntil(() => appends.mock.calls.length === 3, 'the renewal to be queued before the contract is written', {
+        timeoutMs: 5_000,
+        intervalMs: 10,
+      });
+      expect(await lockWaiters()).toBe(1);
+      await log.release();
+      expect((await Promise.all([first, contract, renewing])).map((r) => r.status)).toEqual([201, 201, 201]);
+      expect((await renewing).body.results[0]).toMatchObject({ version: 3, duplicate: false });
+      const rows = await versionsOf('queued');
+      expect(rows.map((r) => [r.version, r.type])).toEqual([
+        [0, 'AccountOpened'],
+        [1, 'ContractSigned'],
+        [2, 'InteractionLogged'],
+        [3, 'RenewalOpened'],
+      ]);
+      expect(new Set(rows.slice(1).map((r) => r.tx)).size).toBe(1);
+    } finally {
+      await log.release();
+      appends.mockRestore();
+    }
+  }, 20_000);
+
+  it('refuses a command decided on one whose append failed, and decides it again on what is stored', async () => {
+    // The other instance holds nothing: it reads, and its append waits for the log behind the first one here.
+    const other = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    const store = app.app.get<EventStore>(EVENT_STORE);
+    await post(opened('lost')).expect(201);
+    const log = await holdLog();
+    const appends = jest.spyOn(store, 'append');
+    try {
+      const first = postBatch([opened('lost-other')]).then((r) => r);
+      await waitUntil(async () => (await lockWaiters()) === 1, 'the first append to wait for the log', { intervalMs: 10 });
+      const elsewhere = other.http
+        .post('/v1/events')
+        .send(interaction('lost'))
+        .then((r) => r);
+      await waitUntil(async () => (await lockWaiters()) === 2, "the other instance's append to wait for the log", { intervalMs: 10 });
+      // Decided on version 0, which the other instance's interaction takes first.
+      const opening = post(ticketOpened('lost', 't-1')).then((r) => r);
+      await waitUntil(() => appends.mock.calls.length === 2, 'the ticket to be queued', { intervalMs: 10 });
+      // Decided on the ticket, expecting version 1: that holds by the other instance's event alone.
+      const resolution = post(ticketResolved('lost', 't-1')).then((r) => r);
+      await waitUntil(() => appends.mock.calls.length === 3, 'the resolution to be queued', { timeoutMs: 5_000, intervalMs: 10 });
+      await log.release();
+      expect((await first).status).toBe(201);
+      expect((await elsewhere).status).toBe(201);
+      expect((await opening).status).toBe(201);
+      // Decided again after the ticket's own retry, or before it, and refused then: never stored on a ticket that was not.
+      const resolved = await resolution;
+      if (resolved.status !== 201) expect(resolved.body.errors).toEqual([expect.objectContaining({ code: 'ticket_unknown' })]);
+      const rows = await versionsOf('lost');
+      expect(rows.map((r) => r.version)).toEqual(rows.map((_, i) => i));
+      const types = rows.map((r) => r.type);
+      expect(types.slice(0, 3)).toEqual(['AccountOpened', 'InteractionLogged', 'SupportTicketOpened']);
+      expect(types.slice(3)).toEqual(resolved.status === 201 ? ['SupportTicketResolved'] : []);
+    } finally {
+      await log.release();
+      appends.mockRestore();
+      await other.close();
+    }
+  }, 20_000);
 });
 
 describe('POST /v1/events/batch', () => {

@@ -1,7 +1,8 @@
 /**
- * Mutual exclusion per key inside one process. Ingest holds the lock of every account a command touches, so
- * concurrent posts to one account take turns instead of failing each other's expected-version check in a loop;
- * across processes, the store's version check and a retry still decide. Keys are taken in sorted order, so two
+ * Mutual exclusion per key inside one process. Ingest holds the lock of every account a command touches while it
+ * decides (and queues its append, or writes it when it read first), so concurrent posts to one account take turns
+ * instead of failing each other's expected-version check in a loop; across processes, the store's version check and
+ * a retry still decide. Keys are taken in sorted order, so two
  * commands over overlapping accounts cannot deadlock.
  */
 export class KeyedLock {

@@ -26,7 +26,7 @@ describe('AccountStreamCache', () => {
     const acme = streamOf('acme', 3);
     cache.keep(acme);
     expect(cache.stats).toEqual({ accounts: 1, events: 3 });
-    expect(cache.take('acme')).toBe(acme);
+    expect(cache.take('acme')).toEqual({ stream: acme, writing: undefined });
     expect(cache.take('acme')).toBeUndefined();
     expect(cache.stats).toEqual({ accounts: 0, events: 0 });
   });
@@ -35,11 +35,11 @@ describe('AccountStreamCache', () => {
     const cache = new AccountStreamCache(10);
     cache.keep(streamOf('a', 4));
     cache.keep(streamOf('b', 4));
-    cache.keep(cache.take('a')!);
+    cache.keep(cache.take('a')!.stream);
     cache.keep(streamOf('c', 4));
     expect(cache.take('b')).toBeUndefined();
-    expect(cache.take('a')?.size).toBe(4);
-    expect(cache.take('c')?.size).toBe(4);
+    expect(cache.take('a')?.stream.size).toBe(4);
+    expect(cache.take('c')?.stream.size).toBe(4);
   });
 
   it('counts a stream kept again with more events at its new size, and never holds one larger than the bound', () => {
@@ -63,7 +63,7 @@ describe('AccountStreamCache', () => {
     const a = streamOf('a', 3);
     expect(a.refoldable).toBe(true);
     cache.keep(a);
-    const kept = cache.take('a')!;
+    const kept = cache.take('a')!.stream;
     expect([kept.refoldable, kept.size, kept.state.opened]).toEqual([false, 3, true]);
     const retraction = {
       type: 'EventRetracted',
@@ -73,6 +73,29 @@ describe('AccountStreamCache', () => {
       data: { targetEventId: 'a-1', reason: 'r' },
     };
     expect(() => kept.append([retraction as never])).toThrow(/read it whole/);
+  });
+
+  it('holds a stream kept on a pending append until that settles: as stored once written, dropped if it failed', () => {
+    const cache = new AccountStreamCache(100);
+    const [first, second] = [Promise.resolve(), Promise.resolve()];
+    const a = streamOf('a', 2);
+    cache.keep(a, first);
+    cache.settled('a', first, true);
+    expect(cache.take('a')).toEqual({ stream: a, writing: undefined });
+
+    cache.keep(a, first);
+    cache.settled('a', first, false);
+    expect(cache.take('a')).toBeUndefined();
+    expect(cache.stats).toEqual({ accounts: 0, events: 0 });
+
+    // Kept again on a later append: the earlier one's outcome no longer concerns it (the later one follows it).
+    cache.keep(a, first);
+    cache.keep(cache.take('a')!.stream, second);
+    cache.settled('a', first, false);
+    expect(cache.take('a')).toEqual({ stream: a, writing: second });
+    // Taken meanwhile: nothing to do.
+    cache.settled('a', second, false);
+    expect(cache.stats).toEqual({ accounts: 0, events: 0 });
   });
 
   it('keeps nothing with a bound of 0', () => {

@@ -17,6 +17,7 @@ import {
   EventsAlreadyStoredError,
   EventStore,
   NewEvent,
+  PrecedingAppendFailedError,
   RecordedEvent,
   StreamAppend,
   WrongExpectedVersionError,
@@ -24,7 +25,7 @@ import {
 import { CLOCK, Clock, Metrics } from '@rapport/platform';
 import { retry } from '@rapport/retry';
 import { KeyedLock } from '../../keyed-lock';
-import { AccountStreamCache } from './account-stream-cache';
+import { AccountStreamCache, HeldStream } from './account-stream-cache';
 import { EventsForbidden, EventsInvalid, EventsRejected, IngestShuttingDown, WritesKeptConflicting } from './ingest-errors';
 import { forbiddenItems, IngestItem, validateItems } from './ingest-items';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
@@ -46,6 +47,12 @@ const MAX_ATTEMPTS = 20;
  * (a fact may rely on an earlier one of the same command), and append all of them at once with each stream's
  * expected version. A version conflict means another writer got in between: read again and decide again.
  * Refusals are thrown as `IngestRefused` errors; the edges answer them.
+ *
+ * Commands on the same accounts take turns deciding (the accounts' locks), but not writing: a command decided on the
+ * streams as held queues its append and puts the streams back at once, its events counted, so that the next command
+ * decides on them while the first is written; its append follows the first (`AppendOptions.after`), is written
+ * after it, often in the same transaction, and is refused if it fails. Concurrent batches, which touch many of the
+ * same accounts, then no longer wait for each other's commits.
  */
 @CommandHandler(IngestEventsCommand)
 export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand, IngestResult[]>, BeforeApplicationShutdown {
@@ -93,59 +100,92 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const forbidden = forbiddenItems(items, command.writer);
     if (forbidden.length > 0) throw new EventsForbidden(forbidden, single);
     const accounts = new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId));
-    return this.locks.withLocks(accounts, () =>
-      retry(() => this.attempt(items, command.writer, single), {
+    // Once an append decided on the streams as held has failed, the next attempts read them.
+    let read = false;
+    return retry(
+      async () => {
+        const { written, queued } = await this.locks.withLocks(accounts, () => this.attempt(items, command.writer, single, read));
+        return written.catch((error: unknown) => {
+          read ||= queued;
+          throw error;
+        });
+      },
+      {
         attempts: MAX_ATTEMPTS,
-        retryOn: (error) => error instanceof WrongExpectedVersionError,
+        // Another writer got in between (or a redelivery, or an account guessed new that was not, in an append queued
+        // on the streams as held; or the append it followed failed): read, and decide again.
+        retryOn: (error) =>
+          error instanceof WrongExpectedVersionError ||
+          error instanceof PrecedingAppendFailedError ||
+          error instanceof EventsAlreadyStoredError,
         // Jittered and growing to 250 ms: a command that lost to another process's burst of commands on the same
         // account (each of which commits as soon as the previous one has) waits the burst out instead of losing 20 times.
         delayMs: (attempt) => Math.random() * Math.min(250, 5 * 1.5 ** attempt),
         exhausted: () => new WritesKeptConflicting(MAX_ATTEMPTS, single),
-      }),
+      },
     );
   }
 
-  private async attempt(items: IngestItem[], writer: Writer, single: boolean): Promise<IngestResult[]> {
+  /**
+   * One attempt, under the accounts' locks. Decided on the streams as held, the append is queued and `written`
+   * settles after the locks are released (`queued`); decided on the streams as read, it is written under them.
+   */
+  private async attempt(
+    items: IngestItem[],
+    writer: Writer,
+    single: boolean,
+    read: boolean,
+  ): Promise<{ written: Promise<IngestResult[]>; queued: boolean }> {
     const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
-    const held = new Map<string, AccountStream | undefined>(accountIds.map((id) => [id, this.streams.take(id)] as const));
+    const held = new Map<string, HeldStream | undefined>(accountIds.map((id) => [id, this.streams.take(id)] as const));
     const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
-    // A held stream is its state alone; a retraction folds the stream again, so its account is read whole.
-    for (const accountId of retracting) held.delete(accountId);
     // An account this process does not hold, which the command opens, is most likely new: it is decided on an empty
     // stream without reading, and the append's expected version ('no_stream') checks that guess under the write lock.
-    const guessed = openedHere(items).filter((id) => !held.get(id) && !retracting.has(id));
-    for (const accountId of guessed) held.set(accountId, AccountStream.ofDecisions(accountId, [], -1));
-    if (accountIds.every((id) => held.get(id))) {
+    const guessed = read ? [] : openedHere(items).filter((id) => !held.get(id) && !retracting.has(id));
+    /** The held streams folded refused decisions in place: they are read whole. */
+    let refolded = false;
+    // A held stream is its state alone; a retraction folds the stream again, so its account is read whole.
+    if (!read && accountIds.every((id) => !retracting.has(id) && (held.get(id) || guessed.includes(id)))) {
       // Every stream is held: decide without reading. The append checks what reading would have: the expected
       // versions (nothing appended since) and that no event is stored already (no redelivery).
+      const streams = new Map(accountIds.map((id) => [id, held.get(id)?.stream ?? AccountStream.ofDecisions(id, [], -1)] as const));
       try {
-        return await this.decideAndAppend(items, held as Map<string, AccountStream>, undefined, writer, single);
+        return { written: this.decideAndQueue(items, streams, held, writer, single), queued: true };
       } catch (error) {
-        // A redelivery, a refusal a redelivery may explain, or a guessed-new account that has a stream after all:
-        // read, and decide again on the streams as stored.
-        const guessMissed = guessed.length > 0 && error instanceof WrongExpectedVersionError;
-        if (!(error instanceof EventsAlreadyStoredError || error instanceof EventsRejected || guessMissed)) throw error;
-        held.clear();
+        // A refusal a redelivery may explain: read, and decide again on the streams as stored.
+        if (!(error instanceof EventsRejected)) throw error;
+        refolded = true;
       }
     }
-    for (const accountId of guessed) held.delete(accountId);
+    // Read on a held stream once the append of its last events is written; were it not, read the stream whole.
+    await Promise.all(
+      [...held].map(async ([accountId, entry]) => {
+        const written =
+          !entry?.writing ||
+          (await entry.writing.then(
+            () => true,
+            () => false,
+          ));
+        if (!entry || !written || refolded || retracting.has(accountId)) held.delete(accountId);
+      }),
+    );
     // One round trip: the idempotency check, and what other writers appended since the streams held here. Of a
     // stream not held, only the facts decisions depend on are read (a long stream is mostly interactions and usage),
     // but where the command retracts an event: a retraction may name any event of its stream.
-    const read = await this.store.readForAppend(
+    const stored = await this.store.readForAppend(
       [...new Set(items.map((i) => i.event.eventId))],
       accountIds.map((id) => ({
         streamId: accountStreamId(id),
-        afterVersion: held.get(id)?.version ?? -1,
+        afterVersion: held.get(id)?.stream.version ?? -1,
         types: retracting.has(id) ? undefined : DECISION_EVENT_TYPES,
       })),
     );
     const streams = new Map<string, AccountStream>();
     const retracted: string[] = [];
     for (const accountId of accountIds) {
-      const tail = read.tails.get(accountStreamId(accountId))!.map(decodeEvent);
-      const version = read.versions.get(accountStreamId(accountId))!;
-      const stream = held.get(accountId);
+      const tail = stored.tails.get(accountStreamId(accountId))!.map(decodeEvent);
+      const version = stored.versions.get(accountStreamId(accountId))!;
+      const stream = held.get(accountId)?.stream;
       if (!stream) {
         streams.set(
           accountId,
@@ -163,46 +203,61 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       const whole = await this.store.readStreams(retracted.map(accountStreamId));
       for (const accountId of retracted) streams.set(accountId, streamOf(accountId, whole.get(accountStreamId(accountId))!));
     }
-    return this.decideAndAppend(items, streams, read.stored, writer, single);
+    return { written: Promise.resolve(await this.decideAndAppend(items, streams, stored.stored, writer, single)), queued: false };
   }
 
   /**
-   * Decides the items not stored yet on their streams, in input order, and appends what they record. Without
-   * `stored` (nothing was read), the append accepts only new events. The streams go back to the cache once stored.
+   * Decides every item on its stream as held and queues the append, which follows those the streams were kept on;
+   * the streams go back to the cache at once, their versions counting this append. Throws the refusals before
+   * anything is queued; what it returns settles once the append is written.
+   */
+  private decideAndQueue(
+    items: IngestItem[],
+    streams: Map<string, AccountStream>,
+    held: Map<string, HeldStream | undefined>,
+    writer: Writer,
+    single: boolean,
+  ): Promise<IngestResult[]> {
+    const fresh = items.filter((i) => i.firstIndex === i.index);
+    const appends = decideAll(fresh, streams, writer, single);
+    const after = [...held.values()].flatMap((entry) => (entry?.writing ? [entry.writing] : []));
+    const writing = this.store.append(streamAppendsOf(appends, streams), { onlyNew: true, after });
+    for (const [accountId, stream] of streams) {
+      const events = appends.get(accountId)?.length ?? 0;
+      if (events > 0) stream.stored(stream.version + events);
+      this.streams.keep(stream, events > 0 ? writing : held.get(accountId)?.writing);
+    }
+    return writing.then(
+      (results) => {
+        for (const accountId of appends.keys()) this.streams.settled(accountId, writing, true);
+        const appended = new Map(results.flat().map((r) => [r.eventId, r] as const));
+        return items.map((item) => {
+          const first = appended.get(item.event.eventId)!;
+          return { ...resultOf(first, item.event), duplicate: item.firstIndex !== item.index };
+        });
+      },
+      (error: unknown) => {
+        for (const accountId of appends.keys()) this.streams.settled(accountId, writing, false);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Decides the items not stored yet on the streams as read, in input order, and appends what they record, under
+   * the accounts' locks. The streams go back to the cache once stored.
    */
   private async decideAndAppend(
     items: IngestItem[],
     streams: Map<string, AccountStream>,
-    stored: Map<string, RecordedEvent> | undefined,
+    stored: Map<string, RecordedEvent>,
     writer: Writer,
     single: boolean,
   ): Promise<IngestResult[]> {
-    const fresh = items.filter((i) => i.firstIndex === i.index && !stored?.has(i.event.eventId));
-
-    const rejections: Array<{ index: number; rejection: Rejection }> = [];
-    const appends = new Map<string, NewEvent[]>();
-    for (const item of fresh) {
-      const stream = streams.get(item.event.accountId)!;
-      const decision = decide({ type: 'RecordFact', event: item.event }, stream.state);
-      if (!decision.ok) {
-        rejections.push({ index: item.index, rejection: decision.rejection });
-        continue;
-      }
-      stream.append(decision.events);
-      const events = appends.get(item.event.accountId) ?? [];
-      for (const event of decision.events) events.push(encodeEvent(event, writer.recordedBy));
-      appends.set(item.event.accountId, events);
-    }
-    // Streams with refused decisions folded in are not put back: the next command reads them whole.
-    if (rejections.length > 0) throw new EventsRejected(rejections, single);
-
-    const streamAppends: StreamAppend[] = [...appends].map(([accountId, events]) => {
-      const { version } = streams.get(accountId)!;
-      return { streamId: accountStreamId(accountId), expectedVersion: version < 0 ? 'no_stream' : version, events };
-    });
+    const fresh = items.filter((i) => i.firstIndex === i.index && !stored.has(i.event.eventId));
+    const appends = decideAll(fresh, streams, writer, single);
     const appended = new Map<string, AppendResult>();
-    for (const results of await this.store.append(streamAppends, { onlyNew: stored === undefined }))
-      for (const r of results) appended.set(r.eventId, r);
+    for (const results of await this.store.append(streamAppendsOf(appends, streams))) for (const r of results) appended.set(r.eventId, r);
 
     for (const [accountId, stream] of streams) {
       const written = appends.get(accountId)?.map((e) => appended.get(e.eventId)!) ?? [];
@@ -215,10 +270,47 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     return items.map((item) => {
       const first = appended.get(item.event.eventId);
       if (first) return { ...resultOf(first, item.event), duplicate: first.duplicate || item.firstIndex !== item.index };
-      const earlier = decodeEvent(stored!.get(item.event.eventId)!);
+      const earlier = decodeEvent(stored.get(item.event.eventId)!);
       return { ...resultOf(earlier, earlier), duplicate: true };
     });
   }
+}
+
+/**
+ * Decides each item on its account's stream, in input order, folding each decision in (a fact may rely on an
+ * earlier one of the command): the events to append by account. Throws every refusal at once; the streams with
+ * refused decisions folded in must then not be kept.
+ */
+function decideAll(
+  fresh: readonly IngestItem[],
+  streams: Map<string, AccountStream>,
+  writer: Writer,
+  single: boolean,
+): Map<string, NewEvent[]> {
+  const rejections: Array<{ index: number; rejection: Rejection }> = [];
+  const appends = new Map<string, NewEvent[]>();
+  for (const item of fresh) {
+    const stream = streams.get(item.event.accountId)!;
+    const decision = decide({ type: 'RecordFact', event: item.event }, stream.state);
+    if (!decision.ok) {
+      rejections.push({ index: item.index, rejection: decision.rejection });
+      continue;
+    }
+    stream.append(decision.events);
+    const events = appends.get(item.event.accountId) ?? [];
+    for (const event of decision.events) events.push(encodeEvent(event, writer.recordedBy));
+    appends.set(item.event.accountId, events);
+  }
+  if (rejections.length > 0) throw new EventsRejected(rejections, single);
+  return appends;
+}
+
+/** Each account's events, on the version its stream was decided on. */
+function streamAppendsOf(appends: Map<string, NewEvent[]>, streams: Map<string, AccountStream>): StreamAppend[] {
+  return [...appends].map(([accountId, events]) => {
+    const { version } = streams.get(accountId)!;
+    return { streamId: accountStreamId(accountId), expectedVersion: version < 0 ? 'no_stream' : version, events };
+  });
 }
 
 /** The accounts whose first item in the command (redeliveries within it left out) opens them. */
