@@ -348,6 +348,42 @@ describe('commands on the same accounts', () => {
     }
   }, 20_000);
 
+  it('lands concurrent batches over the same accounts through two instances: streams gapless, each result where its event is', async () => {
+    const second = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
+    try {
+      const accounts = Array.from({ length: 8 }, (_, i) => `shared-${i}`);
+      await postBatch(accounts.map(opened)).expect(201);
+      // Both instances hold every stream: each decides on what it holds, and its appends fail where the other wrote first.
+      await second.http.post('/v1/events/batch').send(accounts.map(interaction)).expect(201);
+      // Each batch logs one numbered interaction an account, for every account: 20 batches, 10 through each instance.
+      const batches = Array.from({ length: 20 }, (_, b) =>
+        accounts.map((accountId) =>
+          envelope(accountId, 'InteractionLogged', { interactionId: `b${b}`, channel: 'call', direction: 'outbound' }),
+        ),
+      );
+      const responses = await Promise.all(
+        batches.map((batch, b) => (b % 2 === 0 ? app.http : second.http).post('/v1/events/batch').send(batch)),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+      for (const accountId of accounts) {
+        const rows = await versionsOf(accountId);
+        expect(rows.map((r) => r.version)).toEqual(Array.from({ length: 22 }, (_, i) => i));
+      }
+      // Every batch's results name the versions stored for its events.
+      const { rows } = await pool.query<{ stream_id: string; version: number; id: string }>(
+        "SELECT stream_id, version, data->>'interactionId' AS id FROM rapport_events WHERE stream_id LIKE 'account-shared-%' AND version > 1",
+      );
+      const stored = new Map(rows.map((r) => [`${r.stream_id}/${r.version}`, r.id]));
+      responses.forEach((response, b) =>
+        response.body.results.forEach((result: { accountId: string; version: number }) =>
+          expect(stored.get(`account-${result.accountId}/${result.version}`)).toBe(`b${b}`),
+        ),
+      );
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+
   it('refuses a command decided on one whose append failed, and decides it again on what is stored', async () => {
     // The other instance holds nothing: it reads, and its append waits for the log behind the first one here.
     const other = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
