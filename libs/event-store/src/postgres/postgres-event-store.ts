@@ -145,7 +145,10 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       follows.push(outcome);
     }
     const eventCount = streams.reduce((n, s) => n + s.events.length, 0);
-    if (eventCount === 0) return Promise.resolve(streams.map(() => []));
+    if (eventCount === 0) {
+      const nothing = streams.map((): AppendResult[] => []);
+      return follows.length > 0 ? awaitPrecedingAppends(streams, options.after!).then(() => nothing) : Promise.resolve(nothing);
+    }
     // Serialised here, while an earlier group may hold the write lock, rather than under it.
     const bodies = new Map<string, CanonicalBody>();
     for (const stream of streams) for (const event of stream.events) bodies.set(event.eventId, this.chain.body(event));
@@ -213,8 +216,9 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
         !lookUpAll && group.every((pending) => pending.options.onlyNew) ? this.knowledge.contextFor(streamsOf(group)) : undefined;
       let begun = known ?? (await this.beginAppend(client, group, lookUpAll));
       let plan = this.planGroup(group, begun.context);
-      if (known && plan.outcomes.some((outcome) => !outcome.ok)) {
-        // A refusal is the log's answer, not that of what this store knows of it: read, and plan again.
+      if (known && plan.outcomes.some((outcome) => !outcome.ok && !(outcome.error instanceof PrecedingAppendFailedError))) {
+        // A refusal is the log's answer, not that of what this store knows of it: read, and plan again (but for an
+        // append behind one that failed, which this store refuses itself).
         begun = await this.beginAppend(client, group, lookUpAll);
         plan = this.planGroup(group, begun.context);
       } else onKnownHead = known !== undefined;

@@ -271,6 +271,9 @@ export function describeEventStoreContract(
       await expect(follower).rejects.toBeInstanceOf(PrecedingAppendFailedError);
       await expect(follower).rejects.toMatchObject({ streamIds: [s] });
       await expect(next).rejects.toBeInstanceOf(PrecedingAppendFailedError);
+      await expect(store.append([{ streamId: s, expectedVersion: 'any', events: [] }], { after: [failed] })).rejects.toBeInstanceOf(
+        PrecedingAppendFailedError,
+      );
       await independent;
       expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A0', 'A1']);
       expect((await store.readStream(other)).map((e) => e.type)).toEqual(['independent']);
