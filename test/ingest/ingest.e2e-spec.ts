@@ -302,6 +302,9 @@ describe('commands on the same accounts', () => {
       release: () => (released ??= blocker.query('COMMIT').then(() => blocker.end())),
     };
   }
+  /** Until `n` transactions wait for the log's lock. */
+  const untilWaitingForLog = (n: number, what: string) =>
+    waitUntil(async () => (await lockWaiters()) === n, what, { timeoutMs: 5_000, intervalMs: 10 });
   const lockWaiters = async () =>
     (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
       .rows[0].n as number;
@@ -321,7 +324,7 @@ describe('commands on the same accounts', () => {
     try {
       // The first append takes the writer and waits for the lock; the next two queue behind it.
       const first = postBatch([opened('queued-other')]).then((r) => r);
-      await waitUntil(async () => (await lockWaiters()) === 1, 'the first append to wait for the log', { intervalMs: 10 });
+      await untilWaitingForLog(1, 'the first append to wait for the log');
       const contract = postBatch([signed('queued', 'c-q'), interaction('queued')]).then((r) => r);
       await waitUntil(() => appends.mock.calls.length === 2, 'the contract to be queued', { intervalMs: 10 });
       // Decided on the contract not yet written: it is queued too, while the log is still held.
@@ -393,12 +396,12 @@ describe('commands on the same accounts', () => {
     const appends = jest.spyOn(store, 'append');
     try {
       const first = postBatch([opened('lost-other')]).then((r) => r);
-      await waitUntil(async () => (await lockWaiters()) === 1, 'the first append to wait for the log', { intervalMs: 10 });
+      await untilWaitingForLog(1, 'the first append to wait for the log');
       const elsewhere = other.http
         .post('/v1/events')
         .send(interaction('lost'))
         .then((r) => r);
-      await waitUntil(async () => (await lockWaiters()) === 2, "the other instance's append to wait for the log", { intervalMs: 10 });
+      await untilWaitingForLog(2, "the other instance's append to wait for the log");
       // Decided on version 0, which the other instance's interaction takes first.
       const opening = post(ticketOpened('lost', 't-1')).then((r) => r);
       await waitUntil(() => appends.mock.calls.length === 2, 'the ticket to be queued', { intervalMs: 10 });

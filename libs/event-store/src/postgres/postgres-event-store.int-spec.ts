@@ -427,16 +427,20 @@ describe('PostgresEventStore connections', () => {
     }
   });
 
-  it('takes another connection for the next group when its own broke mid-run, and only that group fails', async () => {
-    const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 1 });
+  /** The `n`th transaction's session is ended by the server just before it begins: it cannot roll back either. */
+  const breakTransaction = (n: number) => {
     let transactions = 0;
-    // The second transaction's session is ended by the server just before it begins: it cannot roll back either.
     beforeQuery = (text) => {
-      if (!text.startsWith('BEGIN;') || ++transactions !== 2) return undefined;
+      if (!text.startsWith('BEGIN;') || ++transactions !== n) return undefined;
       return admin
         .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
         .then(() => undefined);
     };
+  };
+
+  it('takes another connection for the next group when its own broke mid-run, and only that group fails', async () => {
+    const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 1 });
+    breakTransaction(2);
     try {
       const outcomes = await Promise.allSettled(['a', 'b', 'c', 'd'].map((id) => store.append(single(`account-${id}`))));
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
@@ -452,13 +456,7 @@ describe('PostgresEventStore connections', () => {
 
   it('refuses the appends that follow one whose transaction broke, in the groups after it', async () => {
     const store = new PostgresEventStore(pool, { maxEventsPerTransaction: 1 });
-    let transactions = 0;
-    beforeQuery = (text) => {
-      if (!text.startsWith('BEGIN;') || ++transactions !== 2) return undefined;
-      return admin
-        .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
-        .then(() => undefined);
-    };
+    breakTransaction(2);
     try {
       const first = store.append(single('account-a'));
       const broken = store.append(single('account-b'));
