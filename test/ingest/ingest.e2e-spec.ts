@@ -308,6 +308,13 @@ describe('commands on the same accounts', () => {
   const lockWaiters = async () =>
     (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
       .rows[0].n as number;
+  /** This instance's `rapport_ingest_retries_total` by reason. */
+  const retries = async () => {
+    const { text } = await app.http.get('/metrics').expect(200);
+    const count = (reason: string) =>
+      Number(new RegExp(`^rapport_ingest_retries_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { conflict: count('conflict'), followed_failed: count('followed_failed') };
+  };
   const versionsOf = async (accountId: string) =>
     (
       await pool.query<{ version: number; type: string; tx: string }>(
@@ -392,6 +399,7 @@ describe('commands on the same accounts', () => {
     const other = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
     const store = app.app.get<EventStore>(EVENT_STORE);
     await post(opened('lost')).expect(201);
+    const retriesBefore = await retries();
     const log = await holdLog();
     const appends = jest.spyOn(store, 'append');
     try {
@@ -420,6 +428,10 @@ describe('commands on the same accounts', () => {
       const types = rows.map((r) => r.type);
       expect(types.slice(0, 3)).toEqual(['AccountOpened', 'InteractionLogged', 'SupportTicketOpened']);
       expect(types.slice(3)).toEqual(resolved.status === 201 ? ['SupportTicketResolved'] : []);
+      // The ticket's append met the other instance's event; the resolution's followed it.
+      const retriesAfter = await retries();
+      expect(retriesAfter.conflict - retriesBefore.conflict).toBeGreaterThanOrEqual(1);
+      expect(retriesAfter.followed_failed - retriesBefore.followed_failed).toBeGreaterThanOrEqual(1);
     } finally {
       await log.release();
       appends.mockRestore();

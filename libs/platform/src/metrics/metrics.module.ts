@@ -26,6 +26,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ingestRetries = new Counter({
+    name: 'rapport_ingest_retries_total',
+    help:
+      'Ingest attempts decided again on the streams as read: another writer got in between (conflict), an event was ' +
+      'already stored (redelivery), or the append the attempt followed failed (followed_failed)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rapport_' });
   }

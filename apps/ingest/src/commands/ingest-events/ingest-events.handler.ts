@@ -114,10 +114,11 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
         attempts: MAX_ATTEMPTS,
         // Another writer got in between (or a redelivery, or an account guessed new that was not, in an append queued
         // on the streams as held; or the append it followed failed): read, and decide again.
-        retryOn: (error) =>
-          error instanceof WrongExpectedVersionError ||
-          error instanceof PrecedingAppendFailedError ||
-          error instanceof EventsAlreadyStoredError,
+        retryOn: (error) => {
+          const reason = retryReason(error);
+          if (reason) this.metrics.ingestRetries.inc({ reason });
+          return reason !== undefined;
+        },
         // Jittered and growing to 250 ms: a command that lost to another process's burst of commands on the same
         // account (each of which commits as soon as the previous one has) waits the burst out instead of losing 20 times.
         delayMs: (attempt) => Math.random() * Math.min(250, 5 * 1.5 ** attempt),
@@ -311,6 +312,14 @@ function streamAppendsOf(appends: Map<string, NewEvent[]>, streams: Map<string, 
     const { version } = streams.get(accountId)!;
     return { streamId: accountStreamId(accountId), expectedVersion: version < 0 ? 'no_stream' : version, events };
   });
+}
+
+/** Why an attempt is worth another on the streams as read (see `rapport_ingest_retries_total`), if it is. */
+function retryReason(error: unknown): 'conflict' | 'redelivery' | 'followed_failed' | undefined {
+  if (error instanceof WrongExpectedVersionError) return 'conflict';
+  if (error instanceof EventsAlreadyStoredError) return 'redelivery';
+  if (error instanceof PrecedingAppendFailedError) return 'followed_failed';
+  return undefined;
 }
 
 /** The accounts whose first item in the command (redeliveries within it left out) opens them. */
