@@ -104,9 +104,10 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     let read = false;
     return retry(
       async () => {
-        const { written, queued } = await this.locks.withLocks(accounts, () => this.attempt(items, command.writer, single, read));
+        // Only an append queued on the streams as held settles after the locks, and may fail there.
+        const { written } = await this.locks.withLocks(accounts, () => this.attempt(items, command.writer, single, read));
         return written.catch((error: unknown) => {
-          read ||= queued;
+          read = true;
           throw error;
         });
       },
@@ -129,29 +130,29 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
 
   /**
    * One attempt, under the accounts' locks. Decided on the streams as held, the append is queued and `written`
-   * settles after the locks are released (`queued`); decided on the streams as read, it is written under them.
+   * settles after the locks are released; decided on the streams as read, it is written under them.
    */
   private async attempt(
     items: IngestItem[],
     writer: Writer,
     single: boolean,
     read: boolean,
-  ): Promise<{ written: Promise<IngestResult[]>; queued: boolean }> {
+  ): Promise<{ written: Promise<IngestResult[]> }> {
     const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
     const held = new Map<string, HeldStream | undefined>(accountIds.map((id) => [id, this.streams.take(id)] as const));
     const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
     // An account this process does not hold, which the command opens, is most likely new: it is decided on an empty
     // stream without reading, and the append's expected version ('no_stream') checks that guess under the write lock.
-    const guessed = read ? [] : openedHere(items).filter((id) => !held.get(id) && !retracting.has(id));
+    const guessed = new Set(read ? [] : openedHere(items).filter((id) => !held.get(id) && !retracting.has(id)));
     /** The held streams folded refused decisions in place: they are read whole. */
     let refolded = false;
     // A held stream is its state alone; a retraction folds the stream again, so its account is read whole.
-    if (!read && accountIds.every((id) => !retracting.has(id) && (held.get(id) || guessed.includes(id)))) {
+    if (!read && accountIds.every((id) => !retracting.has(id) && (held.get(id) || guessed.has(id)))) {
       // Every stream is held: decide without reading. The append checks what reading would have: the expected
       // versions (nothing appended since) and that no event is stored already (no redelivery).
       const streams = new Map(accountIds.map((id) => [id, held.get(id)?.stream ?? AccountStream.ofDecisions(id, [], -1)] as const));
       try {
-        return { written: this.decideAndQueue(items, streams, held, writer, single), queued: true };
+        return { written: this.decideAndQueue(items, streams, held, writer, single) };
       } catch (error) {
         // A refusal a redelivery may explain: read, and decide again on the streams as stored.
         if (!(error instanceof EventsRejected)) throw error;
@@ -204,7 +205,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       const whole = await this.store.readStreams(retracted.map(accountStreamId));
       for (const accountId of retracted) streams.set(accountId, streamOf(accountId, whole.get(accountStreamId(accountId))!));
     }
-    return { written: Promise.resolve(await this.decideAndAppend(items, streams, stored.stored, writer, single)), queued: false };
+    return { written: Promise.resolve(await this.decideAndAppend(items, streams, stored.stored, writer, single)) };
   }
 
   /**
