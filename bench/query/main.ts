@@ -2,8 +2,8 @@
  * bench/query: latency and throughput of the query service (a separate process, as deployed) under autocannon,
  * the time of /v1/portfolio/metrics over the whole portfolio (from the read model, and with asOf from the log), and freshness: from an append's commit to the
  * projector's checkpoint covering it. Run on demand: `npm run bench:query`. Options: --accounts N (default
- * 10,000), --events-per-account N (default 40), --seconds N (default 10). Each load run follows 2 s of the same
- * load, not measured.
+ * 10,000), --events-per-account N (default 40), --seconds N (default 10), --processes N (RAPPORT_QUERY_PROCESSES of
+ * the query service, default 1). Each load run follows 2 s of the same load, not measured.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '10000' },
     'events-per-account': { type: 'string', default: '40' },
     seconds: { type: 'string', default: '10' },
+    processes: { type: 'string', default: '1' },
   },
 });
 const ACCOUNTS = Number(args.accounts);
@@ -36,12 +37,12 @@ async function main(): Promise<void> {
     { accounts: ACCOUNTS, eventsPerAccount: Number(args['events-per-account']) },
     (server) => {
       console.log(
-        `bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
+        `bench/query: ${ACCOUNTS.toLocaleString('en-US')} accounts; ${SECONDS} s per load run; query processes: ${args.processes}; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}`,
       );
       console.log(`database: ${server}`);
     },
     async ({ url, pool, store }) => {
-      const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
+      const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0', RAPPORT_QUERY_PROCESSES: args.processes! });
       const rows: string[] = [];
       try {
         for (const [name, path] of [

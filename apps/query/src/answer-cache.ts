@@ -109,6 +109,8 @@ export class AnswerCache implements OnModuleInit, OnModuleDestroy {
       name: 'rapport_answer_cache_position',
       help: "The read model's position as the cache last heard of it (-1: unknown, nothing is served from the cache)",
       registers: [metrics.registry],
+      // Several query processes (RAPPORT_QUERY_PROCESSES): the one that has heard least.
+      aggregator: 'min',
       collect() {
         this.set(answers.position ?? -1);
       },

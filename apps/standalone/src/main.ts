@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { ConfigurationError, createHttpApp, LISTEN_HOST, runUntilSignal, setupOpenApi, validateEnvironment } from '@rapport/platform';
+import {
+  ConfigurationError,
+  createHttpApp,
+  LISTEN_HOST,
+  processCount,
+  runUntilSignal,
+  setupOpenApi,
+  validateEnvironment,
+} from '@rapport/platform';
 import { EmbeddedPostgresServer, forgetRunningServer, recordRunningServer, startEmbeddedPostgres } from '@rapport/postgres';
 import { StandaloneAppModule } from './standalone-app.module';
 
@@ -15,6 +23,9 @@ const EMBEDDED_DATABASE = 'rapport';
 async function main(): Promise<void> {
   const env = validateEnvironment(process.env);
   const port = env.PORT ?? DEFAULT_PORT;
+  if (processCount(env.RAPPORT_QUERY_PROCESSES) > 1) {
+    console.log('RAPPORT_QUERY_PROCESSES is for the query service (services mode): the standalone app serves from one process');
+  }
   let embedded: EmbeddedPostgresServer | undefined;
   let databaseUrl = env.DATABASE_URL;
   const dataDir = resolve(env.RAPPORT_DATA_DIR ?? DEFAULT_DATA_DIR);

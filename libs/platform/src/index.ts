@@ -25,3 +25,4 @@ export * from './access/key-store';
 export * from './access/authenticator';
 export * from './access/access.guard';
 export * from './access/access.module';
+export * from './cluster/service-cluster';

@@ -66,3 +66,17 @@ describe('DATABASE_URL', () => {
     }
   });
 });
+
+describe('RAPPORT_QUERY_PROCESSES', () => {
+  it('takes 1 to 64 processes, or auto', () => {
+    for (const value of ['1', '2', '64', 'auto']) expect([value, problems({ RAPPORT_QUERY_PROCESSES: value })]).toEqual([value, []]);
+  });
+
+  it('refuses none, too many, or anything else, naming it', () => {
+    for (const value of ['0', '65', '02', 'two', '1.5']) {
+      expect(problems({ RAPPORT_QUERY_PROCESSES: value })).toEqual([
+        `RAPPORT_QUERY_PROCESSES must be a whole number of processes from 1 to 64, or auto (one per core) (got "${value}")`,
+      ]);
+    }
+  });
+});

@@ -141,6 +141,16 @@ export class RapportEnvironment {
   @Matches(/^\d{1,7}$/, { message: 'RAPPORT_ANSWER_CACHE_ACCOUNTS must be a whole number of accounts (0: load none ahead)' })
   RAPPORT_ANSWER_CACHE_ACCOUNTS?: string;
 
+  /**
+   * Processes of the query service (services mode) serving its port together: 1 to 64, or `auto` for one per core.
+   * Each keeps its own answer cache; /metrics answers for all of them.
+   */
+  @IsOptional()
+  @Matches(/^(auto|[1-9]|[1-5]\d|6[0-4])$/, {
+    message: 'RAPPORT_QUERY_PROCESSES must be a whole number of processes from 1 to 64, or auto (one per core)',
+  })
+  RAPPORT_QUERY_PROCESSES?: string;
+
   /** Most key accounts the programme should hold: GET /v1/portfolio/key-accounts shows the programme against it. */
   @IsOptional()
   @Matches(/^\d{1,6}$/, { message: 'RAPPORT_KEY_ACCOUNT_CAP must be a whole number of accounts' })

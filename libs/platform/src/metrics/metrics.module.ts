@@ -1,6 +1,8 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { RequiresScopeUnlessPublic } from '../access/access.guard';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ClusterMetricsClient } from '../cluster/cluster-metrics';
+import { isClusterWorker } from '../cluster/service-cluster';
 
 /** The process's Prometheus registry and the metrics every app shares. Apps add theirs (gauges read when scraped). */
 @Injectable()
@@ -35,8 +37,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set in a process of a cluster (`ServiceCluster`): a scrape answers with the metrics of every process. */
+  private readonly cluster = isClusterWorker() ? new ClusterMetricsClient(this.registry) : undefined;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rapport_' });
+  }
+
+  /** What GET /metrics answers: this process's metrics, or its cluster's, merged. */
+  scrape(): Promise<string> {
+    return this.cluster ? this.cluster.scrape() : this.registry.metrics();
   }
 
   /** A gauge computed when scraped. */
@@ -60,7 +70,7 @@ class MetricsController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }
 
