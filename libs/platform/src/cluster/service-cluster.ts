@@ -6,10 +6,13 @@ import { ClusterMetricsAggregator } from './cluster-metrics';
 /** Set in the environment of the processes a ServiceCluster forks. */
 export const CLUSTER_WORKER_ENV = 'RAPPORT_CLUSTER_WORKER';
 
+/** The most processes a cluster runs: what the variables accept, and where `auto` stops on a larger machine. */
+export const MAX_PROCESSES = 64;
+
 /** The processes a `RAPPORT_…_PROCESSES` value asks for (validated before): unset one, `auto` one per core. */
 export function processCount(value: string | undefined): number {
   if (value === undefined || value === '') return 1;
-  return value === 'auto' ? availableParallelism() : Number(value);
+  return value === 'auto' ? Math.min(MAX_PROCESSES, availableParallelism()) : Number(value);
 }
 
 /** Whether this process serves as one of a ServiceCluster's. */
