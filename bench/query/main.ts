@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       console.log(`database: ${server}`);
     },
     async ({ url, pool, store }) => {
-      const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0', RAPPORT_QUERY_PROCESSES: args.processes! });
+      const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0', RAPPORT_QUERY_PROCESSES: args.processes });
       const rows: string[] = [];
       try {
         for (const [name, path] of [
