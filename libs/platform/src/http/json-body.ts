@@ -4,7 +4,7 @@ import secureJson from 'secure-json-parse';
 import { readStreamedBody } from './streamed-body';
 
 /** Fastify's own choice for its JSON parser: a body with `__proto__` or `constructor.prototype` keys is refused. */
-const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+export const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
 export interface JsonBodyLimits {
   /** Bytes the body may hold; past them the read stops with Fastify's 413 (FST_ERR_CTP_BODY_TOO_LARGE). */

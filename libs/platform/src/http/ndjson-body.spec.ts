@@ -41,6 +41,15 @@ describe('readNdjson', () => {
     ]);
   });
 
+  it('refuses prototype poisoning in a line, as in a JSON batch, naming the line', async () => {
+    const body = await read(chunked(`{"a":1}\n{"__proto__":{"admin":true}}\n{"constructor":{"prototype":{"admin":true}}}\n`, 6));
+    expect(body.items).toEqual([{ a: 1 }, undefined, undefined]);
+    expect(body.malformed).toEqual([
+      { index: 1, message: expect.stringContaining('forbidden prototype property') },
+      { index: 2, message: expect.stringContaining('forbidden prototype property') },
+    ]);
+  });
+
   it('parses one line more than maxItems and reads the rest without parsing it', async () => {
     const text = Array.from({ length: 50 }, (_, i) => (i === 40 ? '{not json' : JSON.stringify({ i }))).join('\n');
     const body = await read(chunked(text, 9), { maxBytes: 1_000_000, maxItems: 10 });

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import secureJson from 'secure-json-parse';
+import { PARSE_OPTIONS } from './json-body';
 import { readStreamedBody } from './streamed-body';
 
 /** A line of an NDJSON body that is not JSON: its item index (blank lines do not count) and why. */
@@ -49,7 +51,8 @@ export function readNdjson(
     const text = line.toString('utf8');
     if (text.trim() === '') return;
     try {
-      items.push(JSON.parse(text));
+      // As an application/json batch's elements: a line with `__proto__` or `constructor.prototype` keys is refused.
+      items.push(secureJson.parse(text, undefined, PARSE_OPTIONS));
     } catch (error) {
       malformed.push({ index: items.length, message: `is not valid JSON: ${(error as Error).message}` });
       items.push(undefined);
