@@ -76,6 +76,11 @@ describe('Kafka in: rapport.ingest.v1', () => {
           source: { system: 'billing', eventId: 'ref-1' },
         }),
       },
+      // Prototype poisoning, refused as the HTTP routes refuse it.
+      {
+        key: 'k-acme',
+        value: `{"__proto__":{"admin":true},${envelope('InteractionLogged', 'k-acme', 'call-2', { interactionId: 'j', channel: 'call', direction: 'outbound' }).slice(1)}`,
+      },
     ]);
     await producer.disconnect();
 
@@ -91,8 +96,8 @@ describe('Kafka in: rapport.ingest.v1', () => {
     });
     await eventually(
       async () => dead.length,
-      (n) => n >= 4,
-      'four dead letters',
+      (n) => n >= 5,
+      'five dead letters',
     );
     await consumer.stop();
 
@@ -104,7 +109,9 @@ describe('Kafka in: rapport.ingest.v1', () => {
       ['400', 'Invalid event'],
       ['404', 'Unknown account'],
       ['403', 'Source system not allowed'],
+      ['400', 'Malformed JSON'],
     ]);
+    expect(dead[4].headers['rapport-error-detail']).toContain('forbidden prototype property');
     expect(JSON.parse(dead[3].headers['rapport-error-errors'])).toEqual([
       { field: 'source.system', message: expect.stringContaining('kafka-test, crm') },
     ]);

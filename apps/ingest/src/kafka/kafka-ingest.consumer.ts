@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandBus } from '@nestjs/cqrs';
+import secureJson from 'secure-json-parse';
 import {
   IncomingMessage,
   MESSAGE_BUS,
@@ -11,7 +12,7 @@ import {
   TOPIC_PARTITIONS,
   TopicNames,
 } from '@rapport/messaging';
-import { ProblemDetails, problemTypes } from '@rapport/platform';
+import { PARSE_OPTIONS, ProblemDetails, problemTypes } from '@rapport/platform';
 import { IngestRefusal, IngestRefused, isPermanent } from '../commands/ingest-events/ingest-errors';
 import { IngestEventsCommand, Writer } from '../commands/ingest-events/ingest-events.command';
 import { ingestProblem } from '../commands/ingest-events/ingest-problems';
@@ -119,7 +120,8 @@ type Parsed = { ok: true; value: unknown } | { ok: false; problem: ProblemDetail
 
 function parse(value: string | null): Parsed {
   try {
-    return { ok: true, value: JSON.parse(value ?? '') };
+    // As the HTTP routes parse: `__proto__` or `constructor.prototype` keys are refused.
+    return { ok: true, value: secureJson.parse(value ?? '', undefined, PARSE_OPTIONS) };
   } catch (error) {
     return {
       ok: false,
