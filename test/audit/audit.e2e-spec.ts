@@ -255,6 +255,24 @@ describe('tamper evidence, export and import', () => {
     await app.http.get('/v1/accounts/initech').expect(404);
   }, 30_000);
 
+  it('keeps where a CRLF file stopped at a line start, and resumes there', async () => {
+    const crlf = join(dir, 'crlf.ndjson');
+    const lines = ['crlf-a', 'crlf-b', 'crlf-c'].map((id) => envelope(id, '2026-10-01T00:00:00Z', 'AccountOpened', { name: id }));
+    // The third line is invalid: the first two are acknowledged, and the import stops before it.
+    const text = (third: object) => [lines[0], lines[1], third].map((l) => JSON.stringify(l)).join('\r\n') + '\r\n';
+    writeFileSync(crlf, text({ ...lines[2], occurredAt: 'tomorrow' }));
+    const failed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1']);
+    expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 3: occurredAt')]);
+    const kept = JSON.parse(readFileSync(`${crlf}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
+    expect(kept).toEqual(
+      expect.objectContaining({ lines: 2, bytes: Buffer.byteLength(text(lines[2]).split('\r\n').slice(0, 2).join('\r\n') + '\r\n') }),
+    );
+    writeFileSync(crlf, text(lines[2]));
+    const resumed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1']);
+    expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('1 appended, 0 already stored (resumed after line 2)')]);
+    await app.http.get('/v1/accounts/crlf-c').expect(200);
+  }, 30_000);
+
   it('imports in lanes, each account in file order, and resumes before the oldest envelope not acknowledged', async () => {
     const lanes = join(dir, 'lanes.ndjson');
     const accounts = ['lane-a', 'lane-b', 'lane-c', 'lane-d', 'lane-e'];

@@ -15,6 +15,14 @@ interface Problem {
   errors?: Array<{ index?: number; field: string; message: string }>;
 }
 
+/** A request body sent as it is, in its own media type, instead of serialised as JSON. */
+export class TextBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 /** The HTTP API of a Rapport deployment, with one credential. */
 export class ApiClient {
   constructor(
@@ -32,10 +40,17 @@ export class ApiClient {
   async send(method: string, path: string, body?: unknown, describe = describeProblem): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.key) headers.authorization = `Bearer ${this.key}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    let text: string | undefined;
+    if (body instanceof TextBody) {
+      headers['content-type'] = body.contentType;
+      text = body.text;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      text = JSON.stringify(body);
+    }
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: text });
     } catch (error) {
       throw new ApiError(0, `cannot reach ${this.baseUrl}: ${(error as Error).message} (set --url or RAPPORT_URL)`);
     }

@@ -1,8 +1,7 @@
 import { createReadStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { ApiClient, ApiError, describeProblem } from './api-client';
+import { ApiClient, ApiError, describeProblem, TextBody } from './api-client';
 import { Output } from './keys.command';
 
 /** Where an interrupted import of a file resumes: the lines and bytes the API has acknowledged. */
@@ -66,10 +65,38 @@ function parseLimited(value: string, max: number, option: string): number {
 
 /** An envelope waiting to be acknowledged, with where its line starts (to resume from). */
 interface Item {
-  envelope: unknown;
+  /** The envelope as JSON text: its line as read, or an export line's envelope serialised. */
+  text: string;
   line: number;
   /** Bytes of the file before this line. */
   offset: number;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/**
+ * The input's lines, as many at a time as each chunk completes, each with its length in bytes, its end of line
+ * included (`\n`, or `\r\n`, whose `\r` is not part of the text). Lines are cut at the newline byte, which UTF-8 never
+ * uses inside a character. Read a chunk at a time rather than a line at a time (readline's iterator): the import
+ * spent ~18 µs of CPU an event, much of it there.
+ */
+export async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<Array<{ text: string; bytes: number }>> {
+  let rest: Buffer | undefined;
+  const textOf = (buffer: Buffer, start: number, end: number) =>
+    buffer.toString('utf8', start, end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+  for await (const chunk of input) {
+    const buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const lines: Array<{ text: string; bytes: number }> = [];
+    let start = 0;
+    for (let end = buffer.indexOf(NEWLINE); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+      lines.push({ text: textOf(buffer, start, end), bytes: end + 1 - start });
+      start = end + 1;
+    }
+    rest = start < buffer.length ? buffer.subarray(start) : undefined;
+    if (lines.length > 0) yield lines;
+  }
+  if (rest) yield [{ text: textOf(rest, 0, rest.length), bytes: rest.length }];
 }
 
 /** Envelopes of the same account keep to one lane, so that they reach the API in file order. */
@@ -129,13 +156,10 @@ async function importFile(
   const send = async (lane: (typeof lanes)[number]) => {
     const batch = lane.sending;
     const lines = batch.map((b) => b.line);
+    // The lines as NDJSON, as they were read: not serialised again.
+    const body = new TextBody('application/x-ndjson', batch.map((b) => b.text).join('\n'));
     const response = await api
-      .send(
-        'POST',
-        '/v1/events/batch',
-        batch.map((b) => b.envelope),
-        (status, text) => describeProblem(status, text, (index) => `line ${lines[index]}: `),
-      )
+      .send('POST', '/v1/events/batch', body, (status, text) => describeProblem(status, text, (index) => `line ${lines[index]}: `))
       .catch((error: unknown) => {
         if (error instanceof ApiError)
           error.message = `${error.message}\n(nothing of lines ${lines[0]}–${lines[lines.length - 1]} was stored)`;
@@ -162,25 +186,27 @@ async function importFile(
   };
 
   try {
-    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-      const offset = bytes;
-      line += 1;
-      bytes += Buffer.byteLength(text) + 1;
-      if (failure) break;
-      if (text.trim() === '') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new InputError(`line ${line}: not JSON (${(error as Error).message}); nothing from this line on was sent`);
+    reading: for await (const read of linesOf(input as AsyncIterable<Buffer>)) {
+      for (const { text, bytes: length } of read) {
+        const offset = bytes;
+        line += 1;
+        bytes += length;
+        if (failure) break reading;
+        if (text.trim() === '') continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (error) {
+          throw new InputError(`line ${line}: not JSON (${(error as Error).message}); nothing from this line on was sent`);
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+          throw new InputError(`line ${line}: not an envelope (a JSON object); nothing from this line on was sent`);
+        }
+        const envelope = envelopeOf(parsed as Record<string, unknown>);
+        const lane = lanes[laneOf(envelope, lanes.length)];
+        lane.filling.push({ text: envelope === parsed ? text : JSON.stringify(envelope), line, offset });
+        if (lane.filling.length >= options.batchSize) await flush(lane);
       }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new InputError(`line ${line}: not an envelope (a JSON object); nothing from this line on was sent`);
-      }
-      const envelope = envelopeOf(parsed as Record<string, unknown>);
-      const lane = lanes[laneOf(envelope, lanes.length)];
-      lane.filling.push({ envelope, line, offset });
-      if (lane.filling.length >= options.batchSize) await flush(lane);
     }
     if (!failure) for (const lane of lanes) await flush(lane);
   } finally {
