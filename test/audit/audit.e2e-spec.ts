@@ -261,16 +261,24 @@ describe('tamper evidence, export and import', () => {
     // The third line is invalid: the first two are acknowledged, and the import stops before it.
     const text = (third: object) => [lines[0], lines[1], third].map((l) => JSON.stringify(l)).join('\r\n') + '\r\n';
     writeFileSync(crlf, text({ ...lines[2], occurredAt: 'tomorrow' }));
-    const failed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1']);
-    expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 3: occurredAt')]);
-    const kept = JSON.parse(readFileSync(`${crlf}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
-    expect(kept).toEqual(
-      expect.objectContaining({ lines: 2, bytes: Buffer.byteLength(text(lines[2]).split('\r\n').slice(0, 2).join('\r\n') + '\r\n') }),
-    );
-    writeFileSync(crlf, text(lines[2]));
-    const resumed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1']);
-    expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('1 appended, 0 already stored (resumed after line 2)')]);
-    await app.http.get('/v1/accounts/crlf-c').expect(200);
+    // A fresh instance: this suite's log stays as the other tests count it.
+    const target = await startTestApp(StandaloneAppModule.forRoot, { label: 'audit_crlf' });
+    try {
+      await target.app.listen(0, '127.0.0.1');
+      const env = { RAPPORT_URL: `http://127.0.0.1:${(target.app.getHttpServer().address() as AddressInfo).port}` };
+      const failed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1'], env);
+      expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 3: occurredAt')]);
+      const kept = JSON.parse(readFileSync(`${crlf}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
+      expect(kept).toEqual(
+        expect.objectContaining({ lines: 2, bytes: Buffer.byteLength(text(lines[2]).split('\r\n').slice(0, 2).join('\r\n') + '\r\n') }),
+      );
+      writeFileSync(crlf, text(lines[2]));
+      const resumed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1'], env);
+      expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('1 appended, 0 already stored (resumed after line 2)')]);
+      await target.http.get('/v1/accounts/crlf-c').expect(200);
+    } finally {
+      await target.close();
+    }
   }, 30_000);
 
   it('imports in lanes, each account in file order, and resumes before the oldest envelope not acknowledged', async () => {

@@ -395,7 +395,9 @@ describe('commands on the same accounts', () => {
   }, 60_000);
 
   it('refuses a command decided on one whose append failed, and decides it again on what is stored', async () => {
-    // The other instance holds nothing: it reads, and its append waits for the log behind the first one here.
+    // The other instance holds nothing: it reads, and its append waits for the log first. Waiters take the lock in
+    // turn; a group that comes after them might not (PostgreSQL lets a newcomer lock the row before a woken waiter
+    // has), so this instance's first append waits behind the other instance's, and the ticket comes after both.
     const other = await startTestApp(IngestAppModule.forRoot, { label: 'unused', database: app.database });
     const store = app.app.get<EventStore>(EVENT_STORE);
     await post(opened('lost')).expect(201);
@@ -403,13 +405,13 @@ describe('commands on the same accounts', () => {
     const log = await holdLog();
     const appends = jest.spyOn(store, 'append');
     try {
-      const first = postBatch([opened('lost-other')]).then((r) => r);
-      await untilWaitingForLog(1, 'the first append to wait for the log');
       const elsewhere = other.http
         .post('/v1/events')
         .send(interaction('lost'))
         .then((r) => r);
-      await untilWaitingForLog(2, "the other instance's append to wait for the log");
+      await untilWaitingForLog(1, "the other instance's append to wait for the log");
+      const first = postBatch([opened('lost-other')]).then((r) => r);
+      await untilWaitingForLog(2, 'the first append here to wait for the log');
       // Decided on version 0, which the other instance's interaction takes first.
       const opening = post(ticketOpened('lost', 't-1')).then((r) => r);
       await waitUntil(() => appends.mock.calls.length === 2, 'the ticket to be queued', { intervalMs: 10 });
