@@ -83,6 +83,17 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => app.close());
 
+/** `work` against an instance of its own, listening, closed after: this suite's log stays as the other tests count it. */
+async function onItsOwnInstance(label: string, work: (target: TestApp, env: { RAPPORT_URL: string }) => Promise<void>): Promise<void> {
+  const target = await startTestApp(StandaloneAppModule.forRoot, { label });
+  try {
+    await target.app.listen(0, '127.0.0.1');
+    await work(target, { RAPPORT_URL: `http://127.0.0.1:${(target.app.getHttpServer().address() as AddressInfo).port}` });
+  } finally {
+    await target.close();
+  }
+}
+
 describe('knowledge time (asOf)', () => {
   const supportOf = (body: { components: Array<{ name: string; score: number | null; hasData: boolean }> }) =>
     body.components.find((c) => c.name === 'support')!;
@@ -261,11 +272,7 @@ describe('tamper evidence, export and import', () => {
     // The third line is invalid: the first two are acknowledged, and the import stops before it.
     const text = (third: object) => [lines[0], lines[1], third].map((l) => JSON.stringify(l)).join('\r\n') + '\r\n';
     writeFileSync(crlf, text({ ...lines[2], occurredAt: 'tomorrow' }));
-    // A fresh instance: this suite's log stays as the other tests count it.
-    const target = await startTestApp(StandaloneAppModule.forRoot, { label: 'audit_crlf' });
-    try {
-      await target.app.listen(0, '127.0.0.1');
-      const env = { RAPPORT_URL: `http://127.0.0.1:${(target.app.getHttpServer().address() as AddressInfo).port}` };
+    await onItsOwnInstance('audit_crlf', async (target, env) => {
       const failed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1'], env);
       expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 3: occurredAt')]);
       const kept = JSON.parse(readFileSync(`${crlf}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
@@ -276,9 +283,7 @@ describe('tamper evidence, export and import', () => {
       const resumed = await rapport(['import', crlf, '--batch-size', '1', '--concurrency', '1'], env);
       expect([resumed.code, resumed.stdout]).toEqual([0, expect.stringContaining('1 appended, 0 already stored (resumed after line 2)')]);
       await target.http.get('/v1/accounts/crlf-c').expect(200);
-    } finally {
-      await target.close();
-    }
+    });
   }, 30_000);
 
   it('imports in lanes, each account in file order, and resumes before the oldest envelope not acknowledged', async () => {
@@ -294,11 +299,7 @@ describe('tamper evidence, export and import', () => {
     }
     const bad = { ...lines[12], occurredAt: 'tomorrow' };
     writeFileSync(lanes, [...lines.slice(0, 12), bad, ...lines.slice(13)].map((l) => JSON.stringify(l)).join('\n') + '\n');
-    // A fresh instance: this suite's log stays as the other tests count it.
-    const target = await startTestApp(StandaloneAppModule.forRoot, { label: 'audit_lanes' });
-    try {
-      await target.app.listen(0, '127.0.0.1');
-      const env = { RAPPORT_URL: `http://127.0.0.1:${(target.app.getHttpServer().address() as AddressInfo).port}` };
+    await onItsOwnInstance('audit_lanes', async (target, env) => {
       const failed = await rapport(['import', lanes, '--batch-size', '2', '--concurrency', '3'], env);
       expect([failed.code, failed.stderr]).toEqual([1, expect.stringContaining('line 13: occurredAt')]);
       const kept = JSON.parse(readFileSync(`${lanes}.rapport-import`, 'utf8')) as { lines: number; bytes: number };
@@ -313,9 +314,7 @@ describe('tamper evidence, export and import', () => {
         const timeline = (await target.http.get(`/v1/accounts/${id}/timeline?limit=50`).expect(200)).body;
         expect(timeline.events.map((e: { type: string }) => e.type)).toEqual(['AccountOpened', ...Array(6).fill('InteractionLogged')]);
       }
-    } finally {
-      await target.close();
-    }
+    });
   }, 60_000);
 
   it('finds an edited event in the log and in an export, and names it', async () => {
