@@ -99,13 +99,13 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const { items } = validated;
     const forbidden = forbiddenItems(items, command.writer);
     if (forbidden.length > 0) throw new EventsForbidden(forbidden, single);
-    const accounts = new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId));
+    const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
     // Once an append decided on the streams as held has failed, the next attempts read them.
     let read = false;
     return retry(
       async () => {
         // Only an append queued on the streams as held settles after the locks, and may fail there.
-        const { written } = await this.locks.withLocks(accounts, () => this.attempt(items, command.writer, single, read));
+        const { written } = await this.locks.withLocks(accountIds, () => this.attempt(items, accountIds, command.writer, single, read));
         return written.catch((error: unknown) => {
           read = true;
           throw error;
@@ -134,11 +134,12 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
    */
   private async attempt(
     items: IngestItem[],
+    /** The accounts of the items, each once. */
+    accountIds: readonly string[],
     writer: Writer,
     single: boolean,
     read: boolean,
   ): Promise<{ written: Promise<IngestResult[]> }> {
-    const accountIds = [...new Set(items.filter((i) => i.firstIndex === i.index).map((i) => i.event.accountId))];
     const held = new Map<string, HeldStream | undefined>(accountIds.map((id) => [id, this.streams.take(id)] as const));
     const retracting = new Set(items.filter((i) => i.event.type === 'EventRetracted').map((i) => i.event.accountId));
     // An account this process does not hold, which the command opens, is most likely new: it is decided on an empty
