@@ -3,7 +3,8 @@
  * the time of /v1/portfolio/metrics over the whole portfolio (from the read model, and with asOf from the log), and freshness: from an append's commit to the
  * projector's checkpoint covering it. Run on demand: `npm run bench:query`. Options: --accounts N (default
  * 10,000), --events-per-account N (default 40), --seconds N (default 10), --processes N (RAPPORT_QUERY_PROCESSES of
- * the query service, default 1). Each load run follows 2 s of the same load, not measured.
+ * the query service, default 1). The load runs start once the service holds the answers it loads ahead, each after
+ * 2 s of the same load, not measured.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
