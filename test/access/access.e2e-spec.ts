@@ -128,6 +128,48 @@ describe('every route but /health/* needs a credential with the right scope', ()
     expect(await eventCount()).toBe(before);
   });
 
+  // The query service sends the answers it keeps before Nest's pipeline, running the guards itself (AnswerCacheHooks).
+  it.each(['/v1/accounts/kept/health', '/v1/portfolio/health?limit=5'])(
+    'serves %s from the cache only to callers the guards admit',
+    async (path) => {
+      const lookups = async () => {
+        const text = (await app.http.get('/metrics').expect(200)).text;
+        return Number(/^rapport_answer_cache_lookups_total\{result="hit"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      // The same delivery for both paths: the second is answered as a duplicate, with the first's position.
+      const opened = await app.http.post('/v1/events').send(envelope('crm', 'kept-1', 'kept'));
+      expect([200, 201]).toContain(opened.status);
+      await app.http.get(`/v1/accounts/kept?minPosition=${opened.body.globalPosition}`).expect(200);
+      // Kept once the cache has heard of the projector's commit: then a read is a hit.
+      let kept = false;
+      for (let i = 0; i < 200 && !kept; i++) {
+        const before = await lookups();
+        await request(app.server).get(path).set('authorization', `Bearer ${keys.reader}`).expect(200);
+        kept = (await lookups()) > before;
+        if (!kept) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(kept).toBe(true);
+      const hits = await lookups();
+      for (const c of ['none', 'wrong', 'revoked', 'expired', 'wrong scope'] as const) {
+        const secret = credential(c, 'read');
+        let call = request(app.server).get(path);
+        if (secret !== null) call = call.set('authorization', `Bearer ${secret}`);
+        const response = await call;
+        const expected = c === 'wrong scope' ? 403 : 401;
+        expect([c, response.status, response.headers['content-type']]).toEqual([
+          c,
+          expected,
+          expect.stringContaining('application/problem+json'),
+        ]);
+        expect(response.body).toMatchObject({ status: expected, instance: path });
+        if (expected === 401) expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="rapport"/);
+      }
+      // Refused before the lookup counted a hit: nothing was served. The reader is served from the cache still.
+      await request(app.server).get(path).set('authorization', `Bearer ${keys.reader}`).expect(200);
+      expect(await lookups()).toBe(hits + 1);
+    },
+  );
+
   it('leaves the health probes open', async () => {
     await request(app.server).get('/health/live').expect(200);
     await request(app.server).get('/health/ready').expect(200);

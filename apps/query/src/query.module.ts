@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountAnswersAhead } from './accounts/account-answers-ahead';
 import { AccountQueries } from './accounts/account-queries';
-import { AnswerCache, AnswerCacheInterceptor } from './answer-cache';
+import { AnswerCache, AnswerCacheHooks } from './answer-cache';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -26,7 +25,7 @@ import { HealthStreamController } from './stream/health-stream.controller';
     PortfolioBacktest,
     AnswerCache,
     AccountAnswersAhead,
-    { provide: APP_INTERCEPTOR, useClass: AnswerCacheInterceptor },
+    AnswerCacheHooks,
   ],
   exports: [ReadModelReader],
 })

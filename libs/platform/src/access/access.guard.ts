@@ -36,6 +36,8 @@ export class AccessGuard implements CanActivate {
     if (typeof access === 'object' && this.config.get<string>(access.publicWhen) === 'true') return true;
     const required = typeof access === 'object' ? access.scope : access;
     const request = context.switchToHttp().getRequest<RequestWithPrincipal & { headers: Record<string, string | undefined> }>();
+    // Established by this guard for this route already (the query service's cached answers run the guards first).
+    if (request[PRINCIPAL]) return true;
     request[PRINCIPAL] = await authorize(this.authenticator, request.headers.authorization, required);
     return true;
   }

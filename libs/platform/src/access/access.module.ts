@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { CanActivate, Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { Pool } from 'pg';
@@ -13,6 +13,12 @@ import { Authenticator } from './authenticator';
 import { ApiKeyStore } from './key-store';
 import { AuthConfigController } from './auth-config.controller';
 import { KeysController } from './keys.controller';
+
+/**
+ * The guards every route passes, in the order Nest runs them: the same instances, for a route answered before Nest's
+ * pipeline (the query service's cached answers) to be refused exactly as Nest would refuse it.
+ */
+export const ROUTE_GUARDS = Symbol('rapport.route-guards');
 
 /** Where the first start writes the admin key it created: beside the data directory, never inside it. */
 export function adminKeyFile(dataDir: string | undefined): string {
@@ -45,11 +51,14 @@ export function adminKeyFile(dataDir: string | undefined): string {
         );
       },
     },
+    AccessGuard,
+    CredentialRateLimitGuard,
     // In this order: the caller is known before it is counted.
-    { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_GUARD, useClass: CredentialRateLimitGuard },
+    { provide: APP_GUARD, useExisting: AccessGuard },
+    { provide: APP_GUARD, useExisting: CredentialRateLimitGuard },
+    { provide: ROUTE_GUARDS, inject: [AccessGuard, CredentialRateLimitGuard], useFactory: (...guards: CanActivate[]) => guards },
   ],
-  exports: [ApiKeyStore, Authenticator],
+  exports: [ApiKeyStore, Authenticator, ROUTE_GUARDS],
 })
 export class AccessModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('access');

@@ -9,6 +9,8 @@ import { PRINCIPAL, RequestWithPrincipal } from './principal';
 /** The window over which RAPPORT_RATE_LIMIT (requests per second) is counted: bursts within it are fine. */
 export const RATE_WINDOW_SECONDS = 10;
 
+const COUNTED = Symbol('rapport.rate-counted');
+
 /**
  * Rate limits per credential (after the access guard has named the caller), not per address: one integration
  * behind a NAT does not starve another. Public probes are not counted. Counts are per process, one counter per
@@ -32,7 +34,10 @@ export class CredentialRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.limiter || isPublicRoute(this.reflector, context)) return true;
-    const request = context.switchToHttp().getRequest<RequestWithPrincipal & { ip?: string }>();
+    const request = context.switchToHttp().getRequest<RequestWithPrincipal & { ip?: string; [COUNTED]?: true }>();
+    // Once a request, however many times the guards run on it (the query service's cached answers run them first).
+    if (request[COUNTED]) return true;
+    request[COUNTED] = true;
     try {
       await this.limiter.consume(request[PRINCIPAL]?.id ?? String(request.ip));
       return true;
