@@ -364,7 +364,7 @@ async function main(): Promise<void> {
 
 /**
  * The HTTP routes, on a database of their own, each beside raw PostgreSQL on it: after the store runs (~6.5 million
- * rows, ~5 GB) the server's state and this VM's phase are not those the store's raw runs saw minutes before (README,
+ * rows, ~5 GB) the server's state and this VM's phase are not those the store's raw runs saw minutes before (docs/benchmarks.md,
  * 2026-12-02 and 2026-12-03). `earlier`: the store runs' raw figures, shown beside.
  */
 async function printHttpRoutes(server: BenchServer, earlier?: { singles: number; batches: number }): Promise<void> {

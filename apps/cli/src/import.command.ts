@@ -79,7 +79,7 @@ const CARRIAGE_RETURN = 0x0d;
  * The input's lines, as many at a time as each chunk completes, each with its length in bytes, its end of line
  * included (`\n`, or `\r\n`, whose `\r` is not part of the text). Lines are cut at the newline byte, which UTF-8 never
  * uses inside a character. Read a chunk at a time rather than through readline's line iterator: with that, and each
- * batch serialised again, the CLI spent 12–13 µs of CPU an event; 10–11 now (README, "The import's other process").
+ * batch serialised again, the CLI spent 12–13 µs of CPU an event; 10–11 now (docs/benchmarks.md, "The import's other process").
  */
 export async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<Array<{ text: string; bytes: number }>> {
   let rest: Buffer | undefined;

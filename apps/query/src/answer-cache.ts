@@ -239,7 +239,7 @@ interface PendingAnswer {
  * Serves `@CachedAnswer()` routes from the AnswerCache at the HTTP edge: a Fastify `preHandler` hook runs the guards
  * every route passes (the same instances, in Nest's order: access, then rate limit), looks the answer up and sends it,
  * without Nest's pipeline (its interceptors' observables and its handler's wrapping took a fifth of the query
- * process's work a request; README, Benchmarks). A guard's refusal is answered by the same problem filter as Nest's.
+ * process's work a request; docs/benchmarks.md). A guard's refusal is answered by the same problem filter as Nest's.
  * An answer not held goes on through Nest's pipeline, whose guards know the request passed them (a principal
  * established, a request counted), and a `preSerialization` hook keeps what the handler returned (the object, before
  * Fastify turns it into JSON). The key is the URL with the day (defaults such as "the last 365 days" or a renewal

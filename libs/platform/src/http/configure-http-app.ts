@@ -17,7 +17,7 @@ import { problemValidationPipe } from './validation';
 
 /**
  * The HTTP server under every Rapport app: Fastify, which measured three times Express's requests per core under Nest
- * on the development machine (README, Benchmarks). Trailing slashes are ignored, as Express did.
+ * on the development machine (docs/benchmarks.md). Trailing slashes are ignored, as Express did.
  */
 export function httpAdapter(): FastifyAdapter {
   return new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, routerOptions: { ignoreTrailingSlash: true } });

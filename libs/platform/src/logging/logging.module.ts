@@ -24,7 +24,7 @@ class RootLoggerModule {}
 /**
  * Structured JSON logs (pino); LOG_LEVEL sets the level. Requests are logged by `logRequests`, not by nestjs-pino's
  * middleware (`forRoutes: []`): that one gave every request a child logger and an AsyncLocalStorage context, whose
- * promise hooks then taxed every promise the request made, at any level (README, "The HTTP edge's own cost").
+ * promise hooks then taxed every promise the request made, at any level (docs/benchmarks.md, "The HTTP edge's own cost").
  */
 @Module({
   imports: [
