@@ -274,33 +274,31 @@ export class AnswerCacheHooks implements OnModuleInit {
     const query = request.query as Record<string, unknown>;
     if (!route || UNCACHED_PARAMETERS.some((name) => query[name] !== undefined)) return done();
     const context = new ExecutionContextHost([request, reply], route.controller, route.handler);
-    this.passesGuards(context).then(
-      // A guard that refuses without throwing: Nest's pipeline runs them again and answers as it does.
-      (passed) => (passed ? this.answer(request, reply, route, done) : done()),
-      (refusal: unknown) => this.problems.catch(refusal, context),
+    this.keptAnswer(context, request, route).then(
+      // Already JSON: sent as is, not serialised again at each request.
+      (kept) => (kept === undefined ? done() : void reply.header('content-type', 'application/json; charset=utf-8').send(kept)),
+      // A guard's refusal, or a failure, answered as Nest's filter answers it.
+      (error: unknown) => this.problems.catch(error, context),
     );
   }
 
-  /** For a caller the guards admitted: the kept answer, or on to Nest's pipeline with where to keep its answer. */
-  private answer(request: FastifyRequest, reply: FastifyReply, route: CachedRoute, done: () => void): void {
+  /**
+   * The kept answer for a caller the guards admit; undefined sends the request on through Nest's pipeline, with where
+   * to keep its answer. A guard that refuses without throwing leaves it to Nest's pipeline, which runs them again.
+   */
+  private async keptAnswer(context: ExecutionContextHost, request: FastifyRequest, route: CachedRoute): Promise<string | undefined> {
+    for (const guard of this.guards) if (!(await guard.canActivate(context))) return undefined;
     const ticket = this.cache.ticket();
     if (ticket === undefined) {
       this.cache.bypassed();
-      return done();
+      return undefined;
     }
     const key = answerKey(this.clock(), request.url);
     const kept = this.cache.get(key);
     if (kept === undefined) {
       const accountId = route.accountParam === undefined ? undefined : (request.params as Record<string, string>)[route.accountParam];
       this.pending.set(request, { key, ticket, accountId });
-      return done();
     }
-    // Already JSON: sent as is, not serialised again at each request.
-    void reply.header('content-type', 'application/json; charset=utf-8').send(kept);
-  }
-
-  private async passesGuards(context: ExecutionContextHost): Promise<boolean> {
-    for (const guard of this.guards) if (!(await guard.canActivate(context))) return false;
-    return true;
+    return kept;
   }
 }
