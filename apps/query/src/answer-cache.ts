@@ -2,7 +2,9 @@ import { CanActivate, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit,
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Client, Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
@@ -29,7 +31,7 @@ const UNCACHED_PARAMETERS = ['asOf', 'at', 'minPosition'];
 const CACHED_ROUTE = 'rapportCachedAnswer';
 
 /** A route whose answers are kept: its options, and the controller and handler its guards read their metadata from. */
-interface CachedRoute {
+export interface CachedRoute {
   accountParam?: string;
   controller: Type;
   handler: (...args: unknown[]) => unknown;
@@ -51,6 +53,20 @@ export const CachedAnswer =
     };
     RouteConfig({ [CACHED_ROUTE]: route })(target, key, descriptor);
   };
+
+/** The `@CachedAnswer()` of a route's handler, if it has one. */
+export function cachedRoute(handler: object): CachedRoute | undefined {
+  return (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as { [CACHED_ROUTE]?: CachedRoute } | undefined)?.[CACHED_ROUTE];
+}
+
+/**
+ * Whether the route has guards of its own (`@UseGuards` on it or on its controller), which `AnswerCacheHooks` does not
+ * run: such a route is left to Nest's pipeline, and its answers are not kept. Read when first asked, once every
+ * decorator (the controller's come last) has run.
+ */
+export function hasOwnGuards(route: CachedRoute): boolean {
+  return [route.handler, route.controller].some((target) => ((Reflect.getMetadata(GUARDS_METADATA, target) as unknown[]) ?? []).length > 0);
+}
 
 /** What the cache keeps an answer under: the day (defaults such as "the last 365 days" count from today) and the URL. */
 export function answerKey(now: Date, url: string): string {
@@ -249,6 +265,7 @@ interface PendingAnswer {
 @Injectable()
 export class AnswerCacheHooks implements OnModuleInit {
   private readonly pending = new WeakMap<FastifyRequest, PendingAnswer>();
+  private readonly withOwnGuards = new WeakMap<CachedRoute, boolean>();
   private readonly problems = new ProblemDetailsFilter();
 
   constructor(
@@ -272,7 +289,7 @@ export class AnswerCacheHooks implements OnModuleInit {
   private beforeHandler(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const route = (request.routeOptions.config as { [CACHED_ROUTE]?: CachedRoute })[CACHED_ROUTE];
     const query = request.query as Record<string, unknown>;
-    if (!route || UNCACHED_PARAMETERS.some((name) => query[name] !== undefined)) return done();
+    if (!route || this.ownGuards(route) || UNCACHED_PARAMETERS.some((name) => query[name] !== undefined)) return done();
     const context = new ExecutionContextHost([request, reply], route.controller, route.handler);
     this.keptAnswer(context, request, route).then(
       // Already JSON: sent as is, not serialised again at each request.
@@ -280,6 +297,12 @@ export class AnswerCacheHooks implements OnModuleInit {
       // A guard's refusal, or a failure, answered as Nest's filter answers it.
       (error: unknown) => this.problems.catch(error, context),
     );
+  }
+
+  private ownGuards(route: CachedRoute): boolean {
+    let own = this.withOwnGuards.get(route);
+    if (own === undefined) this.withOwnGuards.set(route, (own = hasOwnGuards(route)));
+    return own;
   }
 
   /**
