@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccountAnswersAhead } from './accounts/account-answers-ahead';
 import { AccountQueries } from './accounts/account-queries';
-import { AnswerCache, AnswerCacheHooks } from './answer-cache';
+import { AnswerCache } from './answer-cache';
+import { AnswerCacheHooks } from './answer-cache-hooks';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReadModelReader } from '../read-model-reader';
 import { HealthChangesQuery, HealthQuery, KnowledgeQuery, PeriodQuery, TimelineQuery } from '../query-params';
 import { KnowledgeTime } from '../knowledge-time';
-import { CachedAnswer } from '../answer-cache';
+import { CachedAnswer } from '../answer-cache-hooks';
 import { AccountQueries } from './account-queries';
 import { RequiresScope } from '@rapport/platform';
 

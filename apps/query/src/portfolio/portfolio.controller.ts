@@ -15,7 +15,7 @@ import { PortfolioBacktest } from './portfolio-backtest';
 import { ReadModelReader } from '../read-model-reader';
 import { PortfolioQueries } from './portfolio-queries';
 import { KnowledgeTime } from '../knowledge-time';
-import { CachedAnswer } from '../answer-cache';
+import { CachedAnswer } from '../answer-cache-hooks';
 import { RequiresScope } from '@rapport/platform';
 
 @ApiTags('portfolio')

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CanActivate, Controller, Get, UseGuards } from '@nestjs/common';
-import { CachedAnswer, cachedRoute, hasOwnGuards } from './answer-cache';
+import { CachedAnswer, cachedRoute, hasOwnGuards } from './answer-cache-hooks';
 
 class Refuse implements CanActivate {
   canActivate(): boolean {
