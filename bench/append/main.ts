@@ -17,6 +17,7 @@ import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { ChainScheme, NewEvent, PostgresEventStore, SHA256_JCS_CHAIN, UNCHAINED } from '@rapport/event-store';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { BenchServer, benchServer } from '../support/bench-database';
+import { measuringCpu } from '../support/process-cpu';
 import { RawWrite, rawWriter } from './raw-postgres';
 
 const { values: args } = parseArgs({
@@ -178,6 +179,8 @@ interface HttpRow {
   p50: number;
   p99: number;
   errors: number;
+  /** The ingest service's CPU an event over the route's rounds, in µs (undefined without /proc). */
+  cpuPerEvent?: number;
 }
 
 /** Rounds of each route, alternated with its raw baseline (ABBA): the VM's phases move both alike. */
@@ -221,25 +224,28 @@ async function httpIngest(databaseUrl: string): Promise<HttpRow[]> {
     const randomAccount = () => `http-${Math.floor(Math.random() * ACCOUNTS)}`;
     const routeRun = async (route: string, connections: number, perRequest: number) => {
       await settle();
-      const result = await autocannon({
-        url: `${base}${route}`,
-        method: 'POST',
-        connections,
-        duration: SECONDS,
-        headers: { 'content-type': 'application/json', ...SERVICE_AUTH },
-        requests: [
-          {
-            setupRequest: (request) => {
-              const body =
-                perRequest === 1
-                  ? envelope('InteractionLogged', randomAccount(), interactionData)
-                  : Array.from({ length: perRequest }, () => envelope('InteractionLogged', randomAccount(), interactionData));
-              return { ...request, body: JSON.stringify(body) };
+      const { result, cpuSeconds } = await measuringCpu(ingest.child.pid, () =>
+        autocannon({
+          url: `${base}${route}`,
+          method: 'POST',
+          connections,
+          duration: SECONDS,
+          headers: { 'content-type': 'application/json', ...SERVICE_AUTH },
+          requests: [
+            {
+              setupRequest: (request) => {
+                const body =
+                  perRequest === 1
+                    ? envelope('InteractionLogged', randomAccount(), interactionData)
+                    : Array.from({ length: perRequest }, () => envelope('InteractionLogged', randomAccount(), interactionData));
+                return { ...request, body: JSON.stringify(body) };
+              },
             },
-          },
-        ],
-      });
+          ],
+        }),
+      );
       return {
+        cpuPerEvent: cpuSeconds === undefined ? undefined : (cpuSeconds * 1e6) / (result['2xx'] * perRequest),
         eventsPerSecond: (result['2xx'] * perRequest) / (result.duration || SECONDS),
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -272,6 +278,7 @@ async function httpIngest(databaseUrl: string): Promise<HttpRow[]> {
         p50: mean(routeRuns.map((r) => r.p50)),
         p99: Math.max(...routeRuns.map((r) => r.p99)),
         errors: routeRuns.reduce((n, r) => n + r.errors, 0),
+        cpuPerEvent: routeRuns.every((r) => r.cpuPerEvent !== undefined) ? mean(routeRuns.map((r) => r.cpuPerEvent!)) : undefined,
       });
     }
     return rows;
@@ -371,14 +378,15 @@ async function printHttpRoutes(server: BenchServer, earlier?: { singles: number;
   const http = await httpIngest(await server.newDatabase('rapport_bench_append_http'));
   console.log(
     `\n| HTTP route (${HTTP_ROUNDS} rounds alternated with raw PostgreSQL) | connections | events a request | events/s | ` +
-      'raw PostgreSQL beside it, events/s | ÷ raw beside it | ÷ raw of the store runs | p50 ms | worst p99 ms | non-2xx/errors |' +
-      '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      'raw PostgreSQL beside it, events/s | ÷ raw beside it | ÷ raw of the store runs | p50 ms | worst p99 ms | non-2xx/errors | ingest service CPU, µs an event |' +
+      '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of http) {
     const before = earlier && (r.perRequest === 1 ? earlier.singles : earlier.batches);
     console.log(
       `| POST ${r.route} | ${r.connections} | ${fmt(r.perRequest)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.raw)} | ` +
-        `${ratio(r.eventsPerSecond, r.raw)} | ${before ? ratio(r.eventsPerSecond, before) : ''} | ${r.p50.toFixed(1)} | ${r.p99} | ${r.errors} |`,
+        `${ratio(r.eventsPerSecond, r.raw)} | ${before ? ratio(r.eventsPerSecond, before) : ''} | ${r.p50.toFixed(1)} | ${r.p99} | ${r.errors} | ` +
+        `${r.cpuPerEvent === undefined ? '' : r.cpuPerEvent.toFixed(r.cpuPerEvent < 100 ? 1 : 0)} |`,
     );
   }
   console.log(

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
+import { measuringCpu } from '../support/process-cpu';
 import { benchServer } from '../support/bench-database';
 
 const { values: args } = parseArgs({
@@ -56,23 +57,27 @@ async function main(): Promise<void> {
     const ingest = await startService('ingest', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
     try {
       const started = process.hrtime.bigint();
-      const code = await new Promise<number | null>((done) => {
-        const child = spawn(
-          process.execPath,
-          ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
-          {
-            cwd: resolve(__dirname, '..', '..'),
-            env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
-            stdio: ['ignore', 'ignore', 'inherit'],
-          },
-        );
-        child.on('close', done);
-      });
+      const { result: code, cpuSeconds } = await measuringCpu(
+        ingest.child.pid,
+        () =>
+          new Promise<number | null>((done) => {
+            const child = spawn(
+              process.execPath,
+              ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
+              {
+                cwd: resolve(__dirname, '..', '..'),
+                env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
+                stdio: ['ignore', 'ignore', 'inherit'],
+              },
+            );
+            child.on('close', done);
+          }),
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) throw new Error(`rapport import exited with ${code}`);
       console.log(`database: ${server.description}`);
       console.log(
-        `\n| envelopes | batch size | concurrency | seconds | events/s |\n|---:|---:|---:|---:|---:|\n| ${EVENTS.toLocaleString('en-US')} | ${args['batch-size']} | ${args.concurrency} | ${seconds.toFixed(1)} | ${Math.round(EVENTS / seconds).toLocaleString('en-US')} |`,
+        `\n| envelopes | batch size | concurrency | seconds | events/s | ingest service CPU, µs an event |\n|---:|---:|---:|---:|---:|---:|\n| ${EVENTS.toLocaleString('en-US')} | ${args['batch-size']} | ${args.concurrency} | ${seconds.toFixed(1)} | ${Math.round(EVENTS / seconds).toLocaleString('en-US')} | ${cpuSeconds === undefined ? '' : ((cpuSeconds * 1e6) / EVENTS).toFixed(1)} |`,
       );
     } finally {
       await ingest.stop();

@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { accountStreamId, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { ensureActiveReadModel } from '@rapport/read-models';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
+import { measuringCpu } from '../support/process-cpu';
 import { withProjectedPortfolio } from '../support/projected-portfolio';
 
 const { values: args } = parseArgs({
@@ -78,9 +79,13 @@ async function main(): Promise<void> {
             });
           // Not measured: the JIT's warm-up.
           await load(WARM_UP_SECONDS);
-          const result = await load(SECONDS);
+          const { result, cpuSeconds } = await measuringCpu(query.child.pid, () => load(SECONDS));
+          const cpu =
+            cpuSeconds === undefined
+              ? '| |'
+              : `| ${Math.round((cpuSeconds * 1e6) / result.requests.total)} | ${(cpuSeconds / SECONDS).toFixed(2)} |`;
           rows.push(
-            `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} |`,
+            `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} ${cpu}`,
           );
         }
         /** Sequential requests to one route: median and slowest, in ms. */
@@ -101,7 +106,9 @@ async function main(): Promise<void> {
         const metrics = await timed('/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01', 10);
         const metricsAsOf = await timed(`/v1/portfolio/metrics?from=2026-01-01&to=2026-07-01&asOf=${head}`, 5);
         const healthAsOf = await timed(`/v1/portfolio/health?limit=50&asOf=${head}`, 3);
-        console.log('| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors |\n|---|---:|---:|---:|---:|---:|');
+        console.log(
+          '| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors | query service CPU, µs a request | query service CPU, cores |\n|---|---:|---:|---:|---:|---:|---:|---:|',
+        );
         rows.forEach((row) => console.log(row));
         console.log(`\n/v1/portfolio/metrics ${across}: ${metrics}`);
         console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf}`);
