@@ -1,24 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { childrenOf } from '../support/proc-stat';
 import { exitCode, SERVICE_AUTH, ServiceProcess, spawnService, startService } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { waitUntil } from '../support/wait-until';
-
-/** The live processes whose parent is `pid` (Linux's /proc). */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // After the command's closing parenthesis: state, then the parent's pid.
-      const [state, parent] = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(parent) === pid && state !== 'Z') children.push(Number(entry));
-    } catch {
-      // Ended while being read.
-    }
-  }
-  return children;
-}
 
 /** A GET on a connection of its own: the primary hands connections, not requests, to the processes in turn. */
 function getOnItsOwnConnection(base: string, path: string): Promise<number> {
