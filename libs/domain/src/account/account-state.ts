@@ -127,8 +127,8 @@ export interface AccountState {
   retracted: ReadonlySet<string>;
 }
 
-/** `retracted`: the ids a fold leaves out (see `foldAccount`), passed in rather than spread over a new state afterwards. */
-export function initialAccountState(accountId: string, retracted: ReadonlySet<string> = new Set()): AccountState {
+/** `retracted`: the ids the fold leaves out (see `foldAccount`), passed in rather than spread over a new state afterwards. */
+export function initialAccountState(accountId: string, retracted: ReadonlySet<string>): AccountState {
   return {
     accountId,
     opened: false,
