@@ -27,13 +27,34 @@ export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly 
  * `1/0` would be folded, and raised, when the statement is planned.
  */
 export function lockKnownHeadSQL(head: HeadRow, recordedAt: Date): string {
+  return `BEGIN;\n${lockCheckedHeadSQL(head, recordedAt)}`;
+}
+
+function lockCheckedHeadSQL(head: HeadRow, recordedAt: Date): string {
   const at = `'${recordedAt.toISOString()}'::timestamptz`;
   const tolerance = `interval '${CLOCK_TOLERANCE_MS} milliseconds'`;
-  return `BEGIN;
-    SELECT 1 / (position = ${head.position} AND hash IS NOT DISTINCT FROM ${hashLiteral(head.hash)}
+  return `SELECT 1 / (position = ${head.position} AND hash IS NOT DISTINCT FROM ${hashLiteral(head.hash)}
                 AND ${at} BETWEEN clock_timestamp() - ${tolerance} AND clock_timestamp() + ${tolerance})::int
     FROM rapport_log_head FOR UPDATE;
     `;
+}
+
+/**
+ * Opens the transaction of a group written ahead (PostgresEventStore's writeAhead): without the lock, which the group
+ * before it holds; the server's clock, then what the group's appends must look up.
+ */
+export function beginAheadSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
+  return `BEGIN;
+    SELECT clock_timestamp() AS now;
+    ${storedAndVersionsSQL(eventIds, streamIds)}`;
+}
+
+/**
+ * Takes the write lock for a group written ahead, and fails the transaction with KNOWN_HEAD_REFUSED unless the head is
+ * the one the group before it was to leave.
+ */
+export function lockHeadLeftSQL(head: HeadRow, recordedAt: Date): string {
+  return lockCheckedHeadSQL(head, recordedAt);
 }
 
 /** SQLSTATE of lockKnownHeadSQL's refusal (division_by_zero). */
@@ -81,14 +102,19 @@ export interface EventRowValues {
 
 /** Small writes: the rows, the new head (with the wake-up of subscribers) and the commit, in one round trip. */
 export function insertAndCommitSQL(events: readonly EventRowValues[], head: LogHead): string {
-  const at = `'${head.recordedAt.toISOString()}'`;
+  return `${insertSQL(events, head.recordedAt)};\n${advanceHeadAndCommitSQL(head)}`;
+}
+
+/** The rows as one INSERT, each with the transaction time `recordedAt`. */
+export function insertSQL(events: readonly EventRowValues[], recordedAt: Date): string {
+  const at = `'${recordedAt.toISOString()}'`;
   const rows = events.map(
     (e) =>
       `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
       `${escapeLiteral(e.data)}::jsonb, ${escapeLiteral(e.metadata)}::jsonb, ` +
       `${e.schemaVersion}, ${at}, ${hashLiteral(e.hash)})`,
   );
-  return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')};\n${advanceHeadAndCommitSQL(head)}`;
+  return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')}`;
 }
 
 /** The log's last position, its hash (hex) and its transaction time, as the head row keeps them. */

@@ -55,6 +55,16 @@ export class LogKnowledge {
     return { context: { known: new Map(), versions, head: head.position, recordedAt }, head, headHash: head.hash ?? GENESIS_HASH };
   }
 
+  /** A stream's last version as this writer's commits left it, if it knows it. */
+  versionOf(streamId: string): number | undefined {
+    return this.head ? this.versions.get(streamId) : undefined;
+  }
+
+  /** The server's clock as this process estimates it (its own, corrected by the offset learned at the last read). */
+  serverNow(): number {
+    return this.clock() + this.clockOffsetMs;
+  }
+
   /**
    * What a read under the write lock found: the head, and the server's clock at that moment. A head other than the
    * one known means another writer appended: every version known may be stale and is forgotten.

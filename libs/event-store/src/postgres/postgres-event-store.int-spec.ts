@@ -476,6 +476,142 @@ describe('PostgresEventStore connections', () => {
   });
 });
 
+describe('PostgresEventStore groups written ahead', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let otherPool: Pool;
+  let store: PostgresEventStore;
+  let other: PostgresEventStore;
+  /** Every statement the store's connections sent, as sent. */
+  let sent: string[];
+  /** Runs ahead of each statement the store's connections send, as interceptQueries' `before`. */
+  let beforeQuery: (text: string) => Promise<void> | undefined;
+  beforeEach(async () => {
+    db = await createTestDatabase('ahead');
+    // A deadlock with another process's writer is found after deadlock_timeout (1 s by default).
+    const admin = new Pool({ connectionString: db.url, max: 1 });
+    await admin.query(`ALTER DATABASE ${db.url.split('/').pop()} SET deadlock_timeout = '100ms'`);
+    await admin.end();
+    pool = new Pool({ connectionString: db.url, max: 6 });
+    otherPool = new Pool({ connectionString: db.url, max: 2 });
+    sent = [];
+    beforeQuery = () => undefined;
+    interceptQueries(pool, (text) => {
+      sent.push(text);
+      return beforeQuery(text);
+    });
+    store = new PostgresEventStore(pool);
+    other = new PostgresEventStore(otherPool);
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await Promise.all([store.close(), other.close()]);
+    await Promise.all([pool.end(), otherPool.end()]);
+    await db.drop();
+  });
+
+  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
+  const appendTo = (
+    target: PostgresEventStore,
+    streamId: string,
+    batch: ReturnType<typeof events>,
+    expectedVersion: number | 'no_stream' | 'any' = 'no_stream',
+  ) => target.append([{ streamId, expectedVersion, events: batch }]);
+  /** The statements of groups written ahead that took the lock, checking the head the group before left. */
+  const aheadLocks = () => sent.filter((text) => /^SELECT 1 \/ \(position = /.test(text));
+  const isAheadBegin = (text: string) => text.includes('SELECT clock_timestamp() AS now');
+  const positionsOf = (results: Array<Array<{ globalPosition: number }>>) => results.flat().map((r) => r.globalPosition);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('writes large groups queued behind one in flight on connections of their own, and commits them in queue order', async () => {
+    const streams = ['a', 'b', 'c', 'd'];
+    const results = await Promise.all(streams.map((s) => appendTo(store, `account-${s}`, events(600))));
+    // The first group took the idle writer; the 1,800 events queued behind it were split into three groups.
+    expect(aheadLocks()).toHaveLength(3);
+    results.forEach((result, i) => expect(positionsOf(result)).toEqual(range(i * 600 + 1, i * 600 + 600)));
+    const log = await store.readAll({ after: 0, limit: 3000 });
+    expect(log.map((e) => e.globalPosition)).toEqual(range(1, 2400));
+    const times = log.map((e) => e.recordedAt.getTime());
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 2400 });
+  });
+
+  it('writes a group ahead again the usual way when the group before it fails, refusing what follows the failed append', async () => {
+    // PostgreSQL's jsonb refuses \u0000: the first group fails in its COPY.
+    const failing = appendTo(store, 'account-a', [...events(99), newEvent('Thing', { text: 'nul \u0000' })]);
+    const written = appendTo(store, 'account-b', events(100));
+    const follower = store.append([{ streamId: 'account-a', expectedVersion: 'any', events: events(100) }], { after: [failing] });
+    await expect(failing).rejects.toMatchObject({ code: '22P05' });
+    await expect(follower).rejects.toBeInstanceOf(PrecedingAppendFailedError);
+    expect(positionsOf(await written)).toEqual(range(1, 100));
+    // Its rows were written ahead, then rolled back and written again once the first group had failed.
+    expect(sent.filter(isAheadBegin)).toHaveLength(1);
+    expect(sent.filter((text) => text.startsWith('COPY rapport_events'))).toHaveLength(3);
+    expect(aheadLocks()).toHaveLength(0);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 100 });
+  });
+
+  it('writes a group ahead again the usual way when another writer appended before its rows, the chain intact', async () => {
+    const first = appendTo(store, 'account-a', events(600));
+    let between: Promise<unknown> | undefined;
+    beforeQuery = (text) => {
+      if (!isAheadBegin(text) || between) return undefined;
+      between = first.then(() => appendTo(other, 'account-other', events(5)));
+      return between.then(() => undefined);
+    };
+    const ahead = appendTo(store, 'account-b', events(600));
+    expect(positionsOf(await first)).toEqual(range(1, 600));
+    expect(positionsOf((await between) as Array<Array<{ globalPosition: number }>>)).toEqual(range(601, 605));
+    expect(positionsOf(await ahead)).toEqual(range(606, 1205));
+    expect(aheadLocks()).toHaveLength(0);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 1205 });
+  });
+
+  it('ends the deadlock with a writer that took the lock between two groups, and writes both', async () => {
+    const first = appendTo(store, 'account-a', events(600));
+    let between: Promise<unknown> | undefined;
+    const waitingForLock = async () => {
+      for (;;) {
+        const { rows } = await otherPool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+        if (rows[0].n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    beforeQuery = (text) => {
+      if (!/^SELECT 1 \/ \(position = /.test(text) || between) return undefined;
+      // The first group has committed: the other writer takes the lock, and waits for the rows written ahead.
+      between = appendTo(other, 'account-other', events(5));
+      return waitingForLock();
+    };
+    const ahead = appendTo(store, 'account-b', events(600));
+    const outcomes = await Promise.all([first, ahead]);
+    const [otherResult] = (await between) as Array<Array<{ globalPosition: number; streamId: string }>>;
+    expect(positionsOf(outcomes[0])).toEqual(range(1, 600));
+    expect([...positionsOf(outcomes[1]), ...otherResult.map((r) => r.globalPosition)].sort((x, y) => x - y)).toEqual(range(601, 1205));
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 1205 });
+  });
+
+  it('decides duplicates and versions on what the groups still in flight will leave', async () => {
+    const [stored] = events(1);
+    await appendTo(store, 'account-old', [stored]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const batch = events(600);
+    const first = appendTo(store, 'account-a', batch);
+    // Ahead of the first group's commit: its events again (one stored long before), then the stream's next versions.
+    const again = appendTo(store, 'account-b', [stored, ...batch.slice(0, 599)], 'any');
+    const next = appendTo(store, 'account-a', events(600), 599);
+    const stale = appendTo(store, 'account-a', events(1), 'no_stream');
+    expect(positionsOf(await first)).toEqual(range(2, 601));
+    const duplicates = (await again).flat();
+    expect(duplicates.every((r) => r.duplicate)).toBe(true);
+    expect(duplicates.map((r) => r.globalPosition)).toEqual([1, ...range(2, 600)]);
+    expect((await next).flat().map((r) => r.version)).toEqual(range(600, 1199));
+    await expect(stale).rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 1199 });
+    expect(aheadLocks().length).toBeGreaterThan(0);
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 1201 });
+  });
+});
+
 describe('PostgresEventStore reads by type', () => {
   it('pages through windows of positions as if the log were read at once', async () => {
     const pool = new Pool({ connectionString: database.url, max: 2 });

@@ -40,6 +40,8 @@ export interface PostgresEventStoreOptions {
   idleWaitMs?: number;
   /** Writes of at least this many events use COPY; smaller ones one INSERT statement. */
   copyThreshold?: number;
+  /** Groups written at once at most: one, and those written ahead of it (see writeAhead). */
+  groupsInFlight?: number;
   /** Positions the first statement of a type-filtered read of the log covers (see readAllOfTypes). */
   typeFilterWindow?: number;
   /** Matches a type-filtered statement aims at: the next window is sized from the last one's density. */
@@ -73,6 +75,42 @@ interface AppendOutcome {
   failed: boolean;
 }
 
+/** What a group's plan leaves: what the group written ahead of its commit plans on (see writeAhead). */
+interface GroupPlan {
+  /** The plan's context once planned: the head, and the versions and events of the group's streams, as it leaves them. */
+  context: AppendPlanContext;
+  /** The appends refused, this group's and those of the groups before it still in flight: their followers are refused. */
+  refused: ReadonlySet<AppendOutcome>;
+  /** The head's hash once the group's rows are chained (null: no chain, or an empty log). */
+  lastHash: Promise<string | null>;
+  /** Set at the group's commit, when the writer's LogKnowledge learns what the plan knew. */
+  committed: boolean;
+  /** The plan of the group before it, while that group is in flight (it was planned on it). */
+  earlier?: GroupPlan;
+}
+
+/** What the plans of `plan` and the groups before it, still in flight, say of a stream's version or of an event. */
+function inFlight<T>(plan: GroupPlan | undefined, find: (context: AppendPlanContext) => T | undefined): T | undefined {
+  for (let p = plan; p && !p.committed; p = p.earlier) {
+    const found = find(p.context);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A group being written: its plan once made (undefined if it failed first), and whether it committed. */
+interface GroupWrite {
+  plan: Promise<GroupPlan | undefined>;
+  committed: Promise<boolean>;
+  settled: boolean;
+}
+
+/** What a group's write gives back: the connection for the next group (undefined when released), and its commit. */
+interface GroupWritten {
+  client?: PoolClient;
+  committed: boolean;
+}
+
 /**
  * The event store on PostgreSQL.
  *
@@ -92,6 +130,11 @@ interface AppendOutcome {
  * lock checks that the head is still that one, so a small group is written in one round trip.
  * Refused (another writer appended), the group is written again the usual way.
  *
+ * Large groups do not wait for the lock to write their rows. Behind a group in flight, up to `groupsInFlight` groups
+ * are written ahead, each on its own connection: planned on what the groups before them will leave, their rows
+ * COPYed without the lock, the lock taken only to check the head and commit, in queue order (writeAhead). The rows of
+ * several groups are then parsed and indexed on several backends at once, as several plain COPYs would be.
+ *
  * An append may follow earlier ones still queued or being written (`AppendOptions.after`): the queue keeps it behind
  * them, and its plan refuses it when one of them failed, in an earlier group or earlier in its own.
  *
@@ -100,7 +143,11 @@ interface AppendOutcome {
  */
 export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private readonly queue: PendingAppend[] = [];
+  /** The events of the appends in `queue`. */
+  private queuedEvents = 0;
   private writing = false;
+  /** Wakes the writer waiting for either its group in flight or a new append. */
+  private wake?: () => void;
   private listener?: Client;
   private listenerStarting?: Promise<void>;
   private readonly wakers = new Set<() => void>();
@@ -108,6 +155,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   private closed = false;
   private readonly maxEventsPerTransaction: number;
   private readonly copyThreshold: number;
+  private readonly groupsInFlight: number;
   private readonly idleWaitMs: number;
   private readonly typeFilterWindow: number;
   private readonly typeFilterTarget: number;
@@ -123,6 +171,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     this.maxEventsPerTransaction = options.maxEventsPerTransaction ?? 10_000;
     this.idleWaitMs = options.idleWaitMs ?? 500;
     this.copyThreshold = options.copyThreshold ?? 64;
+    this.groupsInFlight = options.groupsInFlight ?? 4;
     this.typeFilterWindow = options.typeFilterWindow ?? 20_000;
     this.typeFilterTarget = options.typeFilterTarget ?? 5_000;
     this.chain = options.chain ?? SHA256_JCS_CHAIN;
@@ -155,33 +204,93 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     const outcome: AppendOutcome = { failed: false };
     const appended = new Promise<AppendResult[][]>((resolve, reject) => {
       this.queue.push({ streams, options, eventCount, bodies, outcome, follows, resolve, reject });
+      this.queuedEvents += eventCount;
+      this.wake?.();
       void this.drain();
     });
     this.outcomes.set(appended, outcome);
     return appended;
   }
 
+  /**
+   * Writes the queue a group at a time, up to `groupsInFlight` groups at once: a large group is written while the
+   * groups before it are still being written (writeAhead), each on its own connection. A queue of many events is
+   * split between the groups that may start, so that their rows are parsed on as many backends at once.
+   */
   private async drain(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
-    // One connection for a run of groups, given back when the queue is empty: taking it from the pool for each group
+    // Connections kept for a run of groups, given back when the queue is empty: taking one from the pool for each group
     // cost ~0.7 ms of a ~5 ms cycle under POST /v1/events (the pool hands it over on a later turn of the event loop).
-    let client: PoolClient | undefined;
+    const idle: PoolClient[] = [];
+    const inFlight: GroupWrite[] = [];
     try {
-      while (this.queue.length > 0) {
-        const group: PendingAppend[] = [this.queue.shift()!];
-        let events = group[0].eventCount;
-        while (this.queue.length > 0 && events + this.queue[0].eventCount <= this.maxEventsPerTransaction) {
-          const next = this.queue.shift()!;
-          events += next.eventCount;
-          group.push(next);
+      for (;;) {
+        while (inFlight.length > 0 && inFlight[0].settled) inFlight.shift();
+        if (this.queue.length === 0) {
+          if (inFlight.length === 0) break;
+          await Promise.race([inFlight[0].committed, new Promise<void>((resolve) => (this.wake = resolve))]);
+          this.wake = undefined;
+          continue;
         }
-        client = await this.writeGroup(group, client);
+        const limit = Math.max(SPLIT_GROUP_EVENTS, Math.ceil(this.queuedEvents / (this.groupsInFlight - inFlight.length)));
+        inFlight.push(this.startGroup(this.takeGroup(Math.min(limit, this.maxEventsPerTransaction)), inFlight[inFlight.length - 1], idle));
+        if (inFlight.length >= this.groupsInFlight) await inFlight[0].committed;
       }
     } finally {
-      if (client) this.releaseWriter(client);
+      for (const client of idle) this.releaseWriter(client);
       this.writing = false;
     }
+  }
+
+  /** The next group: appends in queue order, up to `limit` events (the first one whatever its size). */
+  private takeGroup(limit: number): PendingAppend[] {
+    const group: PendingAppend[] = [this.queue.shift()!];
+    let events = group[0].eventCount;
+    while (this.queue.length > 0 && events + this.queue[0].eventCount <= limit) {
+      const next = this.queue.shift()!;
+      events += next.eventCount;
+      group.push(next);
+    }
+    this.queuedEvents -= events;
+    return group;
+  }
+
+  /**
+   * Starts a group's write. Behind a group in flight, a large one is written ahead (writeAhead); any other waits for
+   * it to settle. The connection comes from `idle` and goes back to it.
+   */
+  private startGroup(group: PendingAppend[], previous: GroupWrite | undefined, idle: PoolClient[]): GroupWrite {
+    let planned!: (plan: GroupPlan | undefined) => void;
+    const plan = new Promise<GroupPlan | undefined>((resolve) => (planned = resolve));
+    const events = group.reduce((n, pending) => n + pending.eventCount, 0);
+    const write: GroupWrite = { plan, committed: Promise.resolve(false), settled: false };
+    write.committed = (async () => {
+      try {
+        let written: GroupWritten;
+        if (previous && !previous.settled && events >= this.copyThreshold && (idle.length > 0 || this.poolHasRoom())) {
+          // Taken now, while the pool has room: a group that waited for a connection could wait for this writer's own.
+          written = await this.writeAhead(group, idle.pop() ?? this.connectWriter(), previous, planned);
+        } else {
+          if (previous) await previous.committed;
+          written = await this.writeGroup(group, idle.pop(), false, planned);
+        }
+        if (written.client) idle.push(written.client);
+        return written.committed;
+      } finally {
+        planned(undefined);
+        write.settled = true;
+      }
+    })();
+    return write;
+  }
+
+  /**
+   * Whether the pool can hand a connection over without waiting: a group written ahead must not wait for one, since
+   * the connections the writer keeps for its groups go back to the pool only once its queue is empty.
+   */
+  private poolHasRoom(): boolean {
+    return this.pool.idleCount > 0 || this.pool.totalCount < (this.pool.options.max ?? 10);
   }
 
   /**
@@ -206,10 +315,18 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
    * every id looked up (`lookUpAll`), so that the planner refuses that append alone. Writes on `held` (else on a
    * connection from the pool) and gives back the connection for the next group, or undefined when it was released.
    */
-  private async writeGroup(group: PendingAppend[], held: PoolClient | undefined, lookUpAll = false): Promise<PoolClient | undefined> {
+  private async writeGroup(
+    group: PendingAppend[],
+    held: PoolClient | undefined,
+    lookUpAll = false,
+    onPlanned?: (plan: GroupPlan) => void,
+    deadlocks = 0,
+  ): Promise<GroupWritten> {
     let client = held;
     let onKnownHead = false;
-    let outcomes: PlannedGroup['outcomes'] = [];
+    let outcomes: PlannedGroup['outcomes'];
+    let chained!: (hash: string | null) => void;
+    const lastHash = new Promise<string | null>((resolve) => (chained = resolve));
     try {
       client ??= await this.connectWriter();
       const known =
@@ -226,6 +343,8 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       const { context, headHash, head: from } = begun;
       const { planned, bodies } = plan;
       outcomes = plan.outcomes;
+      const left: GroupPlan = { context, refused: plan.refused, lastHash, committed: false };
+      onPlanned?.(left);
       const recordedAt = context.recordedAt.toISOString();
       let hash: string | null = headHash;
       const row = (event: PlannedEvent): sql.EventRowValues => {
@@ -251,58 +370,184 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
           for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
             yield copyRows(planned.slice(i, i + COPY_CHUNK_ROWS).map(row), context.recordedAt);
           }
+          chained(hash);
         };
         await pipeline(Readable.from(chunks()), client.query(copyFrom(sql.copyEventsSQL)));
         await client.query(sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt: context.recordedAt }));
       } else if (planned.length > 0) {
         const rows = planned.map(row);
+        chained(hash);
         await client.query(lock + sql.insertAndCommitSQL(rows, { position: context.head, hash, recordedAt: context.recordedAt }));
-      } else if (!onKnownHead) {
-        await client.query('COMMIT');
+      } else {
+        chained(from.hash);
+        if (!onKnownHead) await client.query('COMMIT');
       }
       this.knowledge.committed(
         { position: context.head, hash: planned.length > 0 ? hash : from.hash, recordedAt: context.recordedAt },
         context.versions,
       );
+      left.committed = true;
     } catch (error) {
-      // A connection that cannot roll back is broken: the pool drops it rather than hand it out again.
-      const rolledBack = await client?.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
-      if (client) this.releaseWriter(client, rolledBack ? undefined : (error as Error));
-      // Whether a failed commit took effect is unknown: nothing is known of the log until it is read again.
-      this.knowledge.forget();
-      if (onKnownHead && isRefusedKnowledge(error)) return this.writeGroup(group, undefined);
+      // Whatever waits on this group's chain learns of the failure from its commit.
+      chained(null);
+      await this.rollBack(client, error);
+      // A group written again may plan otherwise than it told `onPlanned` first: the group written ahead on that first
+      // plan is then refused at its lock (writeAhead), and written again itself.
+      if (onKnownHead && isRefusedKnowledge(error)) return this.writeGroup(group, undefined, false, onPlanned, deadlocks);
       if (!lookUpAll && isEventIdConflict(error) && group.some((pending) => pending.options.onlyNew)) {
-        return this.writeGroup(group, undefined, true);
+        return this.writeGroup(group, undefined, true, onPlanned, deadlocks);
       }
+      if (isDeadlock(error) && deadlocks < MAX_DEADLOCK_RETRIES)
+        return this.writeGroup(group, undefined, lookUpAll, onPlanned, deadlocks + 1);
       for (const pending of group) {
         pending.outcome.failed = true;
         pending.reject(error);
       }
-      return undefined;
+      return { committed: false };
     }
-    group.forEach((pending, index) => {
-      const outcome = outcomes[index];
-      if (outcome.ok) pending.resolve(outcome.results);
-      else {
-        pending.outcome.failed = true;
-        pending.reject(outcome.error);
+    settle(group, outcomes);
+    return { client, committed: true };
+  }
+
+  /**
+   * Writes a large group while the group before it (`previous`) is still being written, on its own connection, so
+   * that PostgreSQL parses the two groups' rows at once on two backends instead of one after the other.
+   *
+   * The group is planned on what the previous group's plan leaves (its head, versions, events and the hash its rows
+   * end on). What is not in that plan is read, without the lock, which the previous group holds. Its rows are
+   * written, also without the lock: their positions, versions and ids are distinct from the previous group's, so
+   * neither waits for the other. Only when the previous group has committed does this one take the lock, with a check
+   * that the head is the one the previous group left (lockHeadLeftSQL), and commit. A head that is not means that
+   * the previous plan was not what committed, or that another process's writer appended in between (so the reads
+   * may be stale): the group is rolled back and written again the usual way, as when the previous group failed.
+   * Readers still see the log a whole commit at a time in position order: this group commits after the previous one.
+   *
+   * Another process's writer that took the lock in between may need a position this group's uncommitted rows hold,
+   * while this group waits for its lock: PostgreSQL ends one of the two after `deadlock_timeout` (1 s by default),
+   * and that group is written again (MAX_DEADLOCK_RETRIES).
+   */
+  private async writeAhead(
+    group: PendingAppend[],
+    connection: PoolClient | Promise<PoolClient>,
+    previous: GroupWrite,
+    onPlanned: (plan: GroupPlan) => void,
+  ): Promise<GroupWritten> {
+    let client: PoolClient | undefined;
+    let outcomes: PlannedGroup['outcomes'];
+    let chained!: (hash: string | null) => void;
+    const lastHash = new Promise<string | null>((resolve) => (chained = resolve));
+    try {
+      client = await connection;
+      const base = await previous.plan;
+      if (!base) {
+        await previous.committed;
+        return await this.writeGroup(group, client, false, onPlanned);
       }
-    });
-    return client;
+      const streamIds = new Set<string>();
+      const known = new Map<string, Omit<AppendResult, 'duplicate'>>();
+      const versions = new Map<string, number>();
+      for (const pending of group) {
+        for (const stream of pending.streams) {
+          const version = inFlight(base, (c) => c.versions.get(stream.streamId)) ?? this.knowledge.versionOf(stream.streamId);
+          if (version === undefined) streamIds.add(stream.streamId);
+          else versions.set(stream.streamId, version);
+          for (const event of stream.events) {
+            const stored = inFlight(base, (c) => c.known.get(event.eventId));
+            if (stored) known.set(event.eventId, stored);
+          }
+        }
+      }
+      let now: number;
+      if (streamIds.size > 0) {
+        const results = (await client.query(sql.beginAheadSQL([], [...streamIds]))) as unknown as QueryResult[];
+        now = (results[1].rows[0] as { now: Date }).now.getTime();
+        for (const row of results[2].rows as sql.EventRow[]) versions.set(row.stream_id, row.version ?? -1);
+      } else {
+        now = this.knowledge.serverNow();
+        await client.query('BEGIN');
+      }
+      const recordedAt = new Date(Math.max(now, base.context.recordedAt.getTime()));
+      const from = base.context.head;
+      const context: AppendPlanContext = { known, versions, head: from, recordedAt };
+      const plan = this.planGroup(group, context, base.refused);
+      const { planned, bodies } = plan;
+      outcomes = plan.outcomes;
+      const left: GroupPlan = { context, refused: plan.refused, lastHash, committed: false, earlier: base };
+      onPlanned(left);
+      const fromHash = await base.lastHash;
+      const at = recordedAt.toISOString();
+      let hash: string | null = fromHash;
+      const row = (event: PlannedEvent): sql.EventRowValues => {
+        const body = bodies.get(event.eventId)!;
+        hash = this.chain.link(event, body, at, hash ?? GENESIS_HASH);
+        return {
+          globalPosition: event.globalPosition,
+          eventId: event.eventId,
+          streamId: event.streamId,
+          version: event.version,
+          type: event.type,
+          data: body.data,
+          metadata: body.metadata,
+          schemaVersion: event.schemaVersion,
+          hash,
+        };
+      };
+      if (planned.length >= this.copyThreshold) {
+        const chunks = function* () {
+          for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
+            yield copyRows(planned.slice(i, i + COPY_CHUNK_ROWS).map(row), recordedAt);
+          }
+          chained(hash);
+        };
+        await pipeline(Readable.from(chunks()), client.query(copyFrom(sql.copyEventsSQL)));
+      } else if (planned.length > 0) {
+        const rows = planned.map(row);
+        chained(hash);
+        await client.query(sql.insertSQL(rows, recordedAt));
+      } else chained(fromHash);
+      if (!(await previous.committed)) throw new PreviousGroupFailed();
+      const lock = sql.lockHeadLeftSQL({ position: from, hash: fromHash }, recordedAt);
+      await client.query(
+        lock + (planned.length > 0 ? sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt }) : 'COMMIT'),
+      );
+      this.knowledge.committed({ position: context.head, hash: planned.length > 0 ? hash : fromHash, recordedAt }, context.versions);
+      left.committed = true;
+      // Nothing before it is in flight any more: what it was planned on may go.
+      left.earlier = undefined;
+    } catch (error) {
+      chained(null);
+      await this.rollBack(client, error);
+      // Written again the usual way, which reports a failure of its own (this one may stem from the stale plan).
+      await previous.committed;
+      return this.writeGroup(group, undefined, false, onPlanned);
+    }
+    settle(group, outcomes);
+    return { client, committed: true };
+  }
+
+  /** After a failed write: rolls back and releases the connection; nothing is known of the log until it is read again. */
+  private async rollBack(client: PoolClient | undefined, error: unknown): Promise<void> {
+    // A connection that cannot roll back is broken: the pool drops it rather than hand it out again.
+    const rolledBack = await client?.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    if (client) this.releaseWriter(client, rolledBack ? undefined : (error as Error));
+    // Whether a failed commit took effect is unknown.
+    this.knowledge.forget();
   }
 
   /**
    * Each append of the group planned on `context` in turn (each sees those before it), with the bodies of its events.
    * One that follows an append that failed, earlier or refused here, is refused.
    */
-  private planGroup(group: PendingAppend[], context: AppendPlanContext): PlannedGroup {
+  private planGroup(group: PendingAppend[], context: AppendPlanContext, refusedBefore?: ReadonlySet<AppendOutcome>): PlannedGroup {
     const planned: PlannedEvent[] = [];
     const bodies = new Map<string, CanonicalBody>();
     const outcomes: PlannedGroup['outcomes'] = [];
+    // Only those of groups in flight: a settled append's outcome says whether it failed.
     const refused = new Set<AppendOutcome>();
+    for (const outcome of refusedBefore ?? []) if (!outcome.failed) refused.add(outcome);
     for (const pending of group) {
       try {
         if (pending.follows.some((preceding) => preceding.failed || refused.has(preceding))) {
@@ -317,7 +562,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
         outcomes.push({ ok: false, error });
       }
     }
-    return { planned, bodies, outcomes };
+    return { planned, bodies, outcomes, refused };
   }
 
   /**
@@ -536,6 +781,13 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   }
 }
 
+/**
+ * A queue of more events than this is split between the groups that may start (groupsInFlight). In bench/append's
+ * four writers of 1,000 events, groups of ~2,000 with two in flight ran at 0.55–0.66 of raw COPY; groups of 1,000
+ * with four in flight at 0.75–0.92 (docs/benchmarks.md, "Groups written ahead of the lock").
+ */
+const SPLIT_GROUP_EVENTS = 1000;
+
 /** Rows a COPY message carries: large enough to stay few messages, small enough to overlap hashing with parsing. */
 const COPY_CHUNK_ROWS = 250;
 
@@ -565,6 +817,33 @@ interface PlannedGroup {
   planned: PlannedEvent[];
   bodies: Map<string, CanonicalBody>;
   outcomes: Array<{ ok: true; results: AppendResult[][] } | { ok: false; error: unknown }>;
+  /** The appends refused, with those refused before the group (planGroup's `refusedBefore`). */
+  refused: Set<AppendOutcome>;
+}
+
+/** A group written ahead of the group before it, which failed. */
+class PreviousGroupFailed extends Error {}
+
+/** Each append of a committed group told its outcome. */
+function settle(group: PendingAppend[], outcomes: PlannedGroup['outcomes']): void {
+  group.forEach((pending, index) => {
+    const outcome = outcomes[index];
+    if (outcome.ok) pending.resolve(outcome.results);
+    else {
+      pending.outcome.failed = true;
+      pending.reject(outcome.error);
+    }
+  });
+}
+
+/**
+ * Deadlocks happen only between a group written ahead and another process's writer (see writeAhead); PostgreSQL
+ * ends one of the two, whose group is written again.
+ */
+const MAX_DEADLOCK_RETRIES = 3;
+
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: string }).code === '40P01';
 }
 
 function streamsOf(group: PendingAppend[]): Set<string> {
