@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { migrate } from '@rapport/postgres';
 import { interceptQueries } from '../../../../test/support/intercept-queries';
+import { waitUntil } from '../../../../test/support/wait-until';
 import { EventsAlreadyStoredError, PrecedingAppendFailedError, WrongExpectedVersionError } from '../event-store.port';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { verifyLog } from '../verify-log';
@@ -570,13 +571,17 @@ describe('PostgresEventStore groups written ahead', () => {
   it('ends the deadlock with a writer that took the lock between two groups, and writes both', async () => {
     const first = appendTo(store, 'account-a', events(600));
     let between: Promise<unknown> | undefined;
-    const waitingForLock = async () => {
-      for (;;) {
-        const { rows } = await otherPool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
-        if (rows[0].n > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const waitingForLock = () =>
+      waitUntil(
+        async () =>
+          (
+            await otherPool.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+          ).rows[0].n > 0,
+        'the other writer to wait for the rows written ahead',
+        { timeoutMs: 5_000, intervalMs: 10 },
+      );
     beforeQuery = (text) => {
       if (!/^SELECT 1 \/ \(position = /.test(text) || between) return undefined;
       // The first group has committed: the other writer takes the lock, and waits for the rows written ahead.

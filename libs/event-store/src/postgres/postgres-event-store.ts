@@ -227,7 +227,10 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     try {
       for (;;) {
         while (inFlight.length > 0 && inFlight[0].settled) inFlight.shift();
-        if (this.queue.length === 0) {
+        // While groups are in flight, a queue too small to be written ahead waits for them, and grows: appends that
+        // arrive meanwhile share its commit.
+        const waits = inFlight.length > 0 && !(this.queuedEvents >= this.copyThreshold && (idle.length > 0 || this.poolHasRoom()));
+        if (this.queue.length === 0 || waits) {
           if (inFlight.length === 0) break;
           await Promise.race([inFlight[0].committed, new Promise<void>((resolve) => (this.wake = resolve))]);
           this.wake = undefined;
