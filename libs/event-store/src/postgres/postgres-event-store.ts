@@ -90,7 +90,7 @@ interface GroupPlan {
 }
 
 /** What the plans of `plan` and the groups before it, still in flight, say of a stream's version or of an event. */
-function inFlight<T>(plan: GroupPlan | undefined, find: (context: AppendPlanContext) => T | undefined): T | undefined {
+function plannedInFlight<T>(plan: GroupPlan | undefined, find: (context: AppendPlanContext) => T | undefined): T | undefined {
   for (let p = plan; p && !p.committed; p = p.earlier) {
     const found = find(p.context);
     if (found !== undefined) return found;
@@ -348,45 +348,24 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       outcomes = plan.outcomes;
       const left: GroupPlan = { context, refused: plan.refused, lastHash, committed: false };
       onPlanned?.(left);
-      const recordedAt = context.recordedAt.toISOString();
-      let hash: string | null = headHash;
-      const row = (event: PlannedEvent): sql.EventRowValues => {
-        const body = bodies.get(event.eventId)!;
-        hash = this.chain.link(event, body, recordedAt, hash ?? GENESIS_HASH);
-        return {
-          globalPosition: event.globalPosition,
-          eventId: event.eventId,
-          streamId: event.streamId,
-          version: event.version,
-          type: event.type,
-          data: body.data,
-          metadata: body.metadata,
-          schemaVersion: event.schemaVersion,
-          hash,
-        };
-      };
+      const rows = new ChainedRows(this.chain, bodies, context.recordedAt, headHash);
       const lock = onKnownHead ? sql.lockKnownHeadSQL(from, context.recordedAt) : '';
       if (planned.length >= this.copyThreshold) {
         if (onKnownHead) await client.query(lock);
-        // Rows are chained and sent a chunk at a time, so that PostgreSQL parses one chunk while the next is hashed.
-        const chunks = function* () {
-          for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
-            yield copyRows(planned.slice(i, i + COPY_CHUNK_ROWS).map(row), context.recordedAt);
-          }
-          chained(hash);
-        };
-        await pipeline(Readable.from(chunks()), client.query(copyFrom(sql.copyEventsSQL)));
-        await client.query(sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt: context.recordedAt }));
+        await rows.copy(client, planned, chained);
+        await client.query(sql.advanceHeadAndCommitSQL({ position: context.head, hash: rows.last, recordedAt: context.recordedAt }));
       } else if (planned.length > 0) {
-        const rows = planned.map(row);
-        chained(hash);
-        await client.query(lock + sql.insertAndCommitSQL(rows, { position: context.head, hash, recordedAt: context.recordedAt }));
+        const values = planned.map((event) => rows.row(event));
+        chained(rows.last);
+        await client.query(
+          lock + sql.insertAndCommitSQL(values, { position: context.head, hash: rows.last, recordedAt: context.recordedAt }),
+        );
       } else {
         chained(from.hash);
         if (!onKnownHead) await client.query('COMMIT');
       }
       this.knowledge.committed(
-        { position: context.head, hash: planned.length > 0 ? hash : from.hash, recordedAt: context.recordedAt },
+        { position: context.head, hash: planned.length > 0 ? rows.last : from.hash, recordedAt: context.recordedAt },
         context.versions,
       );
       left.committed = true;
@@ -414,16 +393,20 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
 
   /**
    * Writes a large group while the group before it (`previous`) is still being written, on its own connection, so
-   * that PostgreSQL parses the two groups' rows at once on two backends instead of one after the other.
+   * that PostgreSQL parses both groups' rows at once, on two backends, instead of one after the other.
    *
-   * The group is planned on what the previous group's plan leaves (its head, versions, events and the hash its rows
-   * end on). What is not in that plan is read, without the lock, which the previous group holds. Its rows are
-   * written, also without the lock: their positions, versions and ids are distinct from the previous group's, so
-   * neither waits for the other. Only when the previous group has committed does this one take the lock, with a check
-   * that the head is the one the previous group left (lockHeadLeftSQL), and commit. A head that is not means that
-   * the previous plan was not what committed, or that another process's writer appended in between (so the reads
-   * may be stale): the group is rolled back and written again the usual way, as when the previous group failed.
-   * Readers still see the log a whole commit at a time in position order: this group commits after the previous one.
+   * The group is planned on what the previous group's plan leaves: its head and the hash its rows end on, and the
+   * versions and events of the groups still in flight (plannedInFlight), then what this writer's commits left
+   * (LogKnowledge). A stream none of them knows is read, without the lock. The ids of the group's events are not
+   * looked up: a stored one meets the unique index, and the group is written again the usual way, which looks them up.
+   * Its rows are written without the lock too: their positions, versions and ids are not those of the groups in
+   * flight, so none waits for another. Only once the previous group has committed does this one take the lock, with a
+   * check that the head is the one the previous group left (lockHeadLeftSQL), and commit. A head that is not means
+   * that the previous plan was not what committed, or that another process's writer appended in between (so what
+   * was read may be stale): the group is rolled back and written again the usual way, as when the previous group
+   * failed. Readers still see the log a whole commit at a time in position order: this group commits after the
+   * previous one, and the chain of checks back to a group that read the head under the lock means that no other
+   * writer's commit came between.
    *
    * Another process's writer that took the lock in between may need a position this group's uncommitted rows hold,
    * while this group waits for its lock: PostgreSQL ends one of the two after `deadlock_timeout` (1 s by default),
@@ -451,11 +434,11 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       const versions = new Map<string, number>();
       for (const pending of group) {
         for (const stream of pending.streams) {
-          const version = inFlight(base, (c) => c.versions.get(stream.streamId)) ?? this.knowledge.versionOf(stream.streamId);
+          const version = plannedInFlight(base, (c) => c.versions.get(stream.streamId)) ?? this.knowledge.versionOf(stream.streamId);
           if (version === undefined) streamIds.add(stream.streamId);
           else versions.set(stream.streamId, version);
           for (const event of stream.events) {
-            const stored = inFlight(base, (c) => c.known.get(event.eventId));
+            const stored = plannedInFlight(base, (c) => c.known.get(event.eventId));
             if (stored) known.set(event.eventId, stored);
           }
         }
@@ -478,42 +461,18 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       const left: GroupPlan = { context, refused: plan.refused, lastHash, committed: false, earlier: base };
       onPlanned(left);
       const fromHash = await base.lastHash;
-      const at = recordedAt.toISOString();
-      let hash: string | null = fromHash;
-      const row = (event: PlannedEvent): sql.EventRowValues => {
-        const body = bodies.get(event.eventId)!;
-        hash = this.chain.link(event, body, at, hash ?? GENESIS_HASH);
-        return {
-          globalPosition: event.globalPosition,
-          eventId: event.eventId,
-          streamId: event.streamId,
-          version: event.version,
-          type: event.type,
-          data: body.data,
-          metadata: body.metadata,
-          schemaVersion: event.schemaVersion,
-          hash,
-        };
-      };
-      if (planned.length >= this.copyThreshold) {
-        const chunks = function* () {
-          for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
-            yield copyRows(planned.slice(i, i + COPY_CHUNK_ROWS).map(row), recordedAt);
-          }
-          chained(hash);
-        };
-        await pipeline(Readable.from(chunks()), client.query(copyFrom(sql.copyEventsSQL)));
-      } else if (planned.length > 0) {
-        const rows = planned.map(row);
-        chained(hash);
-        await client.query(sql.insertSQL(rows, recordedAt));
+      const rows = new ChainedRows(this.chain, bodies, recordedAt, fromHash);
+      if (planned.length >= this.copyThreshold) await rows.copy(client, planned, chained);
+      else if (planned.length > 0) {
+        const values = planned.map((event) => rows.row(event));
+        chained(rows.last);
+        await client.query(sql.insertSQL(values, recordedAt));
       } else chained(fromHash);
       if (!(await previous.committed)) throw new PreviousGroupFailed();
       const lock = sql.lockHeadLeftSQL({ position: from, hash: fromHash }, recordedAt);
-      await client.query(
-        lock + (planned.length > 0 ? sql.advanceHeadAndCommitSQL({ position: context.head, hash, recordedAt }) : 'COMMIT'),
-      );
-      this.knowledge.committed({ position: context.head, hash: planned.length > 0 ? hash : fromHash, recordedAt }, context.versions);
+      const head = { position: context.head, hash: planned.length > 0 ? rows.last : fromHash, recordedAt };
+      await client.query(lock + (planned.length > 0 ? sql.advanceHeadAndCommitSQL(head) : 'COMMIT'));
+      this.knowledge.committed(head, context.versions);
       left.committed = true;
       // Nothing before it is in flight any more: what it was planned on may go.
       left.earlier = undefined;
@@ -793,6 +752,60 @@ const SPLIT_GROUP_EVENTS = 1000;
 
 /** Rows a COPY message carries: large enough to stay few messages, small enough to overlap hashing with parsing. */
 const COPY_CHUNK_ROWS = 250;
+
+/** Planned events as the rows written, each chained to the one before it, from the head's hash. */
+class ChainedRows {
+  private hash: string | null;
+  private readonly at: string;
+
+  constructor(
+    private readonly chain: ChainScheme,
+    private readonly bodies: Map<string, CanonicalBody>,
+    private readonly recordedAt: Date,
+    headHash: string | null,
+  ) {
+    this.hash = headHash;
+    this.at = recordedAt.toISOString();
+  }
+
+  /** The hash of the last row made: the head's once every row is. */
+  get last(): string | null {
+    return this.hash;
+  }
+
+  row(event: PlannedEvent): sql.EventRowValues {
+    const body = this.bodies.get(event.eventId)!;
+    this.hash = this.chain.link(event, body, this.at, this.hash ?? GENESIS_HASH);
+    return {
+      globalPosition: event.globalPosition,
+      eventId: event.eventId,
+      streamId: event.streamId,
+      version: event.version,
+      type: event.type,
+      data: body.data,
+      metadata: body.metadata,
+      schemaVersion: event.schemaVersion,
+      hash: this.hash,
+    };
+  }
+
+  /**
+   * COPYs the rows, chained and sent a chunk at a time, so that PostgreSQL parses one chunk while the next is hashed;
+   * `chained` learns the last hash once every row is made.
+   */
+  async copy(client: PoolClient, planned: PlannedEvent[], chained: (hash: string | null) => void): Promise<void> {
+    const chunks = function* (this: ChainedRows) {
+      for (let i = 0; i < planned.length; i += COPY_CHUNK_ROWS) {
+        yield copyRows(
+          planned.slice(i, i + COPY_CHUNK_ROWS).map((event) => this.row(event)),
+          this.recordedAt,
+        );
+      }
+      chained(this.hash);
+    };
+    await pipeline(Readable.from(chunks.call(this)), client.query(copyFrom(sql.copyEventsSQL)));
+  }
+}
 
 /**
  * COPY text format: tab-separated, one event a line; JSON never holds raw tabs or newlines, only backslashes to double.
