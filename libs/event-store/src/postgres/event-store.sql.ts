@@ -27,35 +27,39 @@ export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly 
  * `1/0` would be folded, and raised, when the statement is planned.
  */
 export function lockKnownHeadSQL(head: HeadRow, recordedAt: Date): string {
-  return `BEGIN;\n${lockCheckedHeadSQL(head, recordedAt)}`;
-}
-
-function lockCheckedHeadSQL(head: HeadRow, recordedAt: Date): string {
-  const at = `'${recordedAt.toISOString()}'::timestamptz`;
-  const tolerance = `interval '${CLOCK_TOLERANCE_MS} milliseconds'`;
-  return `SELECT 1 / (position = ${head.position} AND hash IS NOT DISTINCT FROM ${hashLiteral(head.hash)}
-                AND ${at} BETWEEN clock_timestamp() - ${tolerance} AND clock_timestamp() + ${tolerance})::int
-    FROM rapport_log_head FOR UPDATE;
-    `;
+  const at = timestamp(recordedAt);
+  const nearServerClock = `${at} BETWEEN clock_timestamp() - ${TOLERANCE} AND clock_timestamp() + ${TOLERANCE}`;
+  return `BEGIN;\n${lockCheckingSQL(`${headIs(head)} AND ${nearServerClock}`)}`;
 }
 
 /**
- * Opens the transaction of a group written ahead (PostgresEventStore's writeAhead): without the lock, which the group
- * before it holds; the server's clock, then what the group's appends must look up.
+ * Opens the transaction of a group written ahead (PostgresEventStore's writeAhead), without the lock, which the
+ * groups before it hold: the server's clock, then the last version of each of `streamIds`.
  */
-export function beginAheadSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
+export function beginAheadSQL(streamIds: readonly string[]): string {
   return `BEGIN;
     SELECT clock_timestamp() AS now;
-    ${storedAndVersionsSQL(eventIds, streamIds)}`;
+    ${lastVersionsSQL(`ARRAY[${streamIds.map(escapeLiteral).join(',')}]`)}`;
 }
 
 /**
  * Takes the write lock for a group written ahead, and fails the transaction with KNOWN_HEAD_REFUSED unless the head is
- * the one the group before it was to leave.
+ * `head`, the one the group before it was to leave. Its time was taken when it began, from the server's clock or this
+ * writer's estimate of it: only a time ahead of the server's is refused. One behind it is when the group began, as
+ * with a group that reads under the lock, which may wait for it as long.
  */
 export function lockHeadLeftSQL(head: HeadRow, recordedAt: Date): string {
-  return lockCheckedHeadSQL(head, recordedAt);
+  return lockCheckingSQL(`${headIs(head)} AND ${timestamp(recordedAt)} <= clock_timestamp() + ${TOLERANCE}`);
 }
+
+/** The lock, with a check of the head row that fails the transaction unless `condition` holds. */
+function lockCheckingSQL(condition: string): string {
+  return `SELECT 1 / (${condition})::int FROM rapport_log_head FOR UPDATE;\n`;
+}
+
+const headIs = (head: HeadRow) => `position = ${head.position} AND hash IS NOT DISTINCT FROM ${hashLiteral(head.hash)}`;
+const timestamp = (at: Date) => `'${at.toISOString()}'::timestamptz`;
+const TOLERANCE = `interval '${CLOCK_TOLERANCE_MS} milliseconds'`;
 
 /** SQLSTATE of lockKnownHeadSQL's refusal (division_by_zero). */
 export const KNOWN_HEAD_REFUSED = '22012';

@@ -596,6 +596,26 @@ describe('PostgresEventStore groups written ahead', () => {
     expect(await verifyLog(store)).toMatchObject({ ok: true, events: 1205 });
   });
 
+  it('commits a group written ahead at the time it began, though it waited over a second for the group before it', async () => {
+    let delayed = false;
+    // The first group's commit (a COPY's: the head's update, then COMMIT) waits 1.2 s.
+    beforeQuery = (text) => {
+      if (delayed || !text.startsWith('UPDATE rapport_log_head')) return undefined;
+      delayed = true;
+      return new Promise((resolve) => setTimeout(resolve, 1200));
+    };
+    const first = appendTo(store, 'account-a', events(600));
+    const ahead = appendTo(store, 'account-b', events(600));
+    expect(positionsOf(await first)).toEqual(range(1, 600));
+    const [written] = await ahead;
+    expect(written.map((r) => r.globalPosition)).toEqual(range(601, 1200));
+    // Written ahead once, not refused for its time and written again.
+    expect(aheadLocks()).toHaveLength(1);
+    expect(sent.filter((text) => text.startsWith('COPY rapport_events'))).toHaveLength(2);
+    expect(written[0].recordedAt.getTime()).toBeGreaterThanOrEqual((await first)[0][0].recordedAt.getTime());
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 1200 });
+  });
+
   it('decides duplicates and versions on what the groups still in flight will leave', async () => {
     const [stored] = events(1);
     await appendTo(store, 'account-old', [stored]);

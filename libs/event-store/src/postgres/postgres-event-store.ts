@@ -445,7 +445,7 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       }
       let now: number;
       if (streamIds.size > 0) {
-        const results = (await client.query(sql.beginAheadSQL([], [...streamIds]))) as unknown as QueryResult[];
+        const results = (await client.query(sql.beginAheadSQL([...streamIds]))) as unknown as QueryResult[];
         now = (results[1].rows[0] as { now: Date }).now.getTime();
         for (const row of results[2].rows as sql.EventRow[]) versions.set(row.stream_id, row.version ?? -1);
       } else {
