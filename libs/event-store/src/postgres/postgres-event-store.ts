@@ -315,8 +315,10 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
   /**
    * Writes a group in one transaction. The ids of `onlyNew` appends are not looked up under the lock: their callers
    * vouch that none is stored. One that is meets the unique index on event ids, and the group is written again with
-   * every id looked up (`lookUpAll`), so that the planner refuses that append alone. Writes on `held` (else on a
-   * connection from the pool) and gives back the connection for the next group, or undefined when it was released.
+   * every id looked up (`lookUpAll`), so that the planner refuses that append alone. A deadlock (only ever with a
+   * group written ahead by another process, see writeAhead) writes it again too. Writes on `held` (else on a
+   * connection from the pool); tells `onPlanned` what its first plan leaves, for the groups written ahead of its
+   * commit; gives back whether it committed, and the connection for the next group (undefined when released).
    */
   private async writeGroup(
     group: PendingAppend[],
