@@ -130,8 +130,8 @@ interface GroupWritten {
  * lock checks that the head is still that one, so a small group is written in one round trip.
  * Refused (another writer appended), the group is written again the usual way.
  *
- * Large groups do not wait for the lock to write their rows. Behind a group in flight, up to `groupsInFlight` groups
- * are written ahead, each on its own connection: planned on what the groups before them will leave, their rows
+ * Large groups do not wait for the lock to write their rows. Behind a group in flight, more are written ahead (up to
+ * `groupsInFlight` groups in flight in all), each on its own connection: planned on what the groups before them will leave, their rows
  * COPYed without the lock, the lock taken only to check the head and commit, in queue order (writeAhead). The rows of
  * several groups are then parsed and indexed on several backends at once, as several plain COPYs would be.
  *
