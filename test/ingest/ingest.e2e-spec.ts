@@ -291,23 +291,24 @@ describe('an account the command opens', () => {
   });
 });
 
+/** Holds the log's write lock from outside until `release` (once, whatever the calls): the appends that reach it wait, in order. */
+async function holdLog(): Promise<{ release(): Promise<void> }> {
+  const blocker = new Client({ connectionString: app.database.url });
+  await blocker.connect();
+  await blocker.query('BEGIN; SELECT 1 FROM rapport_log_head FOR UPDATE');
+  let released: Promise<void> | undefined;
+  return {
+    release: () => (released ??= blocker.query('COMMIT').then(() => blocker.end())),
+  };
+}
+/** Until `n` transactions wait for the log's lock. */
+const untilWaitingForLog = (n: number, what: string) =>
+  waitUntil(async () => (await lockWaiters()) === n, what, { timeoutMs: 5_000, intervalMs: 10 });
+const lockWaiters = async () =>
+  (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+    .rows[0].n as number;
+
 describe('commands on the same accounts', () => {
-  /** Holds the log's write lock from outside until `release` (once, whatever the calls): the appends that reach it wait, in order. */
-  async function holdLog(): Promise<{ release(): Promise<void> }> {
-    const blocker = new Client({ connectionString: app.database.url });
-    await blocker.connect();
-    await blocker.query('BEGIN; SELECT 1 FROM rapport_log_head FOR UPDATE');
-    let released: Promise<void> | undefined;
-    return {
-      release: () => (released ??= blocker.query('COMMIT').then(() => blocker.end())),
-    };
-  }
-  /** Until `n` transactions wait for the log's lock. */
-  const untilWaitingForLog = (n: number, what: string) =>
-    waitUntil(async () => (await lockWaiters()) === n, what, { timeoutMs: 5_000, intervalMs: 10 });
-  const lockWaiters = async () =>
-    (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-      .rows[0].n as number;
   /** This instance's `rapport_ingest_retries_total` by reason. */
   const retries = async () => {
     const { text } = await app.http.get('/metrics').expect(200);
@@ -584,16 +585,24 @@ describe('shutdown', () => {
     const items = Array.from({ length: 500 }, (_, i) => [opened(`shut-${i}`), signed(`shut-${i}`), interaction(`shut-${i}`)]).flat();
     const before = await eventCount();
     const client = new AbortController();
-    const inFlight = fetch(`http://127.0.0.1:${port}/v1/events/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
-      body: JSON.stringify(items),
-      signal: client.signal,
-    }).catch((error: Error) => error.name);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    client.abort();
-    expect(await inFlight).toBe('AbortError');
-    await other.close();
+    // The command stays in hand, its append waiting for the log, until the client has gone and the close has begun.
+    const log = await holdLog();
+    try {
+      const inFlight = fetch(`http://127.0.0.1:${port}/v1/events/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
+        body: JSON.stringify(items),
+        signal: client.signal,
+      }).catch((error: Error) => error.name);
+      await untilWaitingForLog(1, 'the batch to wait for the log');
+      client.abort();
+      expect(await inFlight).toBe('AbortError');
+      const closing = other.close();
+      await log.release();
+      await closing;
+    } finally {
+      await log.release();
+    }
     expect(await eventCount()).toBe(before + 1500);
   }, 30_000);
 });
