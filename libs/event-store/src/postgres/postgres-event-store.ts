@@ -237,7 +237,8 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
           continue;
         }
         const limit = Math.max(SPLIT_GROUP_EVENTS, Math.ceil(this.queuedEvents / (this.groupsInFlight - inFlight.length)));
-        inFlight.push(this.startGroup(this.takeGroup(Math.min(limit, this.maxEventsPerTransaction)), inFlight[inFlight.length - 1], idle));
+        const { group, events } = this.takeGroup(Math.min(limit, this.maxEventsPerTransaction));
+        inFlight.push(this.startGroup(group, events, inFlight[inFlight.length - 1], idle));
         if (inFlight.length >= this.groupsInFlight) await inFlight[0].committed;
       }
     } finally {
@@ -246,8 +247,8 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     }
   }
 
-  /** The next group: appends in queue order, up to `limit` events (the first one whatever its size). */
-  private takeGroup(limit: number): PendingAppend[] {
+  /** The next group: appends in queue order, up to `limit` events (the first one whatever its size), and its events. */
+  private takeGroup(limit: number): { group: PendingAppend[]; events: number } {
     const group: PendingAppend[] = [this.queue.shift()!];
     let events = group[0].eventCount;
     while (this.queue.length > 0 && events + this.queue[0].eventCount <= limit) {
@@ -256,17 +257,16 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
       group.push(next);
     }
     this.queuedEvents -= events;
-    return group;
+    return { group, events };
   }
 
   /**
    * Starts a group's write. Behind a group in flight, a large one is written ahead (writeAhead); any other waits for
    * it to settle. The connection comes from `idle` and goes back to it.
    */
-  private startGroup(group: PendingAppend[], previous: GroupWrite | undefined, idle: PoolClient[]): GroupWrite {
+  private startGroup(group: PendingAppend[], events: number, previous: GroupWrite | undefined, idle: PoolClient[]): GroupWrite {
     let planned!: (plan: GroupPlan | undefined) => void;
     const plan = new Promise<GroupPlan | undefined>((resolve) => (planned = resolve));
-    const events = group.reduce((n, pending) => n + pending.eventCount, 0);
     const write: GroupWrite = { plan, committed: Promise.resolve(false), settled: false };
     write.committed = (async () => {
       try {
