@@ -230,6 +230,21 @@ describe('ReadModelProjector, projecting a batch while the one before it is writ
     expect(rows).toEqual([{ evaluated_at: new Date('2026-11-23T23:59:59.999Z') }]);
   });
 
+  it("replaces the rows of an account whose stream begins in the batch when it has rows already (not the projector's)", async () => {
+    // Rows such as a restored backup could leave: the account's stream begins in the next batch, whose new accounts'
+    // rows are COPYed, which a row already there would make fail at its primary key, batch after batch.
+    const { schema } = await ensureActiveReadModel(env.pool);
+    await env.pool.query(
+      `INSERT INTO ${schema}.rm_accounts
+       SELECT (jsonb_populate_record(NULL::${schema}.rm_accounts, to_jsonb(w) || '{"account_id": "restored", "name": "Stale"}')).*
+       FROM ${schema}.rm_accounts w WHERE account_id = 'warm-up'`,
+    );
+    await appendFacts(env.store, 'restored', aYearOf(4));
+    await untilCaughtUp(projector, env.store);
+    const { rows } = await env.pool.query(`SELECT name, last_position FROM ${schema}.rm_accounts WHERE account_id = 'restored'`);
+    expect(rows).toEqual([{ name: 'Account 4', last_position: String(await env.store.headPosition()) }]);
+  });
+
   it('starts again from the checkpoint when the last batch fails to commit and no batch follows it', async () => {
     let failed = 0;
     before = (text) => {

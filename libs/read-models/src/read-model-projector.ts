@@ -207,7 +207,7 @@ export class ReadModelProjector {
     if (upTo <= this.projected) return undefined;
     this.projected = upTo;
     const at = evaluationTime(this.clock());
-    const streams = await this.streamsUpTo(batch, upTo);
+    const { streams, begun } = await this.streamsUpTo(batch, upTo);
     const accounts = [...lastEventOfEachAccount(batch)];
     const touched: TouchedAccount[] = [];
     const rows = new AccountRows(this.schema);
@@ -215,7 +215,12 @@ export class ReadModelProjector {
       if (i > 0) await yieldToIO();
       const slice = projectTouched(accounts.slice(i, i + PROJECTION_SLICE), streams, at, this.config);
       touched.push(...slice);
-      rows.add(slice.map((t) => t.projection));
+      // An account whose stream begins in this batch has no rows yet: no batch before it could have written them.
+      rows.add(
+        slice.filter((t) => begun.has(t.projection.accountId)).map((t) => t.projection),
+        'new',
+      );
+      rows.add(slice.filter((t) => !begun.has(t.projection.accountId)).map((t) => t.projection));
     }
     return { upTo, at, streams, accounts, touched, rows };
   }
@@ -232,6 +237,10 @@ export class ReadModelProjector {
         rows = new AccountRows(this.schema).add(touched.map((t) => t.projection));
       }
       const previous = await this.previousFigures(client, rows.accountIds);
+      if (rows.newAccountIds.some((id) => previous.has(id))) {
+        // Rows this projector did not write (a read model restored from a backup, say): replace every account's.
+        rows = new AccountRows(this.schema).add(touched.map((t) => t.projection));
+      }
       await writeAccountRows(client, rows, new Set(previous.keys()));
       await writeOutbox(client, outboundOfTouched(touched, previous));
       // A batch changes only its accounts' rows, unless it is the first of a day (the checkpoint's day moves).
@@ -245,7 +254,10 @@ export class ReadModelProjector {
    * Each touched account's stream up to `upTo`: cached streams need only this batch's events, and so do streams
    * that begin in this batch (a new account); the others are read from the store once.
    */
-  private async streamsUpTo(batch: readonly StoredAccountEvent[], upTo: number): Promise<Map<string, PositionedAccountEvent[]>> {
+  private async streamsUpTo(
+    batch: readonly StoredAccountEvent[],
+    upTo: number,
+  ): Promise<{ streams: Map<string, PositionedAccountEvent[]>; begun: ReadonlySet<string> }> {
     const touched = new Map<string, PositionedAccountEvent[]>();
     const begunHere = new Set<string>();
     for (const event of batch) {
@@ -267,7 +279,7 @@ export class ReadModelProjector {
           );
       streams.set(accountId, stream);
     }
-    return streams;
+    return { streams, begun: begunHere };
   }
 
   private async reevaluateAllNow(): Promise<void> {

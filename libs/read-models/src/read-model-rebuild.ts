@@ -4,7 +4,7 @@ import { EventStore, RecordedEvent } from '@rapport/event-store';
 import { inTransaction } from '@rapport/postgres';
 import { evaluationTime, projectAccount } from './account-projection';
 import { createReadModelSchema, dropReadModelSchema, ensureActiveReadModel, readActiveReadModel } from './read-model-schemas';
-import { writeAccountProjections, writeCheckpoint } from './read-model-writer';
+import { AccountRows, writeAccountProjections, writeAccountRows, writeCheckpoint } from './read-model-writer';
 import { READ_MODEL_VERSION } from './read-model.sql';
 
 export interface RebuildOptions {
@@ -64,12 +64,13 @@ export async function rebuildReadModels(
     for (let i = 0; i < ids.length; i += writeChunk) {
       const chunk = ids.slice(i, i + writeChunk);
       await inTransaction(pool, (client) =>
-        writeAccountProjections(
+        writeAccountRows(
           client,
-          schema,
-          chunk.map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)),
-          // A fresh schema, each account written once: nothing to delete.
-          new Set(),
+          // A fresh schema, each account written once: every account is new to it.
+          new AccountRows(schema).add(
+            chunk.map((id) => projectAccount(id, accounts.get(id)!.events, accounts.get(id)!.lastPosition, at, config)),
+            'new',
+          ),
         ),
       );
       options.onProgress?.({ phase: 'write', events, accounts: Math.min(i + writeChunk, ids.length) });
