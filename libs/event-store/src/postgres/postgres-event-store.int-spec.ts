@@ -555,13 +555,19 @@ describe('PostgresEventStore groups written ahead', () => {
   it('writes a group ahead again the usual way when another writer appended before its rows, the chain intact', async () => {
     const first = appendTo(store, 'account-a', events(600));
     let between: Promise<unknown> | undefined;
+    // The group written ahead may begin after the first group has committed (its connection is new, the first's is
+    // not): the other writer's append is awaited once it has begun, whenever that is.
+    let began!: () => void;
+    const aheadBegan = new Promise<void>((resolve) => (began = resolve));
     beforeQuery = (text) => {
       if (!isAheadBegin(text) || between) return undefined;
       between = first.then(() => appendTo(other, 'account-other', events(5)));
+      began();
       return between.then(() => undefined);
     };
     const ahead = appendTo(store, 'account-b', events(600));
     expect(positionsOf(await first)).toEqual(range(1, 600));
+    await aheadBegan;
     expect(positionsOf((await between) as Array<Array<{ globalPosition: number }>>)).toEqual(range(601, 605));
     expect(positionsOf(await ahead)).toEqual(range(606, 1205));
     expect(aheadLocks()).toHaveLength(0);
