@@ -55,6 +55,10 @@ export interface ProjectorLog {
 }
 
 export interface ReadModelProjectorOptions {
+  /**
+   * Events a batch at most (1,000 by default). Under bench:pipeline's burst, with new accounts' rows COPYed, batches of
+   * 1,000 took 4–9 % more events a second than batches of 500 (three alternated pairs); of 2,000, no more than of 1,000.
+   */
   batchSize?: number;
   /** Accounts whose events are kept in memory between batches (least recently used ones are dropped). */
   cachedAccounts?: number;
@@ -96,7 +100,7 @@ export class ReadModelProjector {
     private readonly log: ProjectorLog,
     options: ReadModelProjectorOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
     this.reevaluationChunk = options.reevaluationChunk ?? 500;
     this.cache = new AccountEventCache(options.cachedAccounts ?? 5_000);
     this.backoff = new Backoff({ initialMs: options.retryDelayMs ?? 50 });
