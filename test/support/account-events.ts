@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { accountStreamId, AccountEvent, encodeEvent, newAccountEvent } from '@rapport/domain';
+import { accountStreamId, AccountEvent, decodeEvent, encodeEvent, newAccountEvent, StoredAccountEvent } from '@rapport/domain';
 import { EventStore, NewEvent } from '@rapport/event-store';
 
 /** Appends facts to an account's stream as ingest stores them (through the codec, with the derived id). */
@@ -10,6 +10,19 @@ export async function appendFacts(store: EventStore, accountId: string, facts: A
   });
   await store.append([{ streamId: accountStreamId(accountId), expectedVersion: 'any', events }]);
   return events;
+}
+
+/** Facts as the store gives them back, decoded: an account's stream from version 0, at global positions from `first`. */
+export function storedFacts(accountId: string, facts: Array<[string, AccountEvent]>, first: number): StoredAccountEvent[] {
+  return facts.map(([occurredAt, fact], version) =>
+    decodeEvent({
+      ...encodeEvent(newAccountEvent({ ...fact, accountId, occurredAt, source: { system: 'test', eventId: `${accountId}-${version}` } })),
+      streamId: accountStreamId(accountId),
+      version,
+      globalPosition: first + version,
+      recordedAt: new Date(occurredAt),
+    }),
+  );
 }
 
 /** A year of a realistic account: opening, a contract with an amendment, renewal, interactions, surveys, usage, tickets. */

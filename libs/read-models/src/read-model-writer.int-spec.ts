@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { AccountEvent, decodeEvent, DEFAULT_SCORING_CONFIG, encodeEvent, newAccountEvent } from '@rapport/domain';
-import { withPractice } from '../../../test/support/account-events';
+import { AccountEvent, DEFAULT_SCORING_CONFIG } from '@rapport/domain';
+import { storedFacts, withPractice } from '../../../test/support/account-events';
 import { dumpReadModel } from '../../../test/support/read-model-dump';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
 import { evaluationTime, projectAccount } from './account-projection';
@@ -40,21 +40,10 @@ function awkwardFact(fact: AccountEvent): AccountEvent {
 /** An account's projection from a year of key-account facts (rows in every table), its strings made awkward. */
 function projected(seed: number) {
   const accountId = `acct ${seed}${AWKWARD}`;
-  const events = withPractice(seed).map(([occurredAt, fact], version) =>
-    decodeEvent({
-      ...encodeEvent(
-        newAccountEvent({
-          ...awkwardFact(fact),
-          accountId,
-          occurredAt,
-          source: { system: 'test', eventId: `${seed}-${version}` },
-        }),
-      ),
-      streamId: `account-${accountId}`,
-      version,
-      globalPosition: seed * 1000 + version,
-      recordedAt: new Date(occurredAt),
-    }),
+  const events = storedFacts(
+    accountId,
+    withPractice(seed).map(([occurredAt, fact]) => [occurredAt, awkwardFact(fact)]),
+    seed * 1000,
   );
   return projectAccount(accountId, events, events[events.length - 1].globalPosition, AT, DEFAULT_SCORING_CONFIG);
 }

@@ -1,5 +1,5 @@
-import { DEFAULT_SCORING_CONFIG, decodeEvent, encodeEvent, newAccountEvent } from '@rapport/domain';
-import { aYearOf } from '../../../test/support/account-events';
+import { DEFAULT_SCORING_CONFIG } from '@rapport/domain';
+import { aYearOf, storedFacts } from '../../../test/support/account-events';
 import { evaluationTime, projectAccount } from './account-projection';
 import { AccountRows } from './read-model-writer';
 
@@ -8,15 +8,7 @@ const AT = evaluationTime(new Date('2026-11-23T10:00:00Z'));
 /** An account's projection from a year of its events (contracts, tickets, surveys: rows in most tables). */
 function projected(seed: number) {
   const accountId = `acct-${seed}`;
-  const events = aYearOf(seed).map(([occurredAt, fact], version) =>
-    decodeEvent({
-      ...encodeEvent(newAccountEvent({ ...fact, accountId, occurredAt, source: { system: 'test', eventId: `${seed}-${version}` } })),
-      streamId: `account-${accountId}`,
-      version,
-      globalPosition: seed * 1000 + version,
-      recordedAt: new Date(occurredAt),
-    }),
-  );
+  const events = storedFacts(accountId, aYearOf(seed), seed * 1000);
   return projectAccount(accountId, events, events[events.length - 1].globalPosition, AT, DEFAULT_SCORING_CONFIG);
 }
 
