@@ -27,8 +27,10 @@ export function copySQL(schema: string, table: AnyTableDefinition): string {
   return `COPY ${schema}.${table.name} (${Object.keys(table.columns).join(', ')}) FROM STDIN`;
 }
 
-/** A value of a column of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined). */
-export function copyField(sqlType: string, value: unknown, column = sqlType): string {
+/**
+ * A value of `column`, of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined).
+ */
+export function copyField(sqlType: string, value: unknown, column: string): string {
   const text = sqlType === 'jsonb' ? jsonText(value) : sqlType.endsWith('[]') ? arrayText(value, column) : scalarText(value, column);
   return text === undefined ? NULL : escaped(text);
 }

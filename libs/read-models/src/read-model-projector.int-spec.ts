@@ -89,11 +89,17 @@ describe('ReadModelProjector', () => {
     try {
       for (let seed = 1; seed <= 8; seed++) await appendFacts(target.store, `acct-${seed}`, aYearOf(seed));
       let failures = 0;
+      let copyFailed = false;
       const random = mulberry32(42);
-      // A failure at any statement of a batch, the COMMIT included, is what a crash looks like to PostgreSQL.
+      // A failure at any statement of a batch, the COMMIT included, is what a crash looks like to PostgreSQL. The first
+      // COPY of new accounts' rows fails too: there are few of them, and chance alone misses them.
       const faultyPool = new Pool({ connectionString: target.database.url, max: 6 });
       faultyPool.on('error', () => undefined);
       interceptQueries(faultyPool, (text) => {
+        if (text.startsWith('COPY') && !copyFailed) {
+          copyFailed = true;
+          return new Error('injected failure of a COPY');
+        }
         if (failures < 40 && !/^(ROLLBACK|SELECT pg_advisory)/.test(text) && random() < 0.03) {
           failures += 1;
           return new Error('injected failure');
@@ -111,6 +117,7 @@ describe('ReadModelProjector', () => {
       await faultyStore.close();
       await faultyPool.end();
       expect(failures).toBeGreaterThan(3);
+      expect(copyFailed).toBe(true);
       const crashed = await dumpReadModel(target.pool, (await ensureActiveReadModel(target.pool)).schema);
 
       // The same log into a fresh schema, without failures.
