@@ -21,6 +21,16 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
+/** `n` events of one type, each with its index in its data. */
+const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
+
+/** A describe's own database, stores and pools, closed in that order. */
+async function closeAll(db: TestDatabase, stores: PostgresEventStore[], pools: Pool[]): Promise<void> {
+  await Promise.all(stores.map((store) => store.close()));
+  await Promise.all(pools.map((pool) => pool.end()));
+  await db.drop();
+}
+
 describeEventStoreContract(
   'PostgresEventStore',
   async () => {
@@ -200,13 +210,8 @@ describe('PostgresEventStore onlyNew appends', () => {
     other = new PostgresEventStore(otherPool);
     await store.migrate();
   });
-  afterEach(async () => {
-    await Promise.all([store.close(), other.close()]);
-    await Promise.all([pool.end(), otherPool.end()]);
-    await db.drop();
-  });
+  afterEach(() => closeAll(db, [store, other], [pool, otherPool]));
 
-  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
   /** The statements that took the write lock. */
   const locking = () => sent.filter((text) => text.startsWith('BEGIN;') && text.includes('FOR UPDATE'));
 
@@ -505,13 +510,8 @@ describe('PostgresEventStore groups written ahead', () => {
     other = new PostgresEventStore(otherPool);
     await store.migrate();
   });
-  afterEach(async () => {
-    await Promise.all([store.close(), other.close()]);
-    await Promise.all([pool.end(), otherPool.end()]);
-    await db.drop();
-  });
+  afterEach(() => closeAll(db, [store, other], [pool, otherPool]));
 
-  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('Thing', { i }));
   const appendTo = (
     target: PostgresEventStore,
     streamId: string,
