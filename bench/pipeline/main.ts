@@ -3,7 +3,8 @@
  * Every message is an AccountOpened of a new account, which raises exactly one ChurnRiskRaised (no data yet:
  * risk 50 + 10 for no interaction), so each inbound message has one outbound event to time.
  * Runs: (1) a paced load at --rate events/s for --seconds, end-to-end latency p50/p99 from the send to the outbound
- * event's arrival; (2) a burst of --burst messages, throughput in to out. `npm run bench:pipeline`.
+ * event's arrival; (2) a burst of --burst messages, throughput in to out, with the CPU each process spent an event of it
+ * and the bound their sum sets on this machine. `npm run bench:pipeline`.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
+import { localServerPid, processTreeCpuSeconds } from '../support/process-cpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +47,18 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PREFIX: prefix,
   };
   const services = [await startService('ingest', env), await startService('projector', env)];
+  const postgres = await localServerPid(env.DATABASE_URL);
+  const measured: CpuMeasured[] = [
+    ...services.map((s) => ({ name: s.name, cpu: () => processTreeCpuSeconds(s.child.pid!) })),
+    { name: 'PostgreSQL', cpu: () => (postgres === undefined ? undefined : processTreeCpuSeconds(postgres)) },
+    {
+      name: 'this benchmark (its Kafka clients)',
+      cpu: () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1e6;
+      },
+    },
+  ];
   const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'bench-pipeline' });
   console.log(
     `bench/pipeline: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${env.KAFKA_BROKERS} (Kafka 3.9.1, one KRaft node)`,
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
     awaited = new Set();
     const burstStart = performance.now();
     const burstStartWall = Date.now();
+    const cpuBefore = burstCpu(measured);
     for (let i = 0; i < burst; i += 500) {
       const batch = Array.from({ length: Math.min(500, burst - i) }, message);
       batch.forEach((b) => {
@@ -157,6 +172,7 @@ async function main(): Promise<void> {
       );
     }
     await untilArrived(300_000);
+    const cpuAfter = burstCpu(measured);
     const burstDone = Math.max(...burstIds.map((id) => arrived.get(id) ?? Infinity));
     await consumer.stop();
     await producer.disconnect();
@@ -173,6 +189,7 @@ async function main(): Promise<void> {
     console.log(
       `| burst | ${burst} | | ${delivered} | | | ${Number.isFinite(burstDone) ? Math.round(burst / ((burstDone - burstStart) / 1000)) : 'not all delivered'} |`,
     );
+    printBurstCpu(measured, cpuBefore, cpuAfter, burst);
   } finally {
     await bus.close();
     for (const service of services) await service.stop();
@@ -180,6 +197,44 @@ async function main(): Promise<void> {
     await server.stop();
     if (startedBroker) stopKafkaBroker();
   }
+}
+
+/** A process whose CPU the burst is measured in: its CPU seconds so far (undefined where unknown). */
+interface CpuMeasured {
+  name: string;
+  cpu(): number | undefined;
+}
+
+function burstCpu(measured: readonly CpuMeasured[]): Array<number | undefined> {
+  return measured.map((m) => m.cpu());
+}
+
+/**
+ * The CPU each process spent an event of the burst, from the first send until every outbound event arrived: the
+ * services (all their threads), PostgreSQL (every process of its server, when it runs on this host) and this benchmark.
+ * On two shared cores they take turns, so the burst's rate is bounded by their sum an event.
+ */
+function printBurstCpu(
+  measured: readonly CpuMeasured[],
+  before: ReadonlyArray<number | undefined>,
+  after: ReadonlyArray<number | undefined>,
+  events: number,
+): void {
+  const spent = measured.map((_, i) => {
+    const [b, a] = [before[i], after[i]];
+    return b === undefined || a === undefined ? undefined : a - b;
+  });
+  const perEvent = (seconds: number) => ((seconds * 1e6) / events).toFixed(0);
+  console.log(
+    `\nBurst, CPU µs an event: ${measured.map((m, i) => `${m.name} ${spent[i] === undefined ? 'unknown' : perEvent(spent[i])}`).join(', ')}`,
+  );
+  const known = spent.filter((s) => s !== undefined);
+  if (known.length < spent.length) return;
+  const total = known.reduce((sum, s) => sum + s, 0);
+  // The broker's CPU is left out: the bound is an upper one.
+  console.log(
+    `Together ${perEvent(total)} µs an event: ${cpus().length} cores allow at most ${Math.round((cpus().length * events) / total).toLocaleString('en-US')} events/s.`,
+  );
 }
 
 /**

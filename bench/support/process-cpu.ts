@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import { childrenOf, procStat } from '../../test/support/proc-stat';
 
 /** Clock ticks a second in /proc's CPU times (USER_HZ): 100 on Linux's usual builds. */
@@ -26,4 +28,30 @@ export async function measuringCpu<T>(pid: number | undefined, work: () => Promi
   const result = await work();
   const after = pid === undefined ? undefined : processTreeCpuSeconds(pid);
   return { result, cpuSeconds: before === undefined || after === undefined ? undefined : after - before };
+}
+
+/**
+ * The pid of the PostgreSQL server behind `url` (its postmaster, whose children are the backends and the background
+ * workers), when that server runs on this host; undefined otherwise (another host, a container's pid namespace, no
+ * /proc). Found from a backend's pid: its parent, both named `postgres`.
+ */
+export async function localServerPid(url: string): Promise<number | undefined> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backend = rows[0].pid;
+    const parent = Number(procStat(backend)?.[1]);
+    return isPostgres(backend) && isPostgres(parent) ? parent : undefined;
+  } finally {
+    await client.end();
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
+  }
 }
