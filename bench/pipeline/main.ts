@@ -17,7 +17,7 @@ import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
-import { localServerPid, processTreeCpuSeconds } from '../support/process-cpu';
+import { CpuBudget, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,18 +47,11 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PREFIX: prefix,
   };
   const services = [await startService('ingest', env), await startService('projector', env)];
-  const postgres = await localServerPid(env.DATABASE_URL);
-  const measured: CpuMeasured[] = [
-    ...services.map((s) => ({ name: s.name, cpu: () => processTreeCpuSeconds(s.child.pid!) })),
-    { name: 'PostgreSQL', cpu: () => (postgres === undefined ? undefined : processTreeCpuSeconds(postgres)) },
-    {
-      name: 'this benchmark (its Kafka clients)',
-      cpu: () => {
-        const { user, system } = process.cpuUsage();
-        return (user + system) / 1e6;
-      },
-    },
-  ];
+  const cpu = new CpuBudget([
+    ...services.map((s) => processTree(s.name, s.child.pid!)),
+    await localPostgres(env.DATABASE_URL),
+    thisProcess('this benchmark (its Kafka clients)'),
+  ]);
   const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'bench-pipeline' });
   console.log(
     `bench/pipeline: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${env.KAFKA_BROKERS} (Kafka 3.9.1, one KRaft node)`,
@@ -159,7 +152,7 @@ async function main(): Promise<void> {
     awaited = new Set();
     const burstStart = performance.now();
     const burstStartWall = Date.now();
-    const cpuBefore = burstCpu(measured);
+    cpu.start();
     for (let i = 0; i < burst; i += 500) {
       const batch = Array.from({ length: Math.min(500, burst - i) }, message);
       batch.forEach((b) => {
@@ -172,7 +165,7 @@ async function main(): Promise<void> {
       );
     }
     await untilArrived(300_000);
-    const cpuAfter = burstCpu(measured);
+    cpu.stop();
     const burstDone = Math.max(...burstIds.map((id) => arrived.get(id) ?? Infinity));
     await consumer.stop();
     await producer.disconnect();
@@ -189,7 +182,7 @@ async function main(): Promise<void> {
     console.log(
       `| burst | ${burst} | | ${delivered} | | | ${Number.isFinite(burstDone) ? Math.round(burst / ((burstDone - burstStart) / 1000)) : 'not all delivered'} |`,
     );
-    printBurstCpu(measured, cpuBefore, cpuAfter, burst);
+    console.log(`\nBurst, ${cpu.report(burst)}`);
   } finally {
     await bus.close();
     for (const service of services) await service.stop();
@@ -197,44 +190,6 @@ async function main(): Promise<void> {
     await server.stop();
     if (startedBroker) stopKafkaBroker();
   }
-}
-
-/** A process whose CPU the burst is measured in: its CPU seconds so far (undefined where unknown). */
-interface CpuMeasured {
-  name: string;
-  cpu(): number | undefined;
-}
-
-function burstCpu(measured: readonly CpuMeasured[]): Array<number | undefined> {
-  return measured.map((m) => m.cpu());
-}
-
-/**
- * The CPU each process spent an event of the burst, from the first send until every outbound event arrived: the
- * services (all their threads), PostgreSQL (every process of its server, when it runs on this host) and this benchmark.
- * On two shared cores they take turns, so the burst's rate is bounded by their sum an event.
- */
-function printBurstCpu(
-  measured: readonly CpuMeasured[],
-  before: ReadonlyArray<number | undefined>,
-  after: ReadonlyArray<number | undefined>,
-  events: number,
-): void {
-  const spent = measured.map((_, i) => {
-    const [b, a] = [before[i], after[i]];
-    return b === undefined || a === undefined ? undefined : a - b;
-  });
-  const perEvent = (seconds: number) => ((seconds * 1e6) / events).toFixed(0);
-  console.log(
-    `\nBurst, CPU µs an event: ${measured.map((m, i) => `${m.name} ${spent[i] === undefined ? 'unknown' : perEvent(spent[i])}`).join(', ')}`,
-  );
-  const known = spent.filter((s) => s !== undefined);
-  if (known.length < spent.length) return;
-  const total = known.reduce((sum, s) => sum + s, 0);
-  // The broker's CPU is left out: the bound is an upper one.
-  console.log(
-    `Together ${perEvent(total)} µs an event: ${cpus().length} cores allow at most ${Math.round((cpus().length * events) / total).toLocaleString('en-US')} events/s.`,
-  );
 }
 
 /**
