@@ -1,6 +1,7 @@
 /**
  * bench/import: `rapport import` of a generated NDJSON file (default 1,000,000 envelopes over 1,000 accounts) into the
- * ingest service (its own process, with validation, as deployed), timed end to end with the CLI's own batches.
+ * ingest service (its own process, with validation, as deployed), timed end to end with the CLI's own batches, with the
+ * CPU an event of the CLI, the ingest service and PostgreSQL, and the bound their sum sets on this machine.
  * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N, --concurrency N (the CLI's lanes).
  */
 import 'reflect-metadata';
