@@ -1,7 +1,7 @@
 import { DEFAULT_SCORING_CONFIG, Health } from '@rapport/domain';
 import healthEventSchema from '../../../docs/schemas/rapport.account-health.v1.schema.json';
 import { AccountProjection } from './account-projection';
-import { CHURN_RISK_THRESHOLD, outboundEvents, PreviousFigures } from './outbound-events';
+import { CHURN_RISK_THRESHOLD, outboundEvents, outboundFigures, PreviousFigures } from './outbound-events';
 
 const CAUSE = { eventId: '7d4f3c2a-0b1e-5c6d-8e9f-0a1b2c3d4e5f', globalPosition: 42 };
 const AT = '2026-11-23T10:00:00.000Z';
@@ -145,6 +145,25 @@ describe('outbound events', () => {
       outboundEvents(before(80, 'green', 20), next, { ...CAUSE, eventId: '00000000-0000-5000-8000-000000000000' }, AT)[0].eventId,
     ).not.toBe(first[0].eventId);
     expect(first[0]).toMatchObject({ accountId: 'acme', occurredAt: AT, causedBy: CAUSE });
+  });
+
+  it('are the same from the figures the projector keeps until its transaction as from the whole projection', () => {
+    const whole = projection({ score: 30, band: 'churned', churn: 90, signals: ['advocate', 'seat_pressure'], overdue: ['a-1'] });
+    whole.actions.push({ ...whole.actions[0], actionId: 'a-2', overdue: false });
+    whole.churn.drivers.push({ name: 'no_recent_interaction', points: 10, explanation: 'no interaction in 90 days' });
+    whole.arrAtRisk = { EUR: 1000 };
+    const kept = outboundFigures(whole);
+    expect(outboundEvents(undefined, whole, CAUSE, AT).map((e) => e.type)).toEqual([
+      'AccountHealthChanged',
+      'ChurnRiskRaised',
+      'ExpansionSignalDetected',
+      'ExpansionSignalDetected',
+      'AccountChurned',
+      'ActionOverdue',
+    ]);
+    for (const previous of [undefined, before(80, 'green', 20), before(30, 'churned', 90, ['advocate'])]) {
+      expect(outboundEvents(previous, kept, CAUSE, AT)).toEqual(outboundEvents(previous, whole, CAUSE, AT));
+    }
   });
 
   it('keep the ids consumers have already seen for the same cause', () => {

@@ -30,10 +30,39 @@ export const HEALTH_CHANGE_POINTS = 5;
 export const CHURN_RISK_THRESHOLD = 60;
 const OUTBOUND_NAMESPACE = 'a3c9e1f4-58b2-4c7d-9e06-7f1d2b3c4a5e';
 
+/**
+ * What outbound events read of an account's projection: a projection is one, and so is the smaller copy
+ * (`outboundFigures`) that the projector keeps until its batch's transaction, where the stored figures are read.
+ */
+export interface OutboundFigures {
+  accountId: string;
+  health: Pick<AccountProjection['health'], 'score' | 'band' | 'coverage'>;
+  churn: Pick<AccountProjection['churn'], 'score' | 'drivers'>;
+  arrAtRisk: AccountProjection['arrAtRisk'];
+  signals: AccountProjection['signals'];
+  arr: AccountProjection['arr'];
+  /** The plan's actions; of these, outbound events read the overdue ones alone. */
+  actions: AccountProjection['actions'];
+}
+
+/** The figures of `projection` that outbound events read, apart from the rest, which can then be collected. */
+export function outboundFigures(projection: AccountProjection): OutboundFigures {
+  const { accountId, health, churn, arrAtRisk, signals, arr, actions } = projection;
+  return {
+    accountId,
+    health: { score: health.score, band: health.band, coverage: health.coverage },
+    churn: { score: churn.score, drivers: churn.drivers },
+    arrAtRisk,
+    signals,
+    arr,
+    actions: actions.filter((a) => a.overdue),
+  };
+}
+
 /** What changed between an account's previous figures and its new projection, as api.md's outbound events. */
 export function outboundEvents(
   previous: PreviousFigures | undefined,
-  next: AccountProjection,
+  next: OutboundFigures,
   causedBy: OutboundEvent['causedBy'],
   occurredAt: string,
 ): OutboundEvent[] {

@@ -1,6 +1,6 @@
 import { PositionedAccountEvent, ScoringConfig, StoredAccountEvent, utcDay } from '@rapport/domain';
 import { AccountProjection, projectAccount } from './account-projection';
-import { OutboundEvent, outboundEvents, PreviousFigures } from './outbound-events';
+import { OutboundEvent, outboundEvents, OutboundFigures, outboundFigures, PreviousFigures } from './outbound-events';
 
 /** What one batch of the log does to the read model: the touched accounts' new rows and the outbound events they raise. */
 export interface ProjectedBatch {
@@ -21,14 +21,40 @@ export function projectBatch(
   at: Date,
   config: ScoringConfig,
 ): ProjectedBatch {
-  const touched = projectTouched([...lastEventOfEachAccount(batch)], streams, at, config);
-  return { projections: touched.map((t) => t.projection), outbound: outboundOfTouched(touched, previous) };
+  const projected = projectTouched([...lastEventOfEachAccount(batch)], streams, at, config);
+  return {
+    projections: projected.map((p) => p.projection),
+    outbound: outboundOfTouched(
+      projected.map(({ projection, cause }) => ({ figures: projection, cause })),
+      previous,
+    ),
+  };
 }
 
-/** An account touched by a batch, projected, and its last event of the batch (the cause its outbound events name). */
-export interface TouchedAccount {
+/** What outbound events name as their cause: an account's last event of the batch. */
+export type EventCause = Pick<StoredAccountEvent, 'eventId' | 'globalPosition' | 'occurredAt'>;
+
+export function causeOf(event: StoredAccountEvent): EventCause {
+  return { eventId: event.eventId, globalPosition: event.globalPosition, occurredAt: event.occurredAt };
+}
+
+/** An account touched by a batch, projected, and the cause its outbound events name. */
+export interface ProjectedAccount {
   projection: AccountProjection;
-  cause: StoredAccountEvent;
+  cause: EventCause;
+}
+
+/**
+ * A touched account as the projector keeps it from the projection to the batch's transaction: the figures its
+ * outbound events compare with the stored ones, and their cause. The rest of the projection is in the batch's rows.
+ */
+export interface TouchedAccount {
+  figures: OutboundFigures;
+  cause: EventCause;
+}
+
+export function touchedAccount({ projection, cause }: ProjectedAccount): TouchedAccount {
+  return { figures: outboundFigures(projection), cause };
 }
 
 /** Each account of `batch` and its last event in it, in the order of the accounts' first events. */
@@ -43,20 +69,20 @@ export function lastEventOfEachAccount(batch: readonly StoredAccountEvent[]): Ma
  * from their streams at `at`. The projector runs it ahead of the batch's transaction, a slice at a time.
  */
 export function projectTouched(
-  accounts: ReadonlyArray<readonly [string, StoredAccountEvent]>,
+  accounts: ReadonlyArray<readonly [string, EventCause]>,
   streams: ReadonlyMap<string, readonly PositionedAccountEvent[]>,
   at: Date,
   config: ScoringConfig,
-): TouchedAccount[] {
+): ProjectedAccount[] {
   return accounts.map(([accountId, cause]) => ({ projection: project(accountId, streams.get(accountId) ?? [], at, config), cause }));
 }
 
 /** projectBatch's second half: what changed against the stored figures, as outbound events. */
 export function outboundOfTouched(touched: readonly TouchedAccount[], previous: ReadonlyMap<string, PreviousFigures>): OutboundEvent[] {
-  return touched.flatMap(({ projection, cause }) =>
+  return touched.flatMap(({ figures, cause }) =>
     outboundEvents(
-      previous.get(projection.accountId),
-      projection,
+      previous.get(figures.accountId),
+      figures,
       { eventId: cause.eventId, globalPosition: cause.globalPosition },
       cause.occurredAt,
     ),
