@@ -151,8 +151,8 @@ async function main(): Promise<void> {
         .sort((a, b) => a - b);
 
     // The paced load's first seconds, printed apart: in the services' first second at this rate every stage took
-    // two to three times as long as later (their code not yet optimised by V8, their connections and buffers still
-    // growing), which in a 10-second run made most of the p99.
+    // two to three times as long as later (most likely their hot code not yet optimised by V8), which in a 10-second
+    // run made most of the p99.
     awaited = new Set();
     const warmUpRun = await pace(warmUpSeconds);
     await untilArrived(120_000);
