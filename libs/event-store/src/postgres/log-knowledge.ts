@@ -41,13 +41,19 @@ export class LogKnowledge {
   /**
    * A plan context for a group of appends to `streamIds`, or undefined when some stream's version is not known (or
    * nothing is). `known` is empty: only appends whose events the caller vouches are new (`onlyNew`) may use it.
+   * A stream of `expectedNew` (every append to it expects `no_stream`) that this writer does not know is planned as
+   * new: were it stored, its first version is taken, and the unique index on versions refuses the group, which is then
+   * written again the usual way. A burst of new accounts is then written without reading their streams first.
    */
-  contextFor(streamIds: Iterable<string>): { context: AppendPlanContext; head: KnownHead; headHash: string } | undefined {
+  contextFor(
+    streamIds: Iterable<string>,
+    expectedNew: ReadonlySet<string> = new Set(),
+  ): { context: AppendPlanContext; head: KnownHead; headHash: string } | undefined {
     const head = this.head;
     if (!head) return undefined;
     const versions = new Map<string, number>();
     for (const streamId of streamIds) {
-      const version = this.versions.get(streamId);
+      const version = this.versions.get(streamId) ?? (expectedNew.has(streamId) ? -1 : undefined);
       if (version === undefined) return undefined;
       versions.set(streamId, version);
     }

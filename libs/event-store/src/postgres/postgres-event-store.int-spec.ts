@@ -260,10 +260,12 @@ describe('PostgresEventStore onlyNew appends', () => {
     await store.append([{ streamId: 'account-a', expectedVersion: 'no_stream', events: large }], { onlyNew: true });
     await store.append([{ streamId: 'account-b', expectedVersion: 'no_stream', events: single }], { onlyNew: true });
     await store.append([{ streamId: 'account-c', expectedVersion: 'no_stream', events: other }]);
+    // The lookup of stored events (by id, under the lock); the second append is written in one statement, its rows in it.
+    const looksUp = (text: string, eventId: string) => text.includes('CROSS JOIN LATERAL') && text.includes(eventId);
     expect(locking()).toHaveLength(3);
-    expect(locking()[0]).not.toContain(large[0].eventId);
-    expect(locking()[1]).not.toContain(single[0].eventId);
-    expect(locking()[2]).toContain(other[0].eventId);
+    expect(looksUp(locking()[0], large[0].eventId)).toBe(false);
+    expect(looksUp(locking()[1], single[0].eventId)).toBe(false);
+    expect(looksUp(locking()[2], other[0].eventId)).toBe(true);
     expect((await store.readStream('account-a')).map((e) => e.data)).toEqual(large.map((e) => e.data));
   });
 
@@ -314,6 +316,48 @@ describe('PostgresEventStore onlyNew appends', () => {
       Array.from({ length: 102 }, (_, i) => [i, i + 1]),
     );
     expect(await verifyLog(store)).toMatchObject({ ok: true, events: 102 });
+  });
+
+  it('writes appends that open streams it does not know in one statement, on the head it knows, small groups and large', async () => {
+    await appendTo(store, 'account-a', 'no_stream');
+    for (const [streamId, n] of [
+      ['account-new', 1],
+      ['account-large', 100],
+    ] as const) {
+      const statements = await statementsOf(async () => {
+        const [results] = await appendTo(store, streamId, 'no_stream', n);
+        expect(results.map((e) => e.version)).toEqual(Array.from({ length: n }, (_, i) => i));
+      });
+      expect(statements.filter(readsVersions)).toHaveLength(0);
+      expect(statements[0]).toMatch(/^BEGIN;\s+SELECT 1 \/ \(position = \d+ AND/);
+    }
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 102 });
+  });
+
+  it('refuses an append expecting no stream of one stored before it knew the head, small or large, and appends none of it', async () => {
+    for (const n of [1, 100]) await appendTo(other, `account-old-${n}`, 'no_stream', 2);
+    // This store learns the head after those appends: it knows the head, not their streams.
+    await appendTo(store, 'account-a', 'no_stream');
+    for (const n of [1, 100]) {
+      const before = sent.length;
+      const refused = store.append(
+        [
+          { streamId: 'account-fresh', expectedVersion: 'no_stream', events: events(n) },
+          { streamId: `account-old-${n}`, expectedVersion: 'no_stream', events: events(n) },
+        ],
+        { onlyNew: true },
+      );
+      await expect(refused).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: `account-old-${n}`, actual: 1 });
+      // Written on the head it knew, refused by the unique index on versions, then read: the log's answer.
+      const statements = sent.slice(before);
+      expect(statements[0]).toMatch(/^BEGIN;\s+SELECT 1 \/ \(position = 5 AND/);
+      expect(statements.slice(1).some(readsVersions)).toBe(true);
+      expect(await store.headPosition()).toBe(5);
+      expect(await store.readStream('account-fresh')).toEqual([]);
+    }
+    const [[opened]] = await appendTo(store, 'account-fresh', 'no_stream');
+    expect(opened).toMatchObject({ version: 0, globalPosition: 6 });
+    expect(await verifyLog(store)).toMatchObject({ ok: true, events: 6 });
   });
 
   it('writes the group again the usual way when another writer appended since, the chain unbroken', async () => {

@@ -127,8 +127,9 @@ interface GroupWritten {
  * for large writes, which go through COPY: PostgreSQL parses it several times faster than array parameters.
  * While this store is the log's only writer, a group of `onlyNew` appends to streams it knows skips the read: it is
  * planned on the head and versions the store's own commits left (LogKnowledge), and the statement that takes the
- * lock checks that the head is still that one, so a small group is written in one round trip.
- * Refused (another writer appended), the group is written again the usual way.
+ * lock checks that the head is still that one, so a small group is written in one round trip. A stream it does not
+ * know, which the group's appends expect not to exist, is planned as new: the unique index on versions refuses it if
+ * it does. Refused (another writer appended, or a version is taken), the group is written again the usual way.
  *
  * Large groups do not wait for the lock to write their rows. Behind a group in flight, more are written ahead (up to
  * `groupsInFlight` groups in flight in all), each on its own connection: planned on what the groups before them will leave, their rows
@@ -335,7 +336,9 @@ export class PostgresEventStore implements EventStore, TamperEvidentLog {
     try {
       client ??= await this.connectWriter();
       const known =
-        !lookUpAll && group.every((pending) => pending.options.onlyNew) ? this.knowledge.contextFor(streamsOf(group)) : undefined;
+        !lookUpAll && group.every((pending) => pending.options.onlyNew)
+          ? this.knowledge.contextFor(streamsOf(group), streamsExpectedNew(group))
+          : undefined;
       let begun = known ?? (await this.beginAppend(client, group, lookUpAll));
       let plan = this.planGroup(group, begun.context);
       if (known && plan.outcomes.some((outcome) => !outcome.ok && !(outcome.error instanceof PrecedingAppendFailedError))) {
@@ -868,6 +871,17 @@ function streamsOf(group: PendingAppend[]): Set<string> {
   const streamIds = new Set<string>();
   for (const pending of group) for (const stream of pending.streams) streamIds.add(stream.streamId);
   return streamIds;
+}
+
+/** The streams to which every append of the group expects `no_stream`. */
+function streamsExpectedNew(group: PendingAppend[]): Set<string> {
+  const expectedNew = new Set<string>();
+  const otherwise = new Set<string>();
+  for (const pending of group) {
+    for (const { streamId, expectedVersion } of pending.streams) (expectedVersion === 'no_stream' ? expectedNew : otherwise).add(streamId);
+  }
+  for (const streamId of otherwise) expectedNew.delete(streamId);
+  return expectedNew;
 }
 
 /**
