@@ -10,12 +10,12 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
+import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, processTree } from '../support/process-cpu';
 
 const { values: args } = parseArgs({
@@ -90,18 +90,6 @@ async function main(): Promise<void> {
     await deleteTopics(brokers, prefix);
     await server.stop();
     if (startedBroker) stopKafkaBroker();
-  }
-}
-
-/** The run's topics go with it (see bench:pipeline). */
-async function deleteTopics(brokers: string, prefix: string): Promise<void> {
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
   }
 }
 

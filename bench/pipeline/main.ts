@@ -10,13 +10,13 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { eventIdFor } from '@rapport/domain';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
 import { benchServer } from '../support/bench-database';
+import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 
 const { values: args } = parseArgs({
@@ -211,21 +211,6 @@ async function main(): Promise<void> {
     await deleteTopics(env.KAFKA_BROKERS, prefix);
     await server.stop();
     if (startedBroker) stopKafkaBroker();
-  }
-}
-
-/**
- * Each run's topics go with it: a broker left with every earlier run's partitions (hundreds after a day of runs)
- * spent more and more CPU on them, on the same two cores as the services it measured.
- */
-async function deleteTopics(brokers: string, prefix: string): Promise<void> {
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
   }
 }
 
