@@ -131,7 +131,7 @@ export interface AccountState {
  * The keyed collections of a state (`tickets`, `contracts` …): most accounts have no entries in most of them, and a
  * new account in none. Each state starts with this one shared empty map in each, and `evolve` gives it a map of its
  * own at its first entry (`entriesOf`). Nine empty Maps of its own made a new state cost ~7 µs where it stays in memory
- * a while (ingest's stream cache, the projector's batch), against ~0.2 µs (a micro-benchmark of 200,000 folds of one
+ * a while (ingest's stream cache, the projector's batch), against ~0.3 µs (a micro-benchmark of 200,000 folds of one
  * `AccountOpened`, 20,000 of them kept): a Map's table, kept through young-generation collections, is copied by each.
  * Writing to it throws, so that a write outside `evolve` cannot reach every state.
  */
