@@ -20,6 +20,20 @@ describe('LogKnowledge', () => {
     expect(knowledge.contextFor(['a', 'b'])).toBeUndefined();
   });
 
+  it('plans a stream it does not know as new where every append to it expects none, once it knows the head', () => {
+    expect(knowledge.contextFor(['new'], new Set(['new']))).toBeUndefined();
+    knowledge.committed({ position: 7, hash: 'ab', recordedAt: AT }, new Map([['a', 2]]));
+    expect(knowledge.contextFor(['a', 'new'], new Set(['new']))!.context.versions).toEqual(
+      new Map([
+        ['a', 2],
+        ['new', -1],
+      ]),
+    );
+    // A stream it knows keeps its known version, expected new or not: the plan then refuses the append itself.
+    expect(knowledge.contextFor(['a'], new Set(['a']))!.context.versions).toEqual(new Map([['a', 2]]));
+    expect(knowledge.contextFor(['a', 'other'], new Set(['new']))).toBeUndefined();
+  });
+
   it("dates a group by this process's clock corrected by the server's, never before the head", () => {
     knowledge.read({ position: 0, hash: null }, new Date(now + 5_000));
     knowledge.committed({ position: 1, hash: null, recordedAt: AT }, new Map([['a', 0]]));

@@ -12,6 +12,8 @@ export interface KnownHead extends HeadRow {
   recordedAt: Date;
 }
 
+const NONE_EXPECTED_NEW: ReadonlySet<string> = new Set();
+
 /** How far the time a writer puts on events may lie from the server's clock before the server refuses it. */
 export const CLOCK_TOLERANCE_MS = 1000;
 
@@ -47,7 +49,7 @@ export class LogKnowledge {
    */
   contextFor(
     streamIds: Iterable<string>,
-    expectedNew: ReadonlySet<string> = new Set(),
+    expectedNew: ReadonlySet<string> = NONE_EXPECTED_NEW,
   ): { context: AppendPlanContext; head: KnownHead; headHash: string } | undefined {
     const head = this.head;
     if (!head) return undefined;
