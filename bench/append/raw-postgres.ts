@@ -61,25 +61,28 @@ export async function rawWriter(url: string, how: RawWrite): Promise<RawWriter> 
         ],
       );
     },
-    copy: async (stream: string, firstVersion: number, events: NewEvent[]) => {
-      const text = events
-        .map(
-          (e, i) =>
-            `${e.eventId}\t${stream}\t${firstVersion + i}\t${e.type}\t${copyJson(JSON.stringify(e.data))}\t${copyJson(JSON.stringify(e.metadata))}\n`,
-        )
-        .join('');
-      const client = await pool.connect();
-      try {
-        await pipeline(
-          Readable.from([Buffer.from(text)]),
-          client.query(copyFrom('COPY raw_events (event_id, stream_id, version, type, data, metadata) FROM STDIN')),
-        );
-      } finally {
-        client.release();
-      }
-    },
+    copy: (stream: string, firstVersion: number, events: NewEvent[]) =>
+      copyRawText(pool, events.map((e, i) => rawCopyLine(e.eventId, stream, firstVersion + i, e.type, e.data, e.metadata)).join('')),
   }[how];
   return { write, close: () => pool.end() };
+}
+
+/** An event as a line of COPY's text format for `raw_events`. */
+export function rawCopyLine(eventId: string, streamId: string, version: number, type: string, data: unknown, metadata: unknown): string {
+  return `${eventId}\t${streamId}\t${version}\t${type}\t${copyJson(JSON.stringify(data))}\t${copyJson(JSON.stringify(metadata))}\n`;
+}
+
+/** One COPY of `text` (lines of `rawCopyLine`) on a connection of `pool`. */
+export async function copyRawText(pool: Pool, text: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await pipeline(
+      Readable.from([Buffer.from(text)]),
+      client.query(copyFrom('COPY raw_events (event_id, stream_id, version, type, data, metadata) FROM STDIN')),
+    );
+  } finally {
+    client.release();
+  }
 }
 
 /** COPY's text format doubles backslashes; JSON text holds no raw tabs or newlines. */

@@ -1,18 +1,23 @@
 /**
  * bench/import: `rapport import` of a generated NDJSON file (default 1,000,000 envelopes over 1,000 accounts) into the
  * ingest service (its own process, with validation, as deployed), timed end to end with the CLI's own batches, with the
- * CPU an event of the CLI, the ingest service and PostgreSQL, and the bound their sum sets on this machine.
+ * CPU an event of the CLI, the ingest service and PostgreSQL, and the bound their sum sets on this machine; beside it,
+ * before and after, raw PostgreSQL's COPY of the same file on the same server, the figure the import is a ratio to.
  * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N, --concurrency N (the CLI's lanes).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
-import { CpuBudget, endedChildren, localPostgres, processTree } from '../support/process-cpu';
+import { Pool } from 'pg';
+import { linesOf } from '../../apps/cli/src/import.command';
+import { copyRawText, RAW_TABLE_SQL, rawCopyLine } from '../append/raw-postgres';
+import { CpuBudget, endedChildren, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 import { benchServer } from '../support/bench-database';
 
 const { values: args } = parseArgs({
@@ -45,6 +50,57 @@ async function writeFile(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
+/** Raw PostgreSQL's COPYs in flight at once: bench:append's raw COPY, the shape of the issue's raw batched baseline. */
+const RAW_COPY_CLIENTS = 4;
+
+/**
+ * Raw PostgreSQL's COPY of `file` into an emptied `raw_events` (bench:append's baseline table): node `pg` reading the
+ * lines, each account's events numbered in file order, `--batch-size` lines a COPY, four in flight. No validation, no
+ * derived ids (random ones), no lock, no hash: what PostgreSQL and its client do with these rows and nothing else.
+ */
+async function rawCopyOf(file: string, url: string): Promise<{ seconds: number; cpu: CpuBudget }> {
+  const batchSize = Number(args['batch-size']);
+  return withPool(url, async (pool) => {
+    await pool.query(RAW_TABLE_SQL);
+    await pool.query('TRUNCATE raw_events');
+    await pool.query('CHECKPOINT').catch(() => undefined);
+    const cpu = new CpuBudget([thisProcess('raw COPY client'), await localPostgres(url)]);
+    const versions = new Map<string, number>();
+    const inFlight = new Set<Promise<void>>();
+    let failure: Error | undefined;
+    let batch: string[] = [];
+    const flush = async () => {
+      if (inFlight.size >= RAW_COPY_CLIENTS) await Promise.race(inFlight);
+      if (failure) throw failure;
+      const copy: Promise<void> = copyRawText(pool, batch.join(''))
+        .catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error))))
+        .finally(() => inFlight.delete(copy));
+      inFlight.add(copy);
+      batch = [];
+    };
+    cpu.start();
+    const started = process.hrtime.bigint();
+    for await (const lines of linesOf(createReadStream(file))) {
+      for (const { text } of lines) {
+        const e = JSON.parse(text) as { type: string; accountId: string; occurredAt: string; source: unknown; data: unknown };
+        const version = versions.get(e.accountId) ?? 0;
+        versions.set(e.accountId, version + 1);
+        const metadata = { accountId: e.accountId, occurredAt: e.occurredAt, source: e.source };
+        batch.push(rawCopyLine(randomUUID(), e.accountId, version, e.type, e.data, metadata));
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+    if (batch.length > 0) await flush();
+    await Promise.all(inFlight);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    cpu.stop();
+    if (failure) throw failure;
+    // Emptied at once: the import's run starts on a server without these rows.
+    await pool.query('TRUNCATE raw_events');
+    return { seconds, cpu };
+  });
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
   const file = join(dir, 'events.ndjson');
@@ -55,39 +111,69 @@ async function main(): Promise<void> {
   try {
     await writeFile(file);
     const url = await server.newDatabase('rapport_bench_import');
-    const ingest = await startService('ingest', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
-    try {
-      // The CLI's CPU is known once it has ended: Linux adds it to this process's children's times.
-      const cpu = new CpuBudget([endedChildren('rapport import'), processTree('ingest', ingest.child.pid!), await localPostgres(url)]);
-      cpu.start();
-      const started = process.hrtime.bigint();
-      const code = await new Promise<number | null>((done) => {
-        const child = spawn(
-          process.execPath,
-          ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
-          {
-            cwd: resolve(__dirname, '..', '..'),
-            env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
-            stdio: ['ignore', 'ignore', 'inherit'],
-          },
-        );
-        child.on('close', done);
-      });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      cpu.stop();
-      if (code !== 0) throw new Error(`rapport import exited with ${code}`);
-      const ingestCpu = cpu.perEvent(EVENTS).get('ingest');
-      console.log(`database: ${server.description}`);
-      console.log(
-        `\n| envelopes | batch size | concurrency | seconds | events/s | ingest service CPU, µs an event |\n|---:|---:|---:|---:|---:|---:|\n| ${EVENTS.toLocaleString('en-US')} | ${args['batch-size']} | ${args.concurrency} | ${seconds.toFixed(1)} | ${Math.round(EVENTS / seconds).toLocaleString('en-US')} | ${ingestCpu === undefined ? '' : ingestCpu.toFixed(1)} |`,
-      );
-      console.log(`\n${cpu.report(EVENTS)}`);
-    } finally {
-      await ingest.stop();
-    }
+    const rawBefore = await rawCopyOf(file, url);
+    const imported = await importOf(file, url);
+    const rawAfter = await rawCopyOf(file, url);
+    const rate = (seconds: number) => EVENTS / seconds;
+    const raw = (rate(rawBefore.seconds) + rate(rawAfter.seconds)) / 2;
+    const ingestCpu = imported.cpu.perEvent(EVENTS).get('ingest');
+    console.log(`database: ${server.description}`);
+    console.log(
+      '\n| envelopes | batch size | concurrency | seconds | events/s | raw COPY beside it (before / after), events/s | ÷ raw COPY | ingest service CPU, µs an event |' +
+        '\n|---:|---:|---:|---:|---:|---:|---:|---:|' +
+        `\n| ${count(EVENTS)} | ${args['batch-size']} | ${args.concurrency} | ${imported.seconds.toFixed(1)} | ${count(rate(imported.seconds))} | ` +
+        `${count(raw)} (${count(rate(rawBefore.seconds))} / ${count(rate(rawAfter.seconds))}) | ${(rate(imported.seconds) / raw).toFixed(2)}× | ` +
+        `${ingestCpu === undefined ? '' : ingestCpu.toFixed(1)} |`,
+    );
+    console.log(`\nThe import: ${imported.cpu.report(EVENTS)}`);
+    console.log(`Raw COPY, before: ${rawBefore.cpu.report(EVENTS)}`);
+    console.log(`Raw COPY, after: ${rawAfter.cpu.report(EVENTS)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.stop();
+  }
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** `rapport import` of `file` into an ingest service of its own on `url`, after a CHECKPOINT. */
+async function importOf(file: string, url: string): Promise<{ seconds: number; cpu: CpuBudget }> {
+  await withPool(url, (pool) => pool.query('CHECKPOINT').catch(() => undefined));
+  const ingest = await startService('ingest', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0' });
+  try {
+    // The CLI's CPU is known once it has ended: Linux adds it to this process's children's times.
+    const cpu = new CpuBudget([endedChildren('rapport import'), processTree('ingest', ingest.child.pid!), await localPostgres(url)]);
+    cpu.start();
+    const started = process.hrtime.bigint();
+    const code = await new Promise<number | null>((done) => {
+      const child = spawn(
+        process.execPath,
+        ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
+        {
+          cwd: resolve(__dirname, '..', '..'),
+          env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      child.on('close', done);
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    cpu.stop();
+    if (code !== 0) throw new Error(`rapport import exited with ${code}`);
+    return { seconds, cpu };
+  } finally {
+    await ingest.stop();
+  }
+}
+
+async function withPool<T>(url: string, work: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = new Pool({ connectionString: url, max: RAW_COPY_CLIENTS });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
   }
 }
 
