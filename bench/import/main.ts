@@ -147,10 +147,12 @@ async function importOf(file: string, url: string): Promise<{ seconds: number; c
     const cpu = new CpuBudget([endedChildren('rapport import'), processTree('ingest', ingest.child.pid!), await localPostgres(url)]);
     cpu.start();
     const started = process.hrtime.bigint();
+    const profileDir = process.env.RAPPORT_PROFILE_DIR;
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `cli-${Date.now()}`)}`] : [];
     const code = await new Promise<number | null>((done) => {
       const child = spawn(
         process.execPath,
-        ['dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
+        [...profile, 'dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
         {
           cwd: resolve(__dirname, '..', '..'),
           env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },
