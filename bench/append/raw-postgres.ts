@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { NewEvent } from '@rapport/event-store';
+import { CopyTextBuffer, NEWLINE, TAB } from '@rapport/postgres';
 
 /**
  * The baseline every append figure is a ratio to: PostgreSQL itself, driven by node `pg` with no event store around
@@ -61,23 +62,49 @@ export async function rawWriter(url: string, how: RawWrite): Promise<RawWriter> 
         ],
       );
     },
-    copy: (stream: string, firstVersion: number, events: NewEvent[]) =>
-      copyRawText(pool, events.map((e, i) => rawCopyLine(e.eventId, stream, firstVersion + i, e.type, e.data, e.metadata)).join('')),
+    copy: (stream: string, firstVersion: number, events: NewEvent[]) => {
+      const text = new CopyTextBuffer(events.length * RAW_LINE_BYTES);
+      for (const [i, e] of events.entries()) rawCopyLine(text, e.eventId, stream, firstVersion + i, e.type, e.data, e.metadata);
+      return copyRawText(pool, text.result());
+    },
   }[how];
   return { write, close: () => pool.end() };
 }
 
-/** An event as a line of COPY's text format for `raw_events`. */
-export function rawCopyLine(eventId: string, streamId: string, version: number, type: string, data: unknown, metadata: unknown): string {
-  return `${eventId}\t${streamId}\t${version}\t${type}\t${copyJson(JSON.stringify(data))}\t${copyJson(JSON.stringify(metadata))}\n`;
+/** About what a line of `raw_events`' COPY text takes: the buffer's first size. */
+export const RAW_LINE_BYTES = 512;
+
+/**
+ * An event as a line of COPY's text format for `raw_events`, written into `text` as the store writes its own rows
+ * (`CopyTextBuffer`), so that the baseline is not slower than the store at making its text.
+ */
+export function rawCopyLine(
+  text: CopyTextBuffer,
+  eventId: string,
+  streamId: string,
+  version: number,
+  type: string,
+  data: unknown,
+  metadata: unknown,
+): void {
+  text
+    .ascii(`${eventId}\t`)
+    .text(streamId)
+    .ascii(`\t${version}\t`)
+    .text(type)
+    .byte(TAB)
+    .text(copyJson(JSON.stringify(data)))
+    .byte(TAB)
+    .text(copyJson(JSON.stringify(metadata)))
+    .byte(NEWLINE);
 }
 
 /** One COPY of `text` (lines of `rawCopyLine`) on a connection of `pool`. */
-export async function copyRawText(pool: Pool, text: string): Promise<void> {
+export async function copyRawText(pool: Pool, text: Buffer): Promise<void> {
   const client = await pool.connect();
   try {
     await pipeline(
-      Readable.from([Buffer.from(text)]),
+      Readable.from([text]),
       client.query(copyFrom('COPY raw_events (event_id, stream_id, version, type, data, metadata) FROM STDIN')),
     );
   } finally {

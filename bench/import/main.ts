@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
 import { Pool } from 'pg';
 import { linesOf } from '../../apps/cli/src/import.command';
-import { copyRawText, RAW_TABLE_SQL, rawCopyLine } from '../append/raw-postgres';
+import { CopyTextBuffer } from '@rapport/postgres';
+import { copyRawText, RAW_LINE_BYTES, RAW_TABLE_SQL, rawCopyLine } from '../append/raw-postgres';
 import { CpuBudget, endedChildren, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 import { benchServer } from '../support/bench-database';
 
@@ -68,15 +69,18 @@ async function rawCopyOf(file: string, url: string): Promise<{ seconds: number; 
     const versions = new Map<string, number>();
     const inFlight = new Set<Promise<void>>();
     let failure: Error | undefined;
-    let batch: string[] = [];
+    const newBatch = () => new CopyTextBuffer(batchSize * RAW_LINE_BYTES);
+    let batch = newBatch();
+    let rows = 0;
     const flush = async () => {
       if (inFlight.size >= RAW_COPY_CLIENTS) await Promise.race(inFlight);
       if (failure) throw failure;
-      const copy: Promise<void> = copyRawText(pool, batch.join(''))
+      const copy: Promise<void> = copyRawText(pool, batch.result())
         .catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error))))
         .finally(() => inFlight.delete(copy));
       inFlight.add(copy);
-      batch = [];
+      batch = newBatch();
+      rows = 0;
     };
     cpu.start();
     const started = process.hrtime.bigint();
@@ -86,11 +90,11 @@ async function rawCopyOf(file: string, url: string): Promise<{ seconds: number; 
         const version = versions.get(e.accountId) ?? 0;
         versions.set(e.accountId, version + 1);
         const metadata = { accountId: e.accountId, occurredAt: e.occurredAt, source: e.source };
-        batch.push(rawCopyLine(randomUUID(), e.accountId, version, e.type, e.data, metadata));
-        if (batch.length >= batchSize) await flush();
+        rawCopyLine(batch, randomUUID(), e.accountId, version, e.type, e.data, metadata);
+        if (++rows >= batchSize) await flush();
       }
     }
-    if (batch.length > 0) await flush();
+    if (rows > 0) await flush();
     await Promise.all(inFlight);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     cpu.stop();

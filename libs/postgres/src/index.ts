@@ -3,3 +3,4 @@ export * from './free-port';
 export * from './migrator';
 export * from './embedded-server-file';
 export * from './transaction';
+export * from './copy-text-buffer';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { migrate } from '@rapport/postgres';
+import { CopyTextBuffer, migrate, TAB } from '@rapport/postgres';
 import { AppendPlanContext, assertValidAppend, awaitPrecedingAppends, planAppend, PlannedEvent } from '../append-planner';
 import {
   AppendOptions,
@@ -814,17 +814,32 @@ class ChainedRows {
 
 /**
  * COPY text format: tab-separated, one event a line; JSON never holds raw tabs or newlines, only backslashes to double.
- * One buffer for the whole write: COPY in many small messages measured twice as slow.
+ * One buffer for the whole write: COPY in many small messages measured twice as slow. Written field by field
+ * (`CopyTextBuffer`): the same lines as template strings, joined and encoded, took ~2.5 µs a row more.
  */
 function copyRows(events: sql.EventRowValues[], recordedAt: Date): Buffer {
   const at = recordedAt.toISOString();
-  const lines = events.map(
-    (e) =>
-      `${e.globalPosition}\t${e.eventId}\t${copyText(e.streamId)}\t${e.version}\t${copyText(e.type)}\t` +
-      `${copyJson(e.data)}\t${copyJson(e.metadata)}\t${e.schemaVersion}\t${at}\t${e.hash === null ? '\\N' : `\\\\x${e.hash}`}\n`,
-  );
-  return Buffer.from(lines.join(''));
+  let expected = 0;
+  for (const e of events) expected += e.data.length + e.metadata.length + e.streamId.length + e.type.length + ROW_ASCII_BYTES;
+  const text = new CopyTextBuffer(expected);
+  for (const e of events) {
+    // The position, the id (a UUID: the planner checks it), the versions, the instant and the hash are ASCII.
+    text
+      .ascii(`${e.globalPosition}\t${e.eventId}\t`)
+      .text(copyText(e.streamId))
+      .ascii(`\t${e.version}\t`)
+      .text(copyText(e.type))
+      .byte(TAB)
+      .text(copyJson(e.data))
+      .byte(TAB)
+      .text(copyJson(e.metadata))
+      .ascii(`\t${e.schemaVersion}\t${at}\t${e.hash === null ? '\\N' : `\\\\x${e.hash}`}\n`);
+  }
+  return text.result();
 }
+
+/** A line's bytes beside its texts: tabs, the newline, the numbers, the UUID, the instant and the hash (≤ 200). */
+const ROW_ASCII_BYTES = 200;
 
 function copyJson(json: string): string {
   return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
