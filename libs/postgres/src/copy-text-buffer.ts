@@ -1,7 +1,8 @@
 /**
  * The text of a `COPY … FROM STDIN`, written field by field into one Buffer that grows as needed. Lines built as
  * template strings, joined, then encoded by `Buffer.from` cost 3.3–4.4 µs a row of the event log (~600 bytes; V8
- * flattens the joined rope before encoding it); written in place, 1.0–1.4 µs (docs/benchmarks.md, tenth session).
+ * flattens the joined rope before encoding it); written in place, ~1.4 µs (docs/benchmarks.md, "The event log's COPY
+ * text, written in place").
  * Escaping is the caller's: it knows its columns' formats.
  */
 export class CopyTextBuffer {
