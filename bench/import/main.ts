@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
+import { profileFlags, SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
 import { Pool } from 'pg';
 import { linesOf } from '../../apps/cli/src/import.command';
 import { CopyTextBuffer } from '@rapport/postgres';
@@ -109,9 +109,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rapport-bench-import-'));
   const file = join(dir, 'events.ndjson');
   const server = await benchServer();
-  console.log(
-    `bench/import: ${EVENTS.toLocaleString('en-US')} envelopes, ${ACCOUNTS.toLocaleString('en-US')} accounts; ${cpus().length} × ${cpus()[0].model}`,
-  );
+  console.log(`bench/import: ${count(EVENTS)} envelopes, ${count(ACCOUNTS)} accounts; ${cpus().length} × ${cpus()[0].model}`);
   try {
     await writeFile(file);
     const url = await server.newDatabase('rapport_bench_import');
@@ -151,12 +149,19 @@ async function importOf(file: string, url: string): Promise<{ seconds: number; c
     const cpu = new CpuBudget([endedChildren('rapport import'), processTree('ingest', ingest.child.pid!), await localPostgres(url)]);
     cpu.start();
     const started = process.hrtime.bigint();
-    const profileDir = process.env.RAPPORT_PROFILE_DIR;
-    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `cli-${Date.now()}`)}`] : [];
     const code = await new Promise<number | null>((done) => {
       const child = spawn(
         process.execPath,
-        [...profile, 'dist/apps/cli/src/main.js', 'import', file, '--batch-size', args['batch-size'], '--concurrency', args.concurrency],
+        [
+          ...profileFlags('cli'),
+          'dist/apps/cli/src/main.js',
+          'import',
+          file,
+          '--batch-size',
+          args['batch-size'],
+          '--concurrency',
+          args.concurrency,
+        ],
         {
           cwd: resolve(__dirname, '..', '..'),
           env: { ...process.env, RAPPORT_URL: ingest.base, RAPPORT_KEY: SERVICE_ADMIN_KEY },

@@ -23,13 +23,20 @@ export const SERVICE_AUTH = { authorization: `Bearer ${SERVICE_ADMIN_KEY}` };
 const APP_NODE_FLAGS: Record<string, readonly string[]> = { ingest: INGEST_NODE_FLAGS, query: QUERY_NODE_FLAGS };
 
 /**
+ * Node's flags for a V8 CPU profile of a process a benchmark starts, when RAPPORT_PROFILE_DIR is set: a directory a
+ * process (`<name>-<start time>`), its files named by node, one a thread (the projector's relay runs on its own).
+ */
+export function profileFlags(name: string): string[] {
+  const profileDir = process.env.RAPPORT_PROFILE_DIR;
+  return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-${Date.now()}`)}`] : [];
+}
+
+/**
  * Runs a built app (`dist/apps/<name>/src/main.js`) as its own process, as deployed. With RAPPORT_PROFILE_DIR set (for
  * benchmarks), each process writes a V8 CPU profile there when it exits.
  */
 export function spawnService(name: string, env: Record<string, string>): { child: ChildProcess; output: string[] } {
-  const profileDir = process.env.RAPPORT_PROFILE_DIR;
-  // A directory per process, its files named by node: one per thread (the projector's relay runs on its own).
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-${Date.now()}`)}`] : [];
+  const profile = profileFlags(name);
   // As deployed: the flags docker-compose.yml starts the app with.
   const flags = APP_NODE_FLAGS[name] ?? [];
   const child = spawn(process.execPath, [...flags, ...profile, `dist/apps/${name}/src/main.js`], {
