@@ -470,6 +470,23 @@ describe('POST /v1/events/batch', () => {
     expect(response.body.results[2].eventId).toBe(response.body.results[1].eventId);
   });
 
+  it('answers with the counts alone under Prefer: return=minimal, and stores the same', async () => {
+    const before = await eventCount();
+    const first = opened('b-min');
+    await post(first).expect(201);
+    const response = await postBatch([first, signed('b-min'), interaction('b-min')])
+      .set('prefer', 'respond-async, return=minimal')
+      .expect(201);
+    expect(response.headers['preference-applied']).toBe('return=minimal');
+    expect(response.body).toEqual({ appended: 2, duplicates: 1 });
+    expect(await eventCount()).toBe(before + 3);
+    const full = await postBatch([interaction('b-min')])
+      .set('prefer', 'return=representation')
+      .expect(201);
+    expect(full.headers['preference-applied']).toBeUndefined();
+    expect(full.body.results).toHaveLength(1);
+  });
+
   it('accepts NDJSON', async () => {
     const body = [opened('nd-1'), signed('nd-1')].map((e) => JSON.stringify(e)).join('\n') + '\n\n';
     const response = await app.http.post('/v1/events/batch').set('content-type', 'application/x-ndjson').send(body).expect(201);

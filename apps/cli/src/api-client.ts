@@ -37,8 +37,14 @@ export class ApiClient {
   }
 
   /** The answer of a successful request, its body unread (for streams); a problem answer throws ApiError. */
-  async send(method: string, path: string, body?: unknown, describe = describeProblem): Promise<Response> {
-    const headers: Record<string, string> = {};
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    describe = describeProblem,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
     let text: string | undefined;
     if (body instanceof TextBody) {

@@ -9,6 +9,7 @@ export * from './http/configure-http-app';
 export * from './http/body-limit';
 export * from './http/json-body';
 export * from './http/ndjson-body';
+export * from './http/prefer';
 export * from './logging/logging.module';
 export * from './health/health.module';
 export * from './scoring-config.module';

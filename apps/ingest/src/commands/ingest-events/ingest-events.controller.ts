@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { principalOf, problem, problemTypes, RequestWithPrincipal, RequiresScope } from '@rapport/platform';
+import { prefersMinimalReturn, principalOf, problem, problemTypes, RequestWithPrincipal, RequiresScope } from '@rapport/platform';
 import { parseBatchBody } from './batch-body';
 import { IngestEventsCommand, IngestResult, Writer } from './ingest-events.command';
 import { IngestProblemsFilter } from './ingest-problems';
@@ -39,10 +39,16 @@ export class IngestEventsController {
     return result;
   }
 
-  /** Up to 10,000 envelopes for any accounts, all or nothing. */
+  /**
+   * Up to 10,000 envelopes for any accounts, all or nothing. With `Prefer: return=minimal` the answer holds the counts
+   * without the results: for a client that only counts (`rapport import`), the results of a batch of 1,000 were ~120 KB
+   * that ingest serialised and wrote and the client parsed, ~1.6 µs of ingest's thread an event in an import's profile.
+   */
   @Post('batch')
   async ingestBatch(
     @Headers('content-type') contentType: string | undefined,
+    // Node joins a request's several Prefer headers with ", ", which the list syntax reads as one.
+    @Headers('prefer') prefer: string | undefined,
     @Body() body: unknown,
     @Req() request: RequestWithPrincipal,
     @Res({ passthrough: true }) response: FastifyReply,
@@ -53,6 +59,10 @@ export class IngestEventsController {
     );
     const duplicates = results.filter((r) => r.duplicate).length;
     response.status(HttpStatus.CREATED);
+    if (prefersMinimalReturn(prefer)) {
+      response.header('preference-applied', 'return=minimal');
+      return { appended: results.length - duplicates, duplicates };
+    }
     return { appended: results.length - duplicates, duplicates, results };
   }
 }
