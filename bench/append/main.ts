@@ -337,11 +337,10 @@ async function main(): Promise<void> {
     const rows: StoreRow[] = [];
     for (const scenario of SCENARIOS) {
       const batch = scenario.eventsPerAppend > 1;
+      const against = await againstRaw(rapport, batch ? raw.batched : raw.insert, batch ? raw.copy : undefined, scenario, settle);
       const row: StoreRow = {
         scenario,
-        rawInsert: await run(batch ? raw.batched : raw.insert, scenario, settle),
-        rawCopy: batch ? await run(raw.copy, scenario, settle) : undefined,
-        rapport: await run(rapport, scenario, settle),
+        ...against,
         emmett: await run(emmett, scenario, settle),
         chain: await chainCost(rapport, unchained, scenario, settle),
       };
@@ -350,7 +349,8 @@ async function main(): Promise<void> {
     }
     for (const appender of [rapport, unchained, emmett, raw.insert, raw.batched, raw.copy]) await appender.close();
     console.log(
-      '\n| run | raw PostgreSQL events/s | raw COPY events/s | Rapport events/s | Rapport ÷ raw | Rapport ÷ raw COPY | Emmett events/s | Emmett ÷ raw | Rapport ÷ Emmett |' +
+      `\n(Rapport and raw PostgreSQL: means of ${STORE_ROUNDS} alternated rounds; Emmett: one run)` +
+        '\n| run | raw PostgreSQL events/s | raw COPY events/s | Rapport events/s | Rapport ÷ raw | Rapport ÷ raw COPY | Emmett events/s | Emmett ÷ raw | Rapport ÷ Emmett |' +
         '\n|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const row of rows) console.log(storeLine(row));
@@ -393,6 +393,42 @@ async function printHttpRoutes(server: BenchServer, earlier?: { singles: number;
     '\n(raw PostgreSQL beside them: single-row transactions at 16 clients, INSERTs of 1,000 rows at 4 clients' +
       (earlier ? `; in the store runs: ${fmt(earlier.singles)} and ${fmt(earlier.batches)} events/s)` : ')'),
   );
+}
+
+/** Rounds of the store against its raw baselines, alternated (ABBA): the VM's phases move all of them alike. */
+const STORE_ROUNDS = 2;
+
+/**
+ * Rapport's store and raw PostgreSQL (the INSERTs, and COPY for batches) in alternated rounds, the mean of each. One
+ * run of each in a row let the VM's phase set the ratio: in run 20 the store made 34,495 events/s in its run beside
+ * raw COPY and 40,876–41,989 in the chain's rounds of the same scenario minutes later (docs/benchmarks.md, run 20).
+ */
+async function againstRaw(
+  rapport: Appender,
+  insert: Appender,
+  copy: Appender | undefined,
+  scenario: Scenario,
+  settle: Settle,
+): Promise<Pick<StoreRow, 'rapport' | 'rawInsert' | 'rawCopy'>> {
+  type Which = 'rawInsert' | 'rawCopy' | 'rapport';
+  const runs: Record<Which, number[]> = { rawInsert: [], rawCopy: [], rapport: [] };
+  const appenders: Array<[Which, Appender]> = [
+    ['rawInsert', insert],
+    ...(copy ? [['rawCopy', copy] as [Which, Appender]] : []),
+    ['rapport', rapport],
+  ];
+  for (let round = 0; round < STORE_ROUNDS; round++) {
+    for (const [which, appender] of round % 2 === 0 ? appenders : [...appenders].reverse())
+      runs[which].push(await run(appender, scenario, settle));
+  }
+  // Each round's figures, for the spread the means hide.
+  console.log(
+    `(${scenario.name}, each round: ` +
+      appenders.map(([which, appender]) => `${appender.name} ${runs[which].map(fmt).join(' / ')}`).join('; ') +
+      ')',
+  );
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return { rapport: mean(runs.rapport), rawInsert: mean(runs.rawInsert), rawCopy: copy ? mean(runs.rawCopy) : undefined };
 }
 
 const CHAIN_ROUNDS = Number(args['chain-rounds'] ?? (args['chain-only'] ? 4 : 2));
