@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { NewEvent } from '@rapport/event-store';
-import { CopyTextBuffer, NEWLINE, TAB } from '@rapport/postgres';
+import { copyJson, CopyTextBuffer, NEWLINE, TAB } from '@rapport/postgres';
 
 /**
  * The baseline every append figure is a ratio to: PostgreSQL itself, driven by node `pg` with no event store around
@@ -110,9 +110,4 @@ export async function copyRawText(pool: Pool, text: Buffer): Promise<void> {
   } finally {
     client.release();
   }
-}
-
-/** COPY's text format doubles backslashes; JSON text holds no raw tabs or newlines. */
-function copyJson(json: string): string {
-  return json.replace(/\\/g, '\\\\');
 }

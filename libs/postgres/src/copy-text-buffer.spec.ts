@@ -1,4 +1,4 @@
-import { CopyTextBuffer, NEWLINE, TAB } from './copy-text-buffer';
+import { copyJson, copyText, CopyTextBuffer, NEWLINE, TAB } from './copy-text-buffer';
 
 describe('CopyTextBuffer', () => {
   const texts = ['plain', 'zürich', '東京 office', 'emoji 😀 pair', '', '{"a":"b\\\\c"}'];
@@ -27,5 +27,19 @@ describe('CopyTextBuffer', () => {
     writer.text('a'.repeat(299)).text('é');
     expect(writer.result().toString('utf8')).toBe(`${'a'.repeat(299)}é`);
     expect(writer.result().length).toBe(301);
+  });
+});
+
+describe('COPY text escapes', () => {
+  it('escapes what COPY would read as a delimiter, a line end or an escape, and leaves other text as it is', () => {
+    expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+    const plain = 'zürich 東京 😀';
+    expect(copyText(plain)).toBe(plain);
+  });
+
+  it('doubles the backslashes of JSON text, and only those', () => {
+    const json = JSON.stringify({ path: 'C:\\dir', quote: '"', line: 'a\nb' });
+    expect(copyJson(json)).toBe(json.replace(/\\/g, '\\\\'));
+    expect(copyJson('{"a":1}')).toBe('{"a":1}');
   });
 });

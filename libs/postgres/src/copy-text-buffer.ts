@@ -3,7 +3,7 @@
  * template strings, joined, then encoded by `Buffer.from` cost 3.3–4.4 µs a row of the event log (~600 bytes; V8
  * flattens the joined rope before encoding it); written in place, ~1.4 µs (docs/benchmarks.md, "The event log's COPY
  * text, written in place").
- * Escaping is the caller's: it knows its columns' formats.
+ * Escaping is the caller's (`copyText`, `copyJson`): it knows its columns' formats.
  */
 export class CopyTextBuffer {
   private buffer: Buffer;
@@ -52,3 +52,16 @@ export class CopyTextBuffer {
 
 export const TAB = 0x09;
 export const NEWLINE = 0x0a;
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Any text as a field of COPY's text format: backslashes, tabs, newlines and carriage returns escaped. */
+export function copyText(text: string): string {
+  // Tested first: most fields hold none, and a replace that finds nothing still costs its scan and a call.
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : text;
+}
+
+/** JSON text as a field of COPY's text format: JSON never holds raw tabs or newlines, only backslashes to double. */
+export function copyJson(json: string): string {
+  return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
+}

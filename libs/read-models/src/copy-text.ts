@@ -1,3 +1,4 @@
+import { copyText } from '@rapport/postgres';
 import type { AnyTableDefinition } from './read-model-tables';
 
 /**
@@ -32,7 +33,7 @@ export function copySQL(schema: string, table: AnyTableDefinition): string {
  */
 export function copyField(sqlType: string, value: unknown, column: string): string {
   const text = sqlType === 'jsonb' ? jsonText(value) : sqlType.endsWith('[]') ? arrayText(value, column) : scalarText(value, column);
-  return text === undefined ? NULL : escaped(text);
+  return text === undefined ? NULL : copyText(text);
 }
 
 /** jsonb_to_recordset gives a JSON null as SQL NULL, not as the jsonb `null`. */
@@ -71,10 +72,4 @@ function wellFormed(text: string, column: string): string {
     throw new Error(`column ${column}: a lone UTF-16 surrogate cannot be stored`);
   }
   return text;
-}
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-function escaped(text: string): string {
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : text;
 }

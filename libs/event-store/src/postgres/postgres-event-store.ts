@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CopyTextBuffer, migrate, TAB } from '@rapport/postgres';
+import { copyJson, copyText, CopyTextBuffer, migrate, TAB } from '@rapport/postgres';
 import { AppendPlanContext, assertValidAppend, awaitPrecedingAppends, planAppend, PlannedEvent } from '../append-planner';
 import {
   AppendOptions,
@@ -840,14 +840,6 @@ function copyRows(events: sql.EventRowValues[], recordedAt: Date): Buffer {
 
 /** A line's bytes beside its texts: tabs, the newline, the numbers, the UUID, the instant and the hash (≤ 200). */
 const ROW_ASCII_BYTES = 200;
-
-function copyJson(json: string): string {
-  return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
-}
-
-function copyText(value: string): string {
-  return value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
-}
 
 interface PlannedGroup {
   planned: PlannedEvent[];
