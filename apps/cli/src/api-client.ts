@@ -15,11 +15,11 @@ interface Problem {
   errors?: Array<{ index?: number; field: string; message: string }>;
 }
 
-/** A request body sent as it is, in its own media type, instead of serialised as JSON. */
+/** A request body sent as it is (text, or its UTF-8 bytes), in its own media type, instead of serialised as JSON. */
 export class TextBody {
   constructor(
     readonly contentType: string,
-    readonly text: string,
+    readonly content: string | Uint8Array,
   ) {}
 }
 
@@ -46,10 +46,10 @@ export class ApiClient {
   ): Promise<Response> {
     const headers: Record<string, string> = { ...extraHeaders };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
-    let text: string | undefined;
+    let text: string | Uint8Array | undefined;
     if (body instanceof TextBody) {
       headers['content-type'] = body.contentType;
-      text = body.text;
+      text = body.content;
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       text = JSON.stringify(body);

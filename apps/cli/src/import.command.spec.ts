@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import { chunked } from '../../../test/support/chunked';
-import { linesOf } from './import.command';
+import { accountIdOfLine, linesOf } from './import.command';
 
 async function read(chunks: Buffer[]): Promise<Array<{ text: string; bytes: number }>> {
   const lines: Array<{ text: string; bytes: number }> = [];
-  for await (const batch of linesOf(Readable.from(chunks))) lines.push(...batch);
+  for await (const batch of linesOf(Readable.from(chunks))) {
+    lines.push(...batch.map(({ line, bytes }) => ({ text: line.toString('utf8'), bytes })));
+  }
   return lines;
 }
 
@@ -24,5 +26,47 @@ describe('linesOf', () => {
   it('gives nothing for an empty input, and one line for a line without a newline', async () => {
     expect(await read([])).toEqual([]);
     expect(await read(chunked('{"a":1}', 3))).toEqual([{ text: '{"a":1}', bytes: 7 }]);
+  });
+});
+
+describe('accountIdOfLine', () => {
+  const of = (line: string) => accountIdOfLine(Buffer.from(line));
+  const envelope = {
+    type: 'AccountOpened',
+    accountId: 'Société-東京-🚀',
+    occurredAt: '2026-03-02T10:00:00Z',
+    source: { system: 'crm', eventId: 'e-1' },
+    data: { name: 'Acme {accountId: x}' },
+  };
+
+  it("reads the envelope's account id off the line, as parsing it gives it, whatever the spacing", () => {
+    expect(of(JSON.stringify(envelope))).toBe(envelope.accountId);
+    expect(of(JSON.stringify(envelope, null, 0).replace('"accountId":', ' "accountId" :\t '))).toBe(envelope.accountId);
+    expect(of(`  ${JSON.stringify({ data: { name: 'x' }, accountId: 'later' })}`)).toBe('later');
+    // Bytes that are not UTF-8 read as parsing the decoded line reads them.
+    const invalid = Buffer.concat([Buffer.from('{"accountId":"a'), Buffer.from([0xff]), Buffer.from('b","type":"X"}')]);
+    expect(accountIdOfLine(invalid)).toBe((JSON.parse(invalid.toString('utf8')) as { accountId: string }).accountId);
+  });
+
+  it('leaves to parsing every line where the bytes cannot say exactly', () => {
+    // An escape anywhere: a string may then hold a quote, or a key be written with escapes.
+    expect(of(JSON.stringify({ ...envelope, accountId: 'a\\"b' }))).toBeUndefined();
+    expect(of('{"\\u0061ccountId":"a"}')).toBeUndefined();
+    expect(of(JSON.stringify({ ...envelope, data: { name: 'tab\there' } }))).toBeUndefined();
+    // An export line, turned back into its envelope; no account id; a value that is no string; not an object.
+    expect(of(JSON.stringify({ globalPosition: 1, hash: 'ab', metadata: { accountId: 'a' } }))).toBeUndefined();
+    expect(of('{"hash":"x","accountId":"a"}')).toBeUndefined();
+    expect(of(JSON.stringify({ type: 'AccountOpened' }))).toBeUndefined();
+    expect(of('{"accountId":42}')).toBeUndefined();
+    expect(of('{"accountId"}')).toBeUndefined();
+    expect(of('{"accountId":"unterminated')).toBeUndefined();
+    expect(of('["accountId","a"]')).toBeUndefined();
+    expect(of('')).toBeUndefined();
+    expect(of('   ')).toBeUndefined();
+  });
+
+  it('takes "accountId" without a colon after it for a string value, not a key', () => {
+    expect(of('{"type":"accountId","other":"x"}')).toBeUndefined();
+    expect(of('{"tags":["accountId"],"accountId":"real"}')).toBe('real');
   });
 });
