@@ -886,6 +886,32 @@ describe('PostgresEventStore hash chain', () => {
     expect((await store.readStream('account-big')).map((e) => e.data)).toEqual(events.map((e) => e.data));
   });
 
+  it('stores awkward text exactly through the COPY path as through INSERT, and chains it', async () => {
+    // COPY's text format must escape the tabs, newlines and backslashes of texts and JSON; INSERT's parameters need not.
+    const awkward = (i: number) => ({
+      i,
+      text: `tab\there, newline\n, backslash \\ and "quotes" — zürich 東京 😀 ${i}`,
+      control: '\u0001\u001f',
+      big: 2 ** 40 + i,
+      fraction: -0.000123,
+      list: [null, true, { z: 1, a: 'é' }],
+    });
+    const stream = 'account-tab\tback\\slash-😀';
+    const events = Array.from({ length: 70 }, (_, i) => ({ ...newEvent(`Type ü ${i % 2}`, awkward(i)), metadata: { note: 'ü\\😀' } }));
+    await store.append([{ streamId: stream, expectedVersion: 'no_stream', events: events.slice(0, 1) }]);
+    await store.append([{ streamId: stream, expectedVersion: 0, events: events.slice(1) }]);
+    const stored = await store.readStream(stream);
+    expect(stored.map((e) => [e.eventId, e.type, e.data, e.metadata, e.streamId])).toEqual(
+      events.map((e) => [e.eventId, e.type, e.data, e.metadata, stream]),
+    );
+    const { rows } = await pool.query<{ n: number; recorded: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT recorded_at)::int AS recorded FROM rapport_events WHERE stream_id = $1',
+      [stream],
+    );
+    expect(rows[0]).toEqual({ n: 70, recorded: 2 });
+    expect((await verifyLog(store, { pageSize: 16 })).ok).toBe(true);
+  });
+
   it("writes the same events without hashes under bench/append's unchained baseline, INSERT and COPY paths alike", async () => {
     const unchained = new PostgresEventStore(pool, { chain: UNCHAINED });
     const events = Array.from({ length: 70 }, (_, i) => newEvent('Thing', { i, nested: { b: 1, a: [i] } }));
