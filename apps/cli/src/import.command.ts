@@ -70,44 +70,10 @@ interface Item {
   offset: number;
 }
 
-/**
- * A batch's NDJSON body, written as its envelopes are read: each line's bytes copied in as they are. A copy, not
- * views of the chunks read, which a lane filling slowly (an account seldom in the file) would otherwise keep in
- * memory a chunk a line.
- */
-class NdjsonBatch {
-  private buffer: Buffer;
-  private length = 0;
-
-  /** `capacity`: bytes expected (the lane's previous batch's room), so that the buffer seldom grows. */
-  constructor(capacity = 64 * 1024) {
-    this.buffer = Buffer.allocUnsafe(capacity);
-  }
-
-  get capacity(): number {
-    return this.buffer.length;
-  }
-
-  add(json: Buffer | string): void {
-    const bytes = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
-    if (this.length + bytes + 1 > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + bytes + 1));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
-    }
-    if (this.length > 0) this.buffer[this.length++] = NEWLINE;
-    this.length += typeof json === 'string' ? this.buffer.write(json, this.length) : json.copy(this.buffer, this.length);
-  }
-
-  body(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
 /** How often an import's progress is written while it runs (see `keep`). */
 const KEEP_PROGRESS_EVERY_MS = 1_000;
 
-/** The file is read a MiB at a time: at fs streams' default of 64 KiB, its reads took ~1 µs of the CLI's CPU a line. */
+/** The file is read a MiB at a time: at fs streams' default of 64 KiB, its reads took ~0.8 µs more of the CLI's CPU a line. */
 const READ_CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -187,6 +153,40 @@ export function accountIdOfLine(line: Buffer): string | undefined {
     return close === -1 ? undefined : line.toString('utf8', open + 1, close);
   }
   return undefined;
+}
+
+/**
+ * A batch's NDJSON body, written as its envelopes are read: each line's bytes copied in as they are. A copy, not
+ * views of the chunks read, which a lane filling slowly (an account seldom in the file) would otherwise keep in
+ * memory a chunk a line.
+ */
+class NdjsonBatch {
+  private buffer: Buffer;
+  private length = 0;
+
+  /** `capacity`: bytes expected (the lane's previous batch's room), so that the buffer seldom grows. */
+  constructor(capacity = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
+  add(json: Buffer | string): void {
+    const bytes = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    if (this.length + bytes + 1 > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + bytes + 1));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    if (this.length > 0) this.buffer[this.length++] = NEWLINE;
+    this.length += typeof json === 'string' ? this.buffer.write(json, this.length) : json.copy(this.buffer, this.length);
+  }
+
+  body(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 /** Envelopes of the same account keep to one lane, so that they reach the API in file order. */
