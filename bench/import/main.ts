@@ -86,7 +86,13 @@ async function rawCopyOf(file: string, url: string): Promise<{ seconds: number; 
     const started = process.hrtime.bigint();
     for await (const lines of linesOf(createReadStream(file))) {
       for (const { line } of lines) {
-        const e = JSON.parse(line.toString('utf8')) as { type: string; accountId: string; occurredAt: string; source: unknown; data: unknown };
+        const e = JSON.parse(line.toString('utf8')) as {
+          type: string;
+          accountId: string;
+          occurredAt: string;
+          source: unknown;
+          data: unknown;
+        };
         const version = versions.get(e.accountId) ?? 0;
         versions.set(e.accountId, version + 1);
         const metadata = { accountId: e.accountId, occurredAt: e.occurredAt, source: e.source };

@@ -262,9 +262,15 @@ describe('tamper evidence, export and import', () => {
     // A line whose account id the CLI reads without parsing it is sent as it is: the API names it, and stores
     // nothing of its batch.
     const cut = join(dir, 'cut.ndjson');
-    writeFileSync(cut, `${JSON.stringify(envelope('initech', '2026-10-01T00:00:00Z', 'AccountOpened', { name: 'Initech' }))}\n{"accountId":"initech","type":\n`);
+    writeFileSync(
+      cut,
+      `${JSON.stringify(envelope('initech', '2026-10-01T00:00:00Z', 'AccountOpened', { name: 'Initech' }))}\n{"accountId":"initech","type":\n`,
+    );
     const cutRun = await rapport(['import', cut, '--restart']);
-    expect([cutRun.code, cutRun.stderr]).toEqual([1, expect.stringMatching(/line 2: \(body\): is not valid JSON[^]*nothing of lines 1–2 was stored/)]);
+    expect([cutRun.code, cutRun.stderr]).toEqual([
+      1,
+      expect.stringMatching(/line 2: \(body\): is not valid JSON[^]*nothing of lines 1–2 was stored/),
+    ]);
     const invalid = join(dir, 'invalid.ndjson');
     writeFileSync(invalid, `${JSON.stringify(envelope('initech', 'yesterday', 'AccountOpened', { name: 'Initech' }))}\n`);
     const refused = await rapport(['import', invalid]);
