@@ -46,17 +46,17 @@ export class ApiClient {
   ): Promise<Response> {
     const headers: Record<string, string> = { ...extraHeaders };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
-    let text: string | Uint8Array | undefined;
+    let payload: string | Uint8Array | undefined;
     if (body instanceof TextBody) {
       headers['content-type'] = body.contentType;
-      text = body.content;
+      payload = body.content;
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
-      text = JSON.stringify(body);
+      payload = JSON.stringify(body);
     }
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: text });
+      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload });
     } catch (error) {
       throw new ApiError(0, `cannot reach ${this.baseUrl}: ${(error as Error).message} (set --url or RAPPORT_URL)`);
     }
