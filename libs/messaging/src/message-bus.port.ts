@@ -1,7 +1,8 @@
 /** What Rapport needs from a message broker, and nothing more: kafkajs (unmaintained since 2023) stays behind it. */
 export interface OutgoingMessage {
   key: string;
-  value: string;
+  /** The text, or its UTF-8 bytes. */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 

@@ -112,6 +112,42 @@ describe('OutboxRelay', () => {
     expect(reached.at(-1)).toBe(Number((await pool.query('SELECT max(seq) AS seq FROM rapport_outbox')).rows[0].seq));
   }, 180_000);
 
+  it('sends each payload as JSON.stringify writes the stored value, without the spaces of jsonb’s text', async () => {
+    const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
+    const topic = `health-${randomUUID().slice(0, 8)}`;
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const received = new Map<string, string>();
+    const consumer = await bus.consume({ groupId: `reader-${randomUUID()}`, topic }, async (messages) => {
+      for (const m of messages) received.set(m.headers['rapport-event-id'], m.value!);
+    });
+    const events = ['a: b, c', 'say "x, y": z\\', 'é 😀\t\n', ''].map((text, i) => ({
+      eventId: randomUUID(),
+      type: 'AccountHealthChanged',
+      accountId: 'acct-awkward',
+      figures: { text, list: [i, 0.35, -1, { nested: [] }], empty: {} },
+    }));
+    await pool.query(
+      `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) e`,
+      [JSON.stringify(events)],
+    );
+    const relay = new OutboxRelay(pool, bus, topic, silent, { idleWaitMs: 100 });
+    relay.start();
+    try {
+      await waitUntil(() => events.every((e) => received.has(e.eventId)), 'the awkward events', { timeoutMs: 60_000 });
+      const { rows } = await pool.query<{ event_id: string; payload: unknown }>(
+        'SELECT event_id, payload FROM rapport_outbox WHERE event_id = ANY($1::uuid[])',
+        [events.map((e) => e.eventId)],
+      );
+      expect(rows).toHaveLength(events.length);
+      for (const row of rows) expect(received.get(row.event_id)).toBe(JSON.stringify(row.payload));
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await bus.close();
+    }
+  }, 60_000);
+
   it('hears a commit that lands while it reads an empty outbox, rather than waiting out its idle time', async () => {
     const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
     const topic = `health-${randomUUID().slice(0, 8)}`;

