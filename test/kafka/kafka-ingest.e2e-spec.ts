@@ -26,7 +26,13 @@ const envelope = (type: string, accountId: string, eventId: string, data: object
 beforeAll(async () => {
   app = await startTestApp(IngestAppModule.forRoot, {
     label: 'kafka_ingest',
-    config: { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, RAPPORT_KAFKA_SYSTEMS: 'kafka-test,crm' },
+    // Commands of three messages: the batch below spans three of them, with messages to refuse in each.
+    config: {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      RAPPORT_KAFKA_SYSTEMS: 'kafka-test,crm',
+      RAPPORT_KAFKA_COMMAND_EVENTS: '3',
+    },
   });
   bus = new KafkajsMessageBus({ brokers: process.env.KAFKA_BROKERS!, clientId: 'kafka-ingest-test' });
   pool = new Pool({ connectionString: app.database.url, max: 2 });

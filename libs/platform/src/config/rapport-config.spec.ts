@@ -80,3 +80,17 @@ describe('RAPPORT_QUERY_PROCESSES', () => {
     }
   });
 });
+
+describe('RAPPORT_KAFKA_COMMAND_EVENTS', () => {
+  it('takes a whole number of messages from 1', () => {
+    for (const value of ['1', '1000', '999999']) expect([value, problems({ RAPPORT_KAFKA_COMMAND_EVENTS: value })]).toEqual([value, []]);
+  });
+
+  it('refuses none, a fraction or anything else, naming it', () => {
+    for (const value of ['0', '01', '1.5', '1000000', 'all']) {
+      expect(problems({ RAPPORT_KAFKA_COMMAND_EVENTS: value })).toEqual([
+        `RAPPORT_KAFKA_COMMAND_EVENTS must be a whole number of messages from 1 to 999999 (got "${value}")`,
+      ]);
+    }
+  });
+});

@@ -131,6 +131,11 @@ export class RapportEnvironment {
   @Matches(/^\d{1,7}$/, { message: 'RAPPORT_RATE_LIMIT must be a whole number of requests per second (0: no limit)' })
   RAPPORT_RATE_LIMIT?: string;
 
+  /** Messages of the inbound topic ingested as one command (one transaction); a larger fetch is taken that many at a time. */
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'RAPPORT_KAFKA_COMMAND_EVENTS must be a whole number of messages from 1 to 999999' })
+  RAPPORT_KAFKA_COMMAND_EVENTS?: string;
+
   /** Events folded into the account states that ingest keeps between commands (about half a KiB of memory each). */
   @IsOptional()
   @Matches(/^\d{1,9}$/, { message: 'RAPPORT_INGEST_CACHE_EVENTS must be a whole number of events (0: keep none)' })
