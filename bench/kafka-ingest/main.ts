@@ -12,8 +12,8 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
-import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
+import { benchBroker } from '../support/bench-broker';
 import { benchServer } from '../support/bench-database';
 import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, processTree } from '../support/process-cpu';
@@ -43,13 +43,8 @@ const batchesOf = (n: number) =>
   Array.from({ length: Math.ceil(n / BATCH) }, (_, b) => Array.from({ length: Math.min(BATCH, n - b * BATCH) }, message));
 
 async function main(): Promise<void> {
-  let startedBroker = false;
-  if (!process.env.KAFKA_BROKERS) {
-    const broker = startKafkaBroker();
-    process.env.KAFKA_BROKERS = broker.brokers;
-    startedBroker = broker.startedHere;
-  }
-  const brokers = process.env.KAFKA_BROKERS;
+  const broker = benchBroker();
+  const brokers = broker.brokers;
   const server = await benchServer();
   const prefix = `bench${randomUUID().slice(0, 6)}.`;
   const url = await server.newDatabase('rapport_bench_kafka_ingest');
@@ -89,7 +84,7 @@ async function main(): Promise<void> {
     await ingest.stop();
     await deleteTopics(brokers, prefix);
     await server.stop();
-    if (startedBroker) stopKafkaBroker();
+    broker.stop();
   }
 }
 

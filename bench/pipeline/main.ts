@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { eventIdFor } from '@rapport/domain';
 import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
-import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { startService } from '../../test/support/service-process';
+import { benchBroker } from '../support/bench-broker';
 import { benchServer } from '../support/bench-database';
 import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, processTree, thisProcess } from '../support/process-cpu';
@@ -35,17 +35,12 @@ async function main(): Promise<void> {
   const seconds = Number(args.seconds);
   const burst = Number(args.burst);
   const warmUpSeconds = Number(args['warm-up']);
-  let startedBroker = false;
-  if (!process.env.KAFKA_BROKERS) {
-    const broker = startKafkaBroker();
-    process.env.KAFKA_BROKERS = broker.brokers;
-    startedBroker = broker.startedHere;
-  }
+  const broker = benchBroker();
   const server = await benchServer();
   const prefix = `bench${randomUUID().slice(0, 6)}.`;
   const env = {
     DATABASE_URL: await server.newDatabase('rapport_bench_pipeline'),
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    KAFKA_BROKERS: broker.brokers,
     KAFKA_TOPIC_PREFIX: prefix,
   };
   const services = [await startService('ingest', env), await startService('projector', env)];
@@ -210,7 +205,7 @@ async function main(): Promise<void> {
     for (const service of services) await service.stop();
     await deleteTopics(env.KAFKA_BROKERS, prefix);
     await server.stop();
-    if (startedBroker) stopKafkaBroker();
+    broker.stop();
   }
 }
 

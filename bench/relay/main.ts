@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
 import { KafkajsMessageBus, OutboxRelay } from '@rapport/messaging';
 import { migrateOutbox, RELAYED_UP_TO_SQL } from '@rapport/read-models';
-import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
+import { benchBroker } from '../support/bench-broker';
 import { benchServer } from '../support/bench-database';
 import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, thisProcess } from '../support/process-cpu';
@@ -66,13 +66,8 @@ async function relayUpTo(pool: Pool, bus: KafkajsMessageBus, topic: string, last
 }
 
 async function main(): Promise<void> {
-  let startedBroker = false;
-  if (!process.env.KAFKA_BROKERS) {
-    const broker = startKafkaBroker();
-    process.env.KAFKA_BROKERS = broker.brokers;
-    startedBroker = broker.startedHere;
-  }
-  const brokers = process.env.KAFKA_BROKERS;
+  const broker = benchBroker();
+  const brokers = broker.brokers;
   const server = await benchServer();
   const url = await server.newDatabase('rapport_bench_relay');
   const pool = new Pool({ connectionString: url, max: 4 });
@@ -105,7 +100,7 @@ async function main(): Promise<void> {
     await bus.close();
     await deleteTopics(brokers, prefix);
     await server.stop();
-    if (startedBroker) stopKafkaBroker();
+    broker.stop();
   }
 }
 
