@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { migrate } from '@rapport/postgres';
+import { inTransaction, migrate } from '@rapport/postgres';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
-import { migrateOutbox, OUTBOX_MIGRATIONS, RELAYED_UP_TO_SQL } from './outbox';
+import { OutboundEvent } from './outbound-events';
+import { migrateOutbox, OUTBOX_CHANNEL, OUTBOX_MIGRATIONS, RELAYED_UP_TO_SQL, writeOutbox } from './outbox';
 
 describe('the outbox migrations', () => {
   let database: TestDatabase;
@@ -51,5 +52,84 @@ describe('the outbox migrations', () => {
       null,
       null,
     ]);
+  });
+});
+
+describe('writeOutbox', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  beforeAll(async () => {
+    database = await createTestDatabase('outbox_write');
+    pool = new Pool({ connectionString: database.url, max: 3 });
+    await migrateOutbox(pool);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  const outbound = (accountId: string, figures: Record<string, unknown> = { score: 61 }): OutboundEvent => ({
+    eventId: randomUUID(),
+    type: 'ChurnRiskRaised',
+    accountId,
+    occurredAt: '2026-12-04T10:00:00.000Z',
+    causedBy: { eventId: randomUUID(), globalPosition: 7 },
+    figures,
+  });
+  const stored = async (ids: readonly string[]) =>
+    (
+      await pool.query<{ event_id: string; account_id: string; type: string; payload: OutboundEvent }>(
+        'SELECT event_id, account_id, type, payload FROM rapport_outbox WHERE event_id = ANY($1::uuid[]) ORDER BY seq',
+        [ids],
+      )
+    ).rows;
+  const write = (events: readonly OutboundEvent[]) => inTransaction(pool, (client) => writeOutbox(client, events));
+
+  it('stores each event in order with its payload as given, texts COPY must escape among them', async () => {
+    const events = [
+      outbound('acme\tcorp\\eu\nwest'),
+      outbound('bäckerei "müller" 東京', { explanation: 'tab\there, backslash \\ and "quotes"', points: [1.5, -2, 1e21], empty: {} }),
+      outbound('plain'),
+    ];
+    await write(events);
+    const rows = await stored(events.map((e) => e.eventId));
+    expect(rows.map((r) => [r.event_id, r.account_id, r.type])).toEqual(events.map((e) => [e.eventId, e.accountId, e.type]));
+    expect(rows.map((r) => r.payload)).toEqual(events);
+  });
+
+  it('leaves out the events it holds already and the repeats within a batch, and writes the rest', async () => {
+    const held = outbound('held');
+    await write([held]);
+    const fresh = outbound('fresh');
+    const later = outbound('later');
+    await write([{ ...held, figures: { score: 99 } }, fresh, fresh, later]);
+    expect((await stored([held.eventId, fresh.eventId, later.eventId])).map((r) => [r.account_id, r.payload.figures])).toEqual([
+      ['held', { score: 61 }],
+      ['fresh', { score: 61 }],
+      ['later', { score: 61 }],
+    ]);
+    await write([held, { ...fresh, eventId: fresh.eventId.toUpperCase() }]);
+    expect(await stored([held.eventId, fresh.eventId])).toHaveLength(2);
+  });
+
+  it('tells the relay at commit, and not at all when the transaction rolls back', async () => {
+    const listener = await pool.connect();
+    const heard: string[] = [];
+    listener.on('notification', (message) => heard.push(message.channel));
+    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    try {
+      await expect(
+        inTransaction(pool, async (client) => {
+          await writeOutbox(client, [outbound('rolled back')]);
+          throw new Error('the batch failed');
+        }),
+      ).rejects.toThrow('the batch failed');
+      await write([outbound('committed')]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([OUTBOX_CHANNEL]);
+      expect((await pool.query("SELECT count(*)::int AS n FROM rapport_outbox WHERE account_id = 'rolled back'")).rows[0].n).toBe(0);
+    } finally {
+      listener.release();
+    }
   });
 });

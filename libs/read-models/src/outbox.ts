@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Pool, PoolClient } from 'pg';
-import { Migration, migrate } from '@rapport/postgres';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyJson, copyText, CopyTextBuffer, Migration, migrate, NEWLINE, TAB } from '@rapport/postgres';
 import { OutboundEvent } from './outbound-events';
 
 /**
@@ -60,17 +63,36 @@ export async function migrateOutbox(pool: Pool): Promise<void> {
   await migrate(pool, 'rapport_outbox', OUTBOX_MIGRATIONS);
 }
 
+/**
+ * Writes `events` to the outbox in their order, each event id once: ids the outbox holds already (a checkpoint set
+ * back, a read model restored from a backup: the projector derives the same ids again) and repeats within `events`
+ * are left out. The ids are looked up first and the rest COPYed: PostgreSQL spent 26.5 µs of CPU a row on the
+ * `INSERT … SELECT FROM jsonb_array_elements(…) ON CONFLICT DO NOTHING` this replaced, 11.0 on the lookup and COPY
+ * (1,000-row batches of ChurnRiskRaised, six alternated rounds; docs/benchmarks.md, "The outbox by COPY").
+ * The projector writes under its checkpoint row's lock, so no other outbox write comes between the lookup and the
+ * COPY; should one ever, the unique index refuses the COPY and the caller's transaction fails and is retried.
+ */
 export async function writeOutbox(client: PoolClient, events: readonly OutboundEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // One round trip: the relay hears of the rows at commit.
-  await client.query(
-    `WITH written AS (
-       INSERT INTO rapport_outbox (event_id, account_id, type, payload)
-       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e
-       ON CONFLICT (event_id) DO NOTHING)
-     SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
-    [JSON.stringify(events)],
+  // The lookup's round trip also notifies the relay, which hears of the rows at commit.
+  const { rows } = await client.query<{ stored: string[] }>(
+    `SELECT array(SELECT event_id::text FROM rapport_outbox WHERE event_id = ANY($1::uuid[])) AS stored,
+            pg_notify('${OUTBOX_CHANNEL}', '')`,
+    [events.map((e) => e.eventId)],
   );
+  // uuid's text is lowercase: the ids are compared so, whatever case they came in.
+  const written = new Set(rows[0].stored);
+  const copy = new CopyTextBuffer(events.length * 512);
+  for (const event of events) {
+    const id = event.eventId.toLowerCase();
+    if (written.has(id)) continue;
+    written.add(id);
+    copy.ascii(id).byte(TAB).text(copyText(event.accountId)).byte(TAB).text(copyText(event.type)).byte(TAB);
+    copy.text(copyJson(JSON.stringify(event))).byte(NEWLINE);
+  }
+  const data = copy.result();
+  if (data.length === 0) return;
+  await pipeline(Readable.from([data]), client.query(copyFrom('COPY rapport_outbox (event_id, account_id, type, payload) FROM STDIN')));
 }
 
 export interface OutboxRow {
