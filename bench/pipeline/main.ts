@@ -28,6 +28,19 @@ const { values: args } = parseArgs({
   },
 });
 
+const CAUSE = '"causedBy":{"eventId":"';
+
+/**
+ * The id of the event that caused an outbound one. The relay sends jsonb's text, compacted, whose keys put `causedBy`'s
+ * `eventId` first: found by position, the benchmark's consumer spends no CPU parsing each event whole, which it took
+ * from the services it measures. Any other text is parsed.
+ */
+function causeOf(value: string): string | undefined {
+  const at = value.indexOf(CAUSE);
+  if (at >= 0 && value.charCodeAt(at + CAUSE.length + 36) === 0x22) return value.slice(at + CAUSE.length, at + CAUSE.length + 36);
+  return (JSON.parse(value) as { causedBy?: { eventId?: string } }).causedBy?.eventId;
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main(): Promise<void> {
@@ -71,7 +84,7 @@ async function main(): Promise<void> {
         const now = performance.now();
         const wall = Date.now();
         for (const m of messages) {
-          const cause = JSON.parse(m.value!).causedBy?.eventId as string | undefined;
+          const cause = causeOf(m.value!);
           if (cause && !arrived.has(cause)) {
             arrived.set(cause, now);
             arrivedWall.set(cause, wall);
@@ -160,20 +173,17 @@ async function main(): Promise<void> {
     const latencies = latenciesOf(paced);
 
     // (2) burst.
-    const burstIds: string[] = [];
-    awaited = new Set();
+    // Its messages are made before the clock starts: they are the load, not what the pipeline does with it.
+    const burstMessages = Array.from({ length: burst }, message);
+    const burstIds = burstMessages.map((b) => b.id);
+    awaited = new Set(burstIds);
     const burstStart = performance.now();
     const burstStartWall = Date.now();
     cpu.start();
     for (let i = 0; i < burst; i += 500) {
-      const batch = Array.from({ length: Math.min(500, burst - i) }, message);
-      batch.forEach((b) => {
-        burstIds.push(b.id);
-        awaited.add(b.id);
-      });
       await producer.send(
         prefix + TOPICS.ingest,
-        batch.map((b) => b.message),
+        burstMessages.slice(i, i + 500).map((b) => b.message),
       );
     }
     await untilArrived(300_000);
