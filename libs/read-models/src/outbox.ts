@@ -68,7 +68,7 @@ export async function migrateOutbox(pool: Pool): Promise<void> {
  * back, a read model restored from a backup: the projector derives the same ids again) and repeats within `events`
  * are left out. The ids are looked up first and the rest COPYed: PostgreSQL spent 26.5 µs of CPU a row on the
  * `INSERT … SELECT FROM jsonb_array_elements(…) ON CONFLICT DO NOTHING` this replaced, 11.0 on the lookup and COPY
- * (1,000-row batches of ChurnRiskRaised, six alternated rounds; docs/benchmarks.md, "The outbox by COPY").
+ * (1,000-row batches of ChurnRiskRaised, six alternated rounds; docs/benchmarks.md, "The outbox written by COPY").
  * The projector writes under its checkpoint row's lock, so no other outbox write comes between the lookup and the
  * COPY; should one ever, the unique index refuses the COPY and the caller's transaction fails and is retried.
  */
