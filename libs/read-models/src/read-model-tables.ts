@@ -36,10 +36,10 @@ export interface TableDefinition<S, C extends Record<string, Column<S, unknown>>
   /** The rows of one account's projection. */
   rows(projection: AccountProjection): S[];
   /**
-   * How a batch lands: `upsert` by primary key; `replace` the batch's accounts' rows (the table has `account_id`);
+   * How a batch lands: `replace` the batch's accounts' rows (the table has `account_id`: deleted, then COPYed);
    * `add-missing` rows shared by the portfolio, never removed.
    */
-  write: 'upsert' | 'replace' | 'add-missing';
+  write: 'replace' | 'add-missing';
 }
 
 /** The row type of a table, as queries read it. */
@@ -100,7 +100,7 @@ export const ACCOUNTS = table({
   primaryKey: ['account_id'],
   indexes: ['health_score NULLS LAST, account_id', 'churn_score DESC, account_id'],
   rows: (p) => [p],
-  write: 'upsert',
+  write: 'replace',
 });
 
 export const ARR_SEGMENTS = table({

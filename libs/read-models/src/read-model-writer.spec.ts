@@ -15,20 +15,27 @@ function projected(seed: number) {
 describe('AccountRows', () => {
   const projections = [1, 2, 3, 4, 5].map(projected);
 
-  it('builds the same statement and documents a slice at a time as at once', () => {
+  it('builds the same COPYs and statement a slice at a time as at once, new accounts or not', () => {
     const whole = new AccountRows('s').add(projections);
-    const sliced = new AccountRows('s').add(projections.slice(0, 2)).add([]).add(projections.slice(2));
+    const sliced = new AccountRows('s').add(projections.slice(0, 2), 'new').add([]).add(projections.slice(2));
+    expect(sliced.copies()).toEqual(whole.copies());
     expect(sliced.insert()).toEqual(whole.insert());
     expect(sliced.accountIds).toEqual(['acct-1', 'acct-2', 'acct-3', 'acct-4', 'acct-5']);
+    expect(sliced.newAccountIds).toEqual(['acct-1', 'acct-2']);
   });
 
-  it("writes each table's rows as one JSON array of records, one record a row with every column", () => {
-    const insert = new AccountRows('s').add(projections).insert()!;
-    const documents = insert.documents.map((d) => JSON.parse(d) as Array<Record<string, unknown>>);
-    expect(documents[0].map((r) => r.account_id)).toEqual(['acct-1', 'acct-2', 'acct-3', 'acct-4', 'acct-5']);
-    expect(documents[0][2]).toMatchObject({ churn_score: projections[2].churn.score, health_score: projections[2].health.score });
-    expect(documents.length).toBeGreaterThan(3);
-    expect(insert.sql.match(/INSERT INTO/g)).toHaveLength(documents.length);
+  it("COPYs each table of accounts' rows, a line a row with every column, and adds only the shared products as JSON", () => {
+    const rows = new AccountRows('s').add(projections);
+    const copies = rows.copies();
+    const accounts = copies.find((c) => c.sql.startsWith('COPY s.rm_accounts '))!;
+    const lines = accounts.data.toString('utf8').trimEnd().split('\n');
+    expect(lines.map((line) => line.split('\t')[0])).toEqual(['acct-1', 'acct-2', 'acct-3', 'acct-4', 'acct-5']);
+    expect(lines[2].split('\t')).toHaveLength(accounts.sql.split(',').length);
+    expect(copies.length).toBeGreaterThan(3);
+    const insert = rows.insert()!;
+    expect(insert.sql.match(/INSERT INTO s\.(\w+)/g)).toEqual(['INSERT INTO s.rm_products']);
+    expect(insert.sql).toContain('ON CONFLICT (product) DO NOTHING');
+    expect(JSON.parse(insert.documents[0])).toEqual(expect.arrayContaining([{ product: expect.any(String) }]));
   });
 
   it('has no statement for no accounts', () => {

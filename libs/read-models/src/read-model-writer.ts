@@ -10,10 +10,9 @@ import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
 /**
  * Replaces every row of the given accounts in a read model schema, inside the caller's transaction: the rows are
  * a function of each account's events, so replacing them whole makes a replay idempotent and a retraction exact.
- * Two round trips whatever the number of accounts and tables: one statement deletes the accounts' rows from every
- * replaced table, one writes every table, each fed one JSON document (data-modifying CTEs, one per table, so no
- * two touch the same table). `existing`, when the caller knows it, names the accounts that may have rows: the
- * others (new accounts, a rebuild's fresh schema) need no delete.
+ * One statement deletes the accounts' rows from every table of accounts, a COPY a table writes them again, and one
+ * statement adds the portfolio's shared rows where missing (see AccountRows). `existing`, when the caller knows it,
+ * names the accounts that may have rows: the others (new accounts, a rebuild's fresh schema) need no delete.
  */
 export async function writeAccountProjections(
   client: PoolClient,
@@ -28,22 +27,24 @@ export async function writeAccountProjections(
 export type AccountsAdded = 'any' | 'new';
 
 /**
- * writeAccountProjections' documents, built apart from its transaction (they depend on nothing in it) and a slice of
+ * writeAccountProjections' rows, built apart from its transaction (they depend on nothing in it) and a slice of
  * accounts at a time, so that a caller can let other work through between slices.
  *
- * The rows of accounts added as `'new'` are COPYed instead: with nothing to replace, they need no upsert, and
- * PostgreSQL reads COPY's text in half the time it takes to parse a JSON document and take its records apart
- * (bench:pipeline's burst of new accounts, traced in the projector: the rows' write 35–40 ms a batch of 500 against
- * 72–79). Their one shared table (products, added where missing) stays in the JSON statement.
+ * The rows of every table of accounts (`replace`) are COPYed, after the delete of any the accounts had: PostgreSQL
+ * reads COPY's text in half the time it takes to parse a JSON document and take its records apart, and the
+ * `INSERT … FROM jsonb_to_recordset(…) ON CONFLICT DO UPDATE` that wrote accounts with rows until 2026-12-04 cost
+ * `bench:projector --accounts 1000` (interactions on existing accounts) 56.3–57.0 µs of PostgreSQL's CPU an event
+ * against 38.7–40.0 (docs/benchmarks.md, "The read model's rows by COPY, accounts with rows too"). The shared table
+ * (products, added where missing) is one JSON statement.
  */
 export class AccountRows {
   readonly accountIds: string[] = [];
-  /** The accounts added as `'new'`: a row of theirs would make the COPY fail (primary keys). */
+  /** The accounts added as `'new'`: none of their rows can exist, so none is deleted first. */
   readonly newAccountIds: string[] = [];
-  /** Per table, the JSON of each slice's records without the array's brackets. */
+  /** Per shared table, the JSON of each slice's records without the array's brackets. */
   private readonly fragments: string[][] = ACCOUNT_TABLES.map(() => []);
   /**
-   * Per table, the COPY text of each slice of new accounts' rows, encoded at once. Kept as strings until the
+   * Per table of accounts, the COPY text of each slice's rows, encoded at once. Kept as strings until the
    * transaction, each slice's text was a rope of a few hundred pieces an account that every young-generation collection
    * it lived through copied, and that joining flattened again (9 % of the projector's samples catching up a backlog):
    * a Buffer's bytes lie outside V8's heap. bench:projector, three alternated pairs: 74–79 µs of the projector's CPU an
@@ -57,7 +58,7 @@ export class AccountRows {
     ACCOUNT_TABLES.forEach((table, t) => {
       const rows = projections.flatMap((p) => table.rows(p));
       if (rows.length === 0) return;
-      if (accounts === 'new' && table.write !== 'add-missing') this.copied[t].push(Buffer.from(copyLines(table, rows)));
+      if (table.write === 'replace') this.copied[t].push(Buffer.from(copyLines(table, rows)));
       else this.fragments[t].push(JSON.stringify(recordsOf(table, rows)).slice(1, -1));
     });
     const ids = projections.map((p) => p.accountId);
@@ -66,7 +67,7 @@ export class AccountRows {
     return this;
   }
 
-  /** The COPY of each table with new accounts' rows. */
+  /** The COPY of each table of accounts with rows. */
   copies(): Array<{ sql: string; data: Buffer }> {
     const s = schemaName(this.schema);
     return ACCOUNT_TABLES.flatMap((table, t) =>
@@ -74,7 +75,7 @@ export class AccountRows {
     );
   }
 
-  /** The statement that writes every table's other rows, and its parameters; undefined when there are none. */
+  /** The statement that adds the shared rows where missing, and its parameters; undefined when there are none. */
   insert(): { sql: string; documents: string[] } | undefined {
     const s = schemaName(this.schema);
     const inserts: string[] = [];
@@ -82,7 +83,7 @@ export class AccountRows {
     ACCOUNT_TABLES.forEach((table, t) => {
       if (this.fragments[t].length === 0) return;
       documents.push(`[${this.fragments[t].join(',')}]`);
-      inserts.push(`i${inserts.length} AS (${writeSQL(s, table, documents.length)})`);
+      inserts.push(`i${inserts.length} AS (${addMissingSQL(s, table, documents.length)})`);
     });
     return inserts.length > 0 ? { sql: `WITH ${inserts.join(', ')} SELECT 1`, documents } : undefined;
   }
@@ -99,8 +100,8 @@ function recordsOf(table: AnyTableDefinition, rows: readonly unknown[]): Array<R
 }
 
 /**
- * `existing`: the accounts that may have rows (undefined: any may), whose rows are deleted first where a table's are
- * replaced. The accounts added as new must have none (see AccountRows).
+ * `existing`: the accounts that may have rows (undefined: any may), whose rows are deleted first. The accounts added as
+ * new must have none (see AccountRows): a row of theirs would make the COPY fail (primary keys).
  */
 export async function writeAccountRows(client: PoolClient, rows: AccountRows, existing?: ReadonlySet<string>): Promise<void> {
   const added = new Set(rows.newAccountIds);
@@ -116,22 +117,12 @@ export async function writeAccountRows(client: PoolClient, rows: AccountRows, ex
   if (insert) await client.query(insert.sql, insert.documents);
 }
 
-function writeSQL(schema: string, table: AnyTableDefinition, parameter: number): string {
+/** The statement that adds a shared table's rows where missing, from the JSON document of parameter `parameter`. */
+function addMissingSQL(schema: string, table: AnyTableDefinition, parameter: number): string {
   const names = Object.keys(table.columns);
   const recordType = Object.entries(table.columns).map(([name, c]) => `${name} ${c.sqlType}`);
-  const distinct = table.write === 'add-missing' ? 'DISTINCT ' : '';
-  const select = `SELECT ${distinct}${names.join(', ')} FROM jsonb_to_recordset($${parameter}::jsonb) AS x(${recordType.join(', ')})`;
-  const keys = table.primaryKey.join(', ');
-  const onConflict =
-    table.write === 'upsert'
-      ? `ON CONFLICT (${keys}) DO UPDATE SET ${names
-          .filter((n) => !table.primaryKey.includes(n))
-          .map((n) => `${n} = excluded.${n}`)
-          .join(', ')}`
-      : table.write === 'add-missing'
-        ? `ON CONFLICT (${keys}) DO NOTHING`
-        : '';
-  return `INSERT INTO ${schema}.${table.name} AS t (${names.join(', ')}) ${select} ${onConflict}`;
+  const select = `SELECT DISTINCT ${names.join(', ')} FROM jsonb_to_recordset($${parameter}::jsonb) AS x(${recordType.join(', ')})`;
+  return `INSERT INTO ${schema}.${table.name} (${names.join(', ')}) ${select} ON CONFLICT (${table.primaryKey.join(', ')}) DO NOTHING`;
 }
 
 export async function readCheckpoint(
