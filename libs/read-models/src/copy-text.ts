@@ -3,8 +3,9 @@ import type { AnyTableDefinition } from './read-model-tables';
 
 /**
  * PostgreSQL's COPY text format for read-model rows: each value written as the text that `jsonb_to_recordset` hands
- * to the column's input function when the same value comes as JSON (AccountRows' other path), so that both paths
- * store the same rows (read-model-writer.int-spec.ts compares them table by table, on strings COPY must escape).
+ * to the column's input function when the same value comes as JSON, the way rows were written until 2026-12-04, so
+ * that a row is stored as it always was (read-model-writer.int-spec.ts compares the two table by table, on strings
+ * COPY must escape).
  */
 
 const NULL = '\\N';

@@ -248,13 +248,9 @@ export class ReadModelProjector {
         touched = projected.map(touchedAccount);
         rows = new AccountRows(this.schema).add(projected.map((p) => p.projection));
       }
+      // The accounts with rows, whose rows are replaced: a new account's too, should it have some this projector did
+      // not write (a read model restored from a backup, say).
       const previous = await this.previousFigures(client, rows.accountIds);
-      if (rows.newAccountIds.some((id) => previous.has(id))) {
-        // Rows this projector did not write (a read model restored from a backup, say): project again, and replace
-        // every account's rows.
-        const projected = projectTouched(prepared.accounts, prepared.streams, at, this.config);
-        rows = new AccountRows(this.schema).add(projected.map((p) => p.projection));
-      }
       await writeAccountRows(client, rows, new Set(previous.keys()));
       await writeOutbox(client, outboundOfTouched(touched, previous));
       // A batch changes only its accounts' rows, unless it is the first of a day (the checkpoint's day moves).

@@ -39,7 +39,7 @@ export type AccountsAdded = 'any' | 'new';
  */
 export class AccountRows {
   readonly accountIds: string[] = [];
-  /** The accounts added as `'new'`: none of their rows can exist, so none is deleted first. */
+  /** The accounts added as `'new'`: none of their rows can exist, so none is deleted first unless `existing` names it. */
   readonly newAccountIds: string[] = [];
   /** Per shared table, the JSON of each slice's records without the array's brackets. */
   private readonly fragments: string[][] = ACCOUNT_TABLES.map(() => []);
@@ -100,12 +100,12 @@ function recordsOf(table: AnyTableDefinition, rows: readonly unknown[]): Array<R
 }
 
 /**
- * `existing`: the accounts that may have rows (undefined: any may), whose rows are deleted first. The accounts added as
- * new must have none (see AccountRows): a row of theirs would make the COPY fail (primary keys).
+ * `existing`: the accounts that have rows, whose rows are deleted first; when undefined, every account but those added
+ * as new, which must then have none (a row of theirs would make the COPY fail: primary keys).
  */
 export async function writeAccountRows(client: PoolClient, rows: AccountRows, existing?: ReadonlySet<string>): Promise<void> {
   const added = new Set(rows.newAccountIds);
-  const stale = rows.accountIds.filter((id) => !added.has(id) && (existing === undefined || existing.has(id)));
+  const stale = rows.accountIds.filter((id) => (existing === undefined ? !added.has(id) : existing.has(id)));
   if (stale.length > 0) {
     const deletes = ACCOUNT_TABLES.filter((table) => table.write === 'replace').map(
       (table, i) => `d${i} AS (DELETE FROM ${schemaName(rows.schema)}.${table.name} WHERE account_id = ANY($1::text[]))`,
