@@ -33,8 +33,8 @@ export type AccountsAdded = 'any' | 'new';
  * The rows of every table of accounts (`replace`) are COPYed, after the delete of any the accounts had: PostgreSQL
  * reads COPY's text in half the time it takes to parse a JSON document and take its records apart, and the
  * `INSERT … FROM jsonb_to_recordset(…) ON CONFLICT DO UPDATE` that wrote accounts with rows until 2026-12-04 cost
- * `bench:projector --accounts 1000` (interactions on existing accounts) 56.3–57.0 µs of PostgreSQL's CPU an event
- * against 38.7–40.0 (docs/benchmarks.md, "The read model's rows by COPY, accounts with rows too"). The shared table
+ * `bench:projector --accounts 1000` (interactions on existing accounts) 56.3–57.3 µs of PostgreSQL's CPU an event
+ * against 32.3–33.7 (docs/benchmarks.md, "The read model's rows by COPY, accounts with rows too"). The shared table
  * (products, added where missing) is one JSON statement.
  */
 export class AccountRows {
