@@ -67,14 +67,8 @@ describe('AccountRows written by COPY', () => {
 
   async function written(rows: (schema: string) => AccountRows): Promise<{ schema: string; dump: Record<string, unknown[]> }> {
     const schema = await createReadModelSchema(pool);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await writeAccountRows(client, rows(schema), new Set());
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    // inTransaction rolls a failed write back, so that the pool's connection is fit for the next test.
+    await inTransaction(pool, (client) => writeAccountRows(client, rows(schema), new Set()));
     return { schema, dump: await dumpReadModel(pool, schema) };
   }
 
