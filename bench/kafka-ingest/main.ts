@@ -57,7 +57,11 @@ async function main(): Promise<void> {
   );
   console.log(`database: ${server.description}`);
   try {
-    const cpu = new CpuBudget([processTree('ingest', ingest.child.pid!), await localPostgres(url)]);
+    const cpu = new CpuBudget([
+      processTree('ingest', ingest.child.pid!),
+      await localPostgres(url),
+      ...(broker.process ? [broker.process] : []),
+    ]);
     const producer = await bus.producer();
     const head = async () => Number((await db.query<{ n: string }>('SELECT position AS n FROM rapport_log_head')).rows[0]?.n ?? 0);
     const until = async (position: number) => {

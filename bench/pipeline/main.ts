@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     ...services.map((s) => processTree(s.name, s.child.pid!)),
     await localPostgres(env.DATABASE_URL),
     thisProcess('this benchmark (its Kafka clients)'),
+    ...(broker.process ? [broker.process] : []),
   ]);
   const bus = new KafkajsMessageBus({ brokers: env.KAFKA_BROKERS, clientId: 'bench-pipeline' });
   console.log(

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     await relayUpTo(pool, bus, topic, await writeOutbox(pool, 0, warmUp));
     const last = await writeOutbox(pool, warmUp, MESSAGES);
     await pool.query('CHECKPOINT');
-    const cpu = new CpuBudget([thisProcess('the relay'), await localPostgres(url)]);
+    const cpu = new CpuBudget([thisProcess('the relay'), await localPostgres(url), ...(broker.process ? [broker.process] : [])]);
     const started = performance.now();
     cpu.start();
     await relayUpTo(pool, bus, topic, last);

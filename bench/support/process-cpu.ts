@@ -98,7 +98,8 @@ function isPostgres(pid: number): boolean {
 /**
  * The CPU each process spent between `start` and `stop`, an event, and the bound their sum sets: processes that share
  * this machine's cores take turns on them, so no rate above cores ÷ (CPU an event, summed) is possible. The bound is an
- * upper one: a process left out (a Kafka broker, say) would only lower it.
+ * upper one: a process left out (a Kafka broker on this host other than scripts/kafka-broker.sh's, which the benchmarks
+ * count, say) would only lower it.
  */
 export class CpuBudget {
   private before: Array<number | undefined> = [];
