@@ -3,7 +3,9 @@
  * bench:pipeline's burst raises) written to the outbox first, as the projector writes them, then an OutboxRelay in
  * this process relays them to a topic of the broker (batches of 500, the relay's), timed until it has recorded them
  * all, with its CPU a message and PostgreSQL's. The relay's work in bench:pipeline's burst (a thread of the projector
- * there) without the processes that share its cores. `npm run bench:relay`.
+ * there) without the processes that share its cores. `npm run bench:relay`; `-- --producer-only`: the Kafka producer
+ * alone sending the same messages as the relay sends them (key, value, two headers; batches of 500), without the
+ * outbox, for a change to kafkajs (patches/).
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -16,7 +18,9 @@ import { benchServer } from '../support/bench-database';
 import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, thisProcess } from '../support/process-cpu';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '100000' } } });
+const { values: args } = parseArgs({
+  options: { messages: { type: 'string', default: '100000' }, 'producer-only': { type: 'boolean', default: false } },
+});
 const MESSAGES = Number(args.messages);
 const WRITE_BATCH = 1000;
 
@@ -65,6 +69,58 @@ async function relayUpTo(pool: Pool, bus: KafkajsMessageBus, topic: string, last
   }
 }
 
+/** The relay's batch size: a producer's send a batch. */
+const RELAY_BATCH = 500;
+
+/** The producer alone: the messages the relay would send for `count` outbound events, RELAY_BATCH a send. */
+async function produce(bus: KafkajsMessageBus, topic: string, count: number, budget?: CpuBudget): Promise<number> {
+  const batches = Array.from({ length: Math.ceil(count / RELAY_BATCH) }, (_, b) =>
+    Array.from({ length: Math.min(RELAY_BATCH, count - b * RELAY_BATCH) }, (_, i) => {
+      const event = outboundEvent(b * RELAY_BATCH + i);
+      return {
+        key: event.accountId,
+        value: JSON.stringify(event),
+        headers: { 'rapport-event-id': event.eventId, 'rapport-event-type': event.type },
+      };
+    }),
+  );
+  const producer = await bus.producer();
+  try {
+    // The messages are made before the clock starts: only the producer's work is measured.
+    const started = performance.now();
+    budget?.start();
+    for (const batch of batches) await producer.send(topic, batch);
+    budget?.stop();
+    return (performance.now() - started) / 1000;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function producerOnly(): Promise<void> {
+  const broker = benchBroker();
+  const prefix = `bench${randomUUID().slice(0, 6)}.`;
+  const topic = `${prefix}health`;
+  const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'bench-producer' });
+  console.log(
+    `bench/relay --producer-only: ${MESSAGES.toLocaleString('en-US')} messages after ${(MESSAGES / 5).toLocaleString('en-US')} of warm-up; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${broker.brokers}`,
+  );
+  try {
+    await bus.ensureTopics([{ name: topic, partitions: 4 }]);
+    await produce(bus, topic, Math.ceil(MESSAGES / 5));
+    const cpu = new CpuBudget([thisProcess('the producer'), ...(broker.process ? [broker.process] : [])]);
+    const seconds = await produce(bus, topic, MESSAGES, cpu);
+    console.log(
+      `\n| messages | seconds | messages/s |\n|---:|---:|---:|\n| ${MESSAGES.toLocaleString('en-US')} | ${seconds.toFixed(2)} | ${Math.round(MESSAGES / seconds).toLocaleString('en-US')} |`,
+    );
+    console.log(`\n${cpu.report(MESSAGES)}`);
+  } finally {
+    await bus.close();
+    await deleteTopics(broker.brokers, prefix);
+    broker.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const broker = benchBroker();
   const brokers = broker.brokers;
@@ -104,7 +160,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+(args['producer-only'] ? producerOnly() : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

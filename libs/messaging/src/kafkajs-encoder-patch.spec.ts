@@ -1,7 +1,10 @@
 /**
- * patches/kafkajs+2.2.4.patch: kafkajs's Encoder takes its buffers from Node's pool, uninitialised. These check that
- * the installed kafkajs is the patched one (postinstall ran) and that no stale byte of the pool reaches an encoded
- * record batch. Produce and consume through a real broker are in kafkajs-message-bus.int-spec.ts and the e2e suites.
+ * patches/kafkajs+2.2.4.patch: kafkajs's Encoder takes its buffers from Node's pool, uninitialised, writes varints in
+ * place (int32 varlongs without Long), a record's headers into the record's own encoder, and the record batch's
+ * CRC-32C eight bytes a step. These check that the installed kafkajs is the patched one (postinstall ran), that no
+ * stale byte of the pool reaches an encoded record batch, that records decode to what was encoded across the varints'
+ * sizes, and the CRC against the standard's check values and a bitwise reference. Produce and consume through a real
+ * broker are in kafkajs-message-bus.int-spec.ts and the e2e suites.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -15,7 +18,9 @@ interface KafkajsDecoder {
 interface DecodedRecord {
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, Buffer>;
+  headers: Record<string, Buffer | Buffer[]>;
+  timestamp: string;
+  offset: string;
 }
 
 const Encoder = require('kafkajs/src/protocol/encoder') as new (initialSize?: number) => KafkajsEncoder;
@@ -70,5 +75,72 @@ describe("kafkajs's Encoder, as patched", () => {
         headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()])),
       })),
     ).toEqual(messages);
+  });
+
+  it('encodes records that decode to their timestamps, offsets, keys, values and headers across the varints sizes', async () => {
+    const firstTimestamp = 1_700_000_000_000;
+    // Deltas within int32 take the varint path, the others Long's: both sides of each boundary.
+    const deltas = [0, 1, -1, 63, 64, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 40];
+    // Lengths on both sides of a varint's 1-, 2- and 3-byte boundaries.
+    const lengths = [0, 63, 64, 127, 128, 8191, 8192, 16383, 16384];
+    const messages = deltas.map((timestampDelta, i) => ({
+      offsetDelta: i * 100,
+      timestampDelta,
+      key: i === 0 ? null : `k${i}`,
+      value: i === 1 ? null : 'v'.repeat(lengths[i % lengths.length]),
+      headers: i === 2 ? {} : { one: 'é'.repeat(lengths[(i + 3) % lengths.length]), many: ['a', 'bb'] },
+    }));
+    dirtyThePool(0x55);
+    const batch = await RecordBatch({
+      firstTimestamp,
+      maxTimestamp: firstTimestamp + 2 ** 40,
+      lastOffsetDelta: (messages.length - 1) * 100,
+      records: messages.map((m) => Record(m)),
+    });
+    const { records } = await decodeRecordBatch(new Decoder(Buffer.from(batch.buffer)));
+    expect(
+      records.map((r) => ({
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v.toString()])),
+      })),
+    ).toEqual(
+      messages.map((m) => ({
+        offset: String(m.offsetDelta),
+        timestamp: String(firstTimestamp + m.timestampDelta),
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+      })),
+    );
+  });
+});
+
+/** CRC-32C (Castagnoli) a bit at a time: the definition, against which the patched table-driven one is checked. */
+function bitwiseCrc32C(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+describe("kafkajs's CRC-32C, as patched", () => {
+  it("gives the standard's check values", () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    // RFC 3720 (iSCSI), appendix B.4.
+    expect(crc32C(Buffer.alloc(32, 0))).toBe(0x8a9136aa);
+    expect(crc32C(Buffer.alloc(32, 0xff))).toBe(0x62a8ab43);
+    expect(crc32C(Buffer.from(Array.from({ length: 32 }, (_, i) => i)))).toBe(0x46dd794e);
+    expect(crc32C(Buffer.from(Array.from({ length: 32 }, (_, i) => 31 - i)))).toBe(0x113fdb5c);
+  });
+
+  it('agrees with the bitwise definition on every length up to 100 and on views that do not start at 8-byte offsets', () => {
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff));
+    for (let length = 0; length <= 100; length++) expect(crc32C(bytes.subarray(0, length))).toBe(bitwiseCrc32C(bytes.subarray(0, length)));
+    for (const start of [1, 3, 5, 7]) expect(crc32C(bytes.subarray(start))).toBe(bitwiseCrc32C(bytes.subarray(start)));
   });
 });
