@@ -5,7 +5,8 @@
  * all, with its CPU a message and PostgreSQL's. The relay's work in bench:pipeline's burst (a thread of the projector
  * there) without the processes that share its cores. `npm run bench:relay`; `-- --producer-only`: the Kafka producer
  * alone sending the same messages as the relay sends them (key, value, two headers; batches of 500), without the
- * outbox, for a change to kafkajs (patches/).
+ * outbox, for a change to kafkajs (patches/); `-- --consumer-only`: a consumer as ingest's runs (four partitions at
+ * once, their batches combined) reading the same messages from a topic they were written to first, group join included.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -19,7 +20,11 @@ import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, thisProcess } from '../support/process-cpu';
 
 const { values: args } = parseArgs({
-  options: { messages: { type: 'string', default: '100000' }, 'producer-only': { type: 'boolean', default: false } },
+  options: {
+    messages: { type: 'string', default: '100000' },
+    'producer-only': { type: 'boolean', default: false },
+    'consumer-only': { type: 'boolean', default: false },
+  },
 });
 const MESSAGES = Number(args.messages);
 const WRITE_BATCH = 1000;
@@ -97,19 +102,52 @@ async function produce(bus: KafkajsMessageBus, topic: string, count: number, bud
   }
 }
 
-async function producerOnly(): Promise<void> {
+/** Consumes `count` messages of `topic` from its beginning, as ingest's consumer does; the seconds it took. */
+async function consume(bus: KafkajsMessageBus, topic: string, count: number, budget?: CpuBudget): Promise<number> {
+  let received = 0;
+  let allReceived!: () => void;
+  const done = new Promise<void>((resolve) => (allReceived = resolve));
+  const started = performance.now();
+  budget?.start();
+  const consumer = await bus.consume(
+    { groupId: `bench-${randomUUID()}`, topic, partitionsConcurrently: 4, combinePartitions: true },
+    (messages) => {
+      received += messages.length;
+      if (received >= count) allReceived();
+      return Promise.resolve();
+    },
+  );
+  await done;
+  budget?.stop();
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.stop();
+  return seconds;
+}
+
+/** The producer (`--producer-only`) or a consumer (`--consumer-only`) alone, on the relay's messages. */
+async function kafkaClientOnly(client: 'producer' | 'consumer'): Promise<void> {
   const broker = benchBroker();
   const prefix = `bench${randomUUID().slice(0, 6)}.`;
-  const topic = `${prefix}health`;
-  const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'bench-producer' });
+  const [warmUpTopic, topic] = [`${prefix}warm-up`, `${prefix}health`];
+  const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: `bench-${client}` });
   console.log(
-    `bench/relay --producer-only: ${MESSAGES.toLocaleString('en-US')} messages after ${(MESSAGES / 5).toLocaleString('en-US')} of warm-up; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${broker.brokers}`,
+    `bench/relay --${client}-only: ${MESSAGES.toLocaleString('en-US')} messages after ${(MESSAGES / 5).toLocaleString('en-US')} of warm-up; ${cpus().length} × ${cpus()[0].model}; Node ${process.version}; broker ${broker.brokers}`,
   );
   try {
-    await bus.ensureTopics([{ name: topic, partitions: 4 }]);
-    await produce(bus, topic, Math.ceil(MESSAGES / 5));
-    const cpu = new CpuBudget([thisProcess('the producer'), ...(broker.process ? [broker.process] : [])]);
-    const seconds = await produce(bus, topic, MESSAGES, cpu);
+    await bus.ensureTopics([
+      { name: warmUpTopic, partitions: 4 },
+      { name: topic, partitions: 4 },
+    ]);
+    const warmUp = Math.ceil(MESSAGES / 5);
+    const cpu = new CpuBudget([thisProcess(`the ${client}`), ...(broker.process ? [broker.process] : [])]);
+    await produce(bus, warmUpTopic, warmUp);
+    let seconds: number;
+    if (client === 'producer') seconds = await produce(bus, topic, MESSAGES, cpu);
+    else {
+      await produce(bus, topic, MESSAGES);
+      await consume(bus, warmUpTopic, warmUp);
+      seconds = await consume(bus, topic, MESSAGES, cpu);
+    }
     console.log(
       `\n| messages | seconds | messages/s |\n|---:|---:|---:|\n| ${MESSAGES.toLocaleString('en-US')} | ${seconds.toFixed(2)} | ${Math.round(MESSAGES / seconds).toLocaleString('en-US')} |`,
     );
@@ -160,7 +198,7 @@ async function main(): Promise<void> {
   }
 }
 
-(args['producer-only'] ? producerOnly() : main()).catch((error) => {
+(args['producer-only'] ? kafkaClientOnly('producer') : args['consumer-only'] ? kafkaClientOnly('consumer') : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });
