@@ -144,6 +144,42 @@ describe("kafkajs's record decoder, as patched", () => {
   });
 });
 
+const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: string | Buffer) => number;
+const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition') as (args: {
+  topic: string;
+  partitionMetadata: Array<{ partitionId: number; leader: number }>;
+  messages: Array<{ key: string }>;
+  partitioner: (args: { message: { key: string } }) => number;
+}) => Record<string, Array<{ key: string }>>;
+
+describe("kafkajs's producer, as patched", () => {
+  it("hashes keys as the Java client's murmur2 does (its test vectors), so that an account's messages keep Java's partition", () => {
+    // Apache Kafka's UtilsTest.testMurmur2.
+    const javaVectors: Array<[string, number]> = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+    ];
+    expect(javaVectors.map(([key]) => murmur2(key))).toEqual(javaVectors.map(([, hash]) => hash));
+  });
+
+  it("groups a send's messages by partition, each partition's in their order", () => {
+    const messages = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}` }));
+    const groups = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata: [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 })),
+      messages,
+      partitioner: ({ message }) => Number(message.key.slice(1)) % 3,
+    });
+    expect(Object.keys(groups)).toEqual(['0', '1', '2']);
+    for (const partition of [0, 1, 2])
+      expect(groups[partition].map((m) => m.key)).toEqual(messages.filter((_, i) => i % 3 === partition).map((m) => m.key));
+  });
+});
+
 /** CRC-32C (Castagnoli) a bit at a time: the definition, against which the patched table-driven one is checked. */
 function bitwiseCrc32C(bytes: Buffer): number {
   let crc = 0xffffffff;
