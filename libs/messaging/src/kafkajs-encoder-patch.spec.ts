@@ -1,10 +1,12 @@
 /**
  * patches/kafkajs+2.2.4.patch: kafkajs's Encoder takes its buffers from Node's pool, uninitialised, writes varints in
- * place (int32 varlongs without Long), a record's headers into the record's own encoder, and the record batch's
- * CRC-32C eight bytes a step. These check that the installed kafkajs is the patched one (postinstall ran), that no
- * stale byte of the pool reaches an encoded record batch, that records decode to what was encoded across the varints'
- * sizes, and the CRC against the standard's check values and a bitwise reference. Produce and consume through a real
- * broker are in kafkajs-message-bus.int-spec.ts and the e2e suites.
+ * place (int32 varlongs without Long) and a record's headers into the record's own encoder; the record batch's CRC-32C
+ * goes eight bytes a step; the keys' murmur2 is computed in 32-bit arithmetic and a send's messages grouped by
+ * partition without copies; a record's headers are decoded into one object. These check that the installed kafkajs is
+ * the patched one (postinstall ran), that no stale byte of the pool reaches an encoded record batch, that records
+ * decode to what was encoded across the varints' sizes, the CRC against the standard's check values and a bitwise
+ * reference, murmur2 against the Java client's test vectors, and the decoded headers. Produce and consume through a
+ * real broker are in kafkajs-message-bus.int-spec.ts and the e2e suites.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 
