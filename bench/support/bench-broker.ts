@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
+import { join } from 'node:path';
+import { kafkaHome, startKafkaBroker, stopKafkaBroker } from '../../test/support/kafka-broker';
 import { MeasuredProcess, processTree } from './process-cpu';
-
-const KAFKA_HOME = process.env.KAFKA_HOME ?? join(resolve(__dirname, '..', '..'), '.kafka');
 
 /**
  * The Kafka broker a benchmark runs against: KAFKA_BROKERS', or one started for the run (from Maven Central's
@@ -25,7 +23,7 @@ export function benchBroker(): { brokers: string; process?: MeasuredProcess; sto
 
 /** scripts/kafka-broker.sh's broker, when `brokers` is its address (its port file's port, on this host). */
 function localBroker(brokers: string): MeasuredProcess | undefined {
-  const [pidFile, portFile] = [join(KAFKA_HOME, 'broker.pid'), join(KAFKA_HOME, 'broker.port')];
+  const [pidFile, portFile] = [join(kafkaHome(), 'broker.pid'), join(kafkaHome(), 'broker.port')];
   if (!existsSync(pidFile) || !existsSync(portFile)) return undefined;
   const port = readFileSync(portFile, 'utf8').trim();
   const local = brokers

@@ -6,8 +6,13 @@ import { createServer } from 'node:net';
 const ROOT = resolve(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'kafka-broker.sh');
 
+/** Where scripts/kafka-broker.sh keeps its broker: its data, jars, pid and port files. */
+export function kafkaHome(): string {
+  return process.env.KAFKA_HOME ?? join(ROOT, '.kafka');
+}
+
 function brokerRunning(): boolean {
-  const pidfile = join(process.env.KAFKA_HOME ?? join(ROOT, '.kafka'), 'broker.pid');
+  const pidfile = join(kafkaHome(), 'broker.pid');
   if (!existsSync(pidfile)) return false;
   try {
     process.kill(Number(readFileSync(pidfile, 'utf8')), 0);
@@ -31,7 +36,7 @@ export function startKafkaBroker(): { brokers: string; saslBrokers: string; sslB
         'or point the tests at a running broker with KAFKA_BROKERS=host:port.',
     );
   }
-  const home = process.env.KAFKA_HOME ?? join(ROOT, '.kafka');
+  const home = kafkaHome();
   const port = (name: string) => readFileSync(join(home, name), 'utf8').trim();
   return {
     brokers: result.stdout.trim().split('\n').pop()!,
