@@ -33,7 +33,12 @@ export function copySQL(schema: string, table: AnyTableDefinition): string {
  * A value of `column`, of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined).
  */
 export function copyField(sqlType: string, value: unknown, column: string): string {
-  const text = sqlType === 'jsonb' ? jsonText(value) : sqlType.endsWith('[]') ? arrayText(value, column) : scalarText(value, column);
+  const text =
+    sqlType === 'json' || sqlType === 'jsonb'
+      ? jsonText(value)
+      : sqlType.endsWith('[]')
+        ? arrayText(value, column)
+        : scalarText(value, column);
   return text === undefined ? NULL : copyText(text);
 }
 

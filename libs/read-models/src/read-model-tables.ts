@@ -70,6 +70,15 @@ type Expansion = Item<P['realisedExpansion'][number]>;
 type Action = Item<P['actions'][number]>;
 type Ticket = Item<P['tickets'][number]>;
 
+/**
+ * The account's documents (health with its components, churn with its drivers, …) are `json`, kept as the text
+ * written, not `jsonb`: readers take them whole, and jsonb's parse into its binary form was a fifth of PostgreSQL's
+ * CPU a new account in the projector. What queries pick out of them for every account has a column of its own
+ * (`relationship_score`, `churn_drivers`): walking a `json` document parses its text again (the key-account fit's
+ * query over 30,000 accounts took 330–437 ms so against 59–79 from jsonb). Since read
+ * model version 3 (2026-12-04): `bench:projector`, six alternated pairs, PostgreSQL 29.3–35.7 µs an event against
+ * 36.3–44.3 (docs/benchmarks.md, "The read model's documents as json").
+ */
 export const ACCOUNTS = table({
   name: 'rm_accounts',
   columns: {
@@ -79,19 +88,26 @@ export const ACCOUNTS = table({
     segment: column<string | null>()('text', (p: P) => p.profile.segment),
     owner_id: column<string | null>()('text', (p: P) => p.profile.ownerId),
     key_account: column<boolean>()('boolean', (p: P) => p.profile.keyAccount, { notNull: true }),
-    arr: column<Record<string, number>>()('jsonb', (p: P) => p.arr, { notNull: true }),
+    arr: column<Record<string, number>>()('json', (p: P) => p.arr, { notNull: true }),
     products: column<string[]>()('text[]', (p: P) => p.products, { notNull: true }),
     health_score: column<number | null>()('double precision', (p: P) => p.health.score),
     health_band: column<string | null>()('text', (p: P) => p.health.band),
     health_coverage: column<number>()('double precision', (p: P) => p.health.coverage, { notNull: true }),
-    health: column<Health>()('jsonb', (p: P) => p.health, { notNull: true }),
+    health: column<Health>()('json', (p: P) => p.health, { notNull: true }),
+    /** The relationship component's score, which key-account fit reads for every account. */
+    relationship_score: column<number | null>()(
+      'double precision',
+      (p: P) => p.health.components.find((c) => c.name === 'relationship')?.score ?? null,
+    ),
     churn_score: column<number>()('double precision', (p: P) => p.churn.score, { notNull: true }),
-    churn: column<ChurnRisk>()('jsonb', (p: P) => p.churn, { notNull: true }),
-    arr_at_risk: column<Record<string, number>>()('jsonb', (p: P) => p.arrAtRisk, { notNull: true }),
-    signals: column<ExpansionSignal[]>()('jsonb', (p: P) => p.signals, { notNull: true }),
-    open_renewals: column<P['openRenewals']>()('jsonb', (p: P) => p.openRenewals, { notNull: true }),
-    cadence: column<CadenceStatus | null>()('jsonb', (p: P) => p.cadence),
-    assessment: column<P['assessment']>()('jsonb', (p: P) => p.assessment),
+    churn: column<ChurnRisk>()('json', (p: P) => p.churn, { notNull: true }),
+    /** The drivers' names, which the churn pages filter on and list, without walking the document. */
+    churn_drivers: column<string[]>()('text[]', (p: P) => p.churn.drivers.map((d) => d.name), { notNull: true }),
+    arr_at_risk: column<Record<string, number>>()('json', (p: P) => p.arrAtRisk, { notNull: true }),
+    signals: column<ExpansionSignal[]>()('json', (p: P) => p.signals, { notNull: true }),
+    open_renewals: column<P['openRenewals']>()('json', (p: P) => p.openRenewals, { notNull: true }),
+    cadence: column<CadenceStatus | null>()('json', (p: P) => p.cadence),
+    assessment: column<P['assessment']>()('json', (p: P) => p.assessment),
     /** Ids of the plan's actions overdue at evaluation: what ActionOverdue compares against. */
     overdue_actions: column<string[]>()('text[]', (p: P) => p.actions.filter((a) => a.overdue).map((a) => a.actionId), { notNull: true }),
     evaluated_at: column<Date>()('timestamptz', (p: P) => p.evaluatedAt, { notNull: true }),

@@ -5,7 +5,7 @@ import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
  * A rebuild fills a new schema and swaps the name in one transaction, so queries never see a half-built model.
  * Changing these tables means a new READ_MODEL_VERSION: read models are upgraded by a rebuild, not by migrations.
  */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 

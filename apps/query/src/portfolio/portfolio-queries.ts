@@ -70,8 +70,7 @@ export class PortfolioQueries {
     }>(
       (s) => `
         SELECT account_id, name, owner_id, key_account, arr, signals, churn_score, assessment,
-               (SELECT (c->>'score')::float8 FROM jsonb_array_elements(health->'components') c
-                WHERE c->>'name' = 'relationship') AS relationship,
+               relationship_score AS relationship,
                (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
         FROM ${s}.rm_accounts WHERE opened`,
     );
@@ -195,7 +194,7 @@ export class PortfolioQueries {
     }>(
       (s) => `
         SELECT account_id, name, owner_id, key_account, health_score, health_band, health_coverage, arr, evaluated_at,
-               ARRAY(SELECT jsonb_array_elements(churn->'drivers')->>'name') AS churn_drivers,
+               churn_drivers,
                (SELECT position FROM ${s}.rm_checkpoint) AS as_of_position
         FROM ${s}.rm_accounts
         WHERE opened
@@ -268,7 +267,7 @@ export class PortfolioQueries {
         FROM ${s}.rm_accounts a
         WHERE a.opened AND a.health_band IS DISTINCT FROM 'churned'
           AND ($2::double precision IS NULL OR a.churn_score < $2 OR (a.churn_score = $2 AND a.account_id > $3))
-          AND ($5::text IS NULL OR a.churn->'drivers' @> jsonb_build_array(jsonb_build_object('name', $5::text)))
+          AND ($5::text IS NULL OR $5::text = ANY(a.churn_drivers))
           AND ($6::text IS NULL OR a.owner_id = $6)
         ORDER BY a.churn_score DESC, a.account_id
         LIMIT $4`,
@@ -487,7 +486,7 @@ export class PortfolioQueries {
       arr_at_risk: Record<string, string> | null;
     }>(
       (s) => `
-        SELECT a.account_id, a.churn_score, ARRAY(SELECT jsonb_array_elements(a.churn->'drivers')->>'name') AS drivers,
+        SELECT a.account_id, a.churn_score, a.churn_drivers AS drivers,
                (SELECT jsonb_object_agg(currency, total)
                 FROM (SELECT currency, sum(arr) AS total FROM ${atRisk(s)} AND t.account_id = a.account_id GROUP BY currency) x
                ) AS arr_at_risk
