@@ -46,13 +46,13 @@ function outboundEvent(position: number) {
   };
 }
 
-/** Writes `count` events to the outbox (the projector's statement, without its notification); returns the last seq. */
+/** Writes `count` events to the outbox, each payload's text as the projector writes it (compact); returns the last seq. */
 async function writeOutbox(pool: Pool, first: number, count: number): Promise<number> {
   for (let i = 0; i < count; i += WRITE_BATCH) {
     const events = Array.from({ length: Math.min(WRITE_BATCH, count - i) }, (_, j) => outboundEvent(first + i + j));
     await pool.query(
       `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
-       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e`,
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM json_array_elements($1::json) AS e`,
       [JSON.stringify(events)],
     );
   }

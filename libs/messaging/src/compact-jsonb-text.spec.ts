@@ -18,4 +18,14 @@ describe('compactJsonbText', () => {
     expect(compactJsonbText('42').toString()).toBe('42');
     expect(compactJsonbText('"  "').toString()).toBe('"  "');
   });
+
+  it("returns JSON.stringify's text as it is: the outbox's payloads since they are json", () => {
+    const payload = {
+      eventId: 'e1',
+      type: 'ChurnRiskRaised',
+      causedBy: { eventId: 'c1', globalPosition: 7 },
+      figures: { drivers: [{ name: 'x', explanation: 'say "a, b": c \\ é, 💡' }], arrAtRisk: {}, previousScore: null, score: 1e-7 },
+    };
+    expect(compactJsonbText(JSON.stringify(payload)).toString()).toBe(JSON.stringify(payload));
+  });
 });

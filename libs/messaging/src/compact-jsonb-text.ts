@@ -5,7 +5,8 @@
  * docs/benchmarks.md). jsonb's output has no other whitespace outside strings, and escapes in strings what
  * JSON.stringify escapes, the same way; a string's bytes are copied as they are (a multi-byte character's bytes are
  * all ≥ 0x80, never a quote, backslash or space). Numbers are as PostgreSQL writes them: JSON.stringify's form, but
- * beyond ±1e21 or under 1e-6, which it writes without an exponent (the value is the same).
+ * beyond ±1e21 or under 1e-6, which it writes without an exponent (the value is the same). JSON.stringify's own text
+ * (the outbox's payloads since the column is json; those written before keep jsonb's) comes through as it is.
  */
 export function compactJsonbText(text: string): Buffer {
   const bytes = Buffer.from(text, 'utf8');

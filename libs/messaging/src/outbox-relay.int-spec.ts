@@ -112,7 +112,7 @@ describe('OutboxRelay', () => {
     expect(reached.at(-1)).toBe(Number((await pool.query('SELECT max(seq) AS seq FROM rapport_outbox')).rows[0].seq));
   }, 180_000);
 
-  it('sends each payload as JSON.stringify writes the stored value, without the spaces of jsonb’s text', async () => {
+  it('sends each payload as JSON.stringify writes the stored value: jsonb’s text without its spaces, json’s as written', async () => {
     const bus = new KafkajsMessageBus({ brokers: broker.brokers, clientId: 'relay-test' });
     const topic = `health-${randomUUID().slice(0, 8)}`;
     await bus.ensureTopics([{ name: topic, partitions: 1 }]);
@@ -126,21 +126,34 @@ describe('OutboxRelay', () => {
       accountId: 'acct-awkward',
       figures: { text, list: [i, 0.35, -1, { nested: [] }], empty: {} },
     }));
+    // As rows written before the column was json hold them: jsonb's text, its keys in jsonb's order.
     await pool.query(
       `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
-       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM jsonb_array_elements($1::jsonb) e`,
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e::jsonb::json FROM json_array_elements($1::json) e`,
       [JSON.stringify(events)],
+    );
+    // As the projector writes them now: JSON.stringify's text, kept as it is.
+    const written = events.map((e) => ({ ...e, eventId: randomUUID() }));
+    await pool.query(
+      `INSERT INTO rapport_outbox (event_id, account_id, type, payload)
+       SELECT (e->>'eventId')::uuid, e->>'accountId', e->>'type', e FROM json_array_elements($1::json) e`,
+      [JSON.stringify(written)],
     );
     const relay = new OutboxRelay(pool, bus, topic, silent, { idleWaitMs: 100 });
     relay.start();
     try {
-      await waitUntil(() => events.every((e) => received.has(e.eventId)), 'the awkward events', { timeoutMs: 60_000 });
-      const { rows } = await pool.query<{ event_id: string; payload: unknown }>(
-        'SELECT event_id, payload FROM rapport_outbox WHERE event_id = ANY($1::uuid[])',
+      const all = [...events, ...written];
+      await waitUntil(() => all.every((e) => received.has(e.eventId)), 'the awkward events', { timeoutMs: 60_000 });
+      const { rows } = await pool.query<{ event_id: string; payload: unknown; text: string }>(
+        'SELECT event_id, payload, payload::text AS text FROM rapport_outbox WHERE event_id = ANY($1::uuid[])',
         [events.map((e) => e.eventId)],
       );
       expect(rows).toHaveLength(events.length);
-      for (const row of rows) expect(received.get(row.event_id)).toBe(JSON.stringify(row.payload));
+      for (const row of rows) {
+        expect(row.text).toContain('": ');
+        expect(received.get(row.event_id)).toBe(JSON.stringify(row.payload));
+      }
+      for (const event of written) expect(received.get(event.eventId)).toBe(JSON.stringify(event));
     } finally {
       await relay.stop();
       await consumer.stop();

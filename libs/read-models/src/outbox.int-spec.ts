@@ -38,8 +38,14 @@ describe('the outbox migrations', () => {
       [5, '2026-12-01T10:00:05.000Z'],
     ]);
     expect(Number((await pool.query(RELAYED_UP_TO_SQL)).rows[0].up_to_seq)).toBe(5);
-    const columns = await pool.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'rapport_outbox'");
+    const columns = await pool.query<{ column_name: string; data_type: string }>(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'rapport_outbox'",
+    );
     expect(columns.rows.map((c) => c.column_name)).not.toContain('sent_at');
+    // Version 3: the payloads are json, the rows written as jsonb kept.
+    expect(columns.rows.find((c) => c.column_name === 'payload')?.data_type).toBe('json');
+    const payloads = await pool.query<{ payload: unknown }>('SELECT payload FROM rapport_outbox ORDER BY seq');
+    expect(payloads.rows.map((r) => r.payload)).toEqual(Array.from({ length: 7 }, (_, i) => ({ n: i + 1 })));
     // Each row's sent_at, as the relay's batches record it: none yet for the last two.
     const sent = await pool.query<{ seq: string; sent_at: Date | null }>(
       `SELECT o.seq, r.sent_at FROM rapport_outbox o
