@@ -73,11 +73,11 @@ type Ticket = Item<P['tickets'][number]>;
 /**
  * The account's documents (health with its components, churn with its drivers, …) are `json`, kept as the text
  * written, not `jsonb`: readers take them whole, and jsonb's parse into its binary form was a fifth of PostgreSQL's
- * CPU a new account in the projector. What queries pick out of them for every account has a column of its own
- * (`relationship_score`, `churn_drivers`): walking a `json` document parses its text again (the key-account fit's
- * query over 30,000 accounts took 330–437 ms so against 59–79 from jsonb). Since read
- * model version 3 (2026-12-04): `bench:projector`, six alternated pairs, PostgreSQL 29.3–35.7 µs an event against
- * 36.3–44.3 (docs/benchmarks.md, "The read model's documents as json").
+ * CPU a new account in the projector (read model version 3; `bench:projector`, six alternated pairs: PostgreSQL
+ * 29.3–35.7 µs an event against 36.3–44.3). What queries pick out of them for every account has a column of its own
+ * (`relationship_score`, `churn_drivers`), since walking a `json` document parses its text again: over 30,000
+ * accounts the key-account fit's query took 330–437 ms so, 59–79 from jsonb (docs/benchmarks.md, "The read model's
+ * documents as json").
  */
 export const ACCOUNTS = table({
   name: 'rm_accounts',
