@@ -1,4 +1,4 @@
-import { copyText } from '@rapport/postgres';
+import { copyJson, copyText } from '@rapport/postgres';
 import type { AnyTableDefinition } from './read-model-tables';
 
 /**
@@ -33,12 +33,13 @@ export function copySQL(schema: string, table: AnyTableDefinition): string {
  * A value of `column`, of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined).
  */
 export function copyField(sqlType: string, value: unknown, column: string): string {
-  const text =
-    sqlType === 'json' || sqlType === 'jsonb'
-      ? jsonText(value)
-      : sqlType.endsWith('[]')
-        ? arrayText(value, column)
-        : scalarText(value, column);
+  if (sqlType === 'json' || sqlType === 'jsonb') {
+    const json = jsonText(value);
+    // JSON.stringify escapes every control character: of COPY's escapes only the backslash can occur, found by a
+    // plain search (an account's documents: 0.08–0.24 µs against 0.96–0.98 by copyText's regular expression).
+    return json === undefined ? NULL : copyJson(json);
+  }
+  const text = sqlType.endsWith('[]') ? arrayText(value, column) : scalarText(value, column);
   return text === undefined ? NULL : copyText(text);
 }
 
