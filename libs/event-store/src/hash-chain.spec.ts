@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalize } from 'json-canonicalize';
 import { canonicalBody, chainDocument, chainHash, chainHashOfBody, ChainWalker, GENESIS_HASH } from './hash-chain';
 
 const event = (data: unknown, metadata: unknown = { b: 1, a: 'x' }) => ({
@@ -32,9 +33,38 @@ describe('hash chain', () => {
     ['text', { s: 'tab\there\nnewline "quote" \\ é 漢字 🙂 \u0001 \u001f \u007f \u2028 \u2029 lone \ud800 and \udfff' }],
     ['keys that sort by code unit', { '\u20ac': 1, '\r': 2, '\ufb33': 3, '1': 4, b: { é: 1, e: 2, E: 3, '': 4, '10': 5, '9': 6 } }],
     ['an empty object', {}],
+    // Serialised natively when every object's keys are in order already: these must come out as the sorting path's.
+    ['keys in order already', { a: 1, b: { c: [{ d: null, e: 'x' }, [{ f: 2 }]], g: {} }, h: 'é' }],
+    ['keys in order but one nested object', { a: 1, b: { c: [{ e: null, d: 'x' }] } }],
+    ['integer-like keys, enumerated before the others', { '10': 1, '9': 2, a: 3 }],
+    ['an integer-like key that sorts first', { '1': 1, a: 2 }],
+    ['undefined properties, skipped', { a: undefined, b: 1, c: [undefined] }],
   ])('computes the same hash on the write path, from the body serialised earlier: %s', (_, data) => {
-    const e = event(data, { source: { system: 'crm', eventId: 'x' }, accountId: 'a', recordedBy: 'key' });
-    expect(chainHashOfBody(e, canonicalBody(e), e.recordedAt.toISOString(), 'ab'.repeat(32))).toBe(chainHash(e, 'ab'.repeat(32)));
+    for (const metadata of [
+      { source: { system: 'crm', eventId: 'x' }, accountId: 'a', recordedBy: 'key' },
+      { accountId: 'a', occurredAt: '2026-03-01T10:00:00Z', recordedBy: 'key', source: { eventId: 'x', system: 'crm' } },
+    ]) {
+      const e = event(data, metadata);
+      expect(chainHashOfBody(e, canonicalBody(e), e.recordedAt.toISOString(), 'ab'.repeat(32))).toBe(chainHash(e, 'ab'.repeat(32)));
+    }
+  });
+
+  it('serialises data and metadata in RFC 8785 form, whether their keys came sorted or not', () => {
+    const sorted = { a: [1, { b: 2, c: 'd' }], e: { f: true } };
+    const unsorted = { e: { f: true }, a: [1, { c: 'd', b: 2 }] };
+    expect(canonicalBody({ data: sorted, metadata: unsorted })).toEqual({ data: canonicalize(sorted), metadata: canonicalize(unsorted) });
+    expect(canonicalBody({ data: sorted, metadata: unsorted }).data).toBe('{"a":[1,{"b":2,"c":"d"}],"e":{"f":true}}');
+    expect(canonicalBody({ data: unsorted, metadata: sorted }).data).toBe('{"a":[1,{"b":2,"c":"d"}],"e":{"f":true}}');
+  });
+
+  it('sorts what an object of a class serialises to (toJSON), which native JSON.stringify would write unsorted', () => {
+    class Money {
+      toJSON() {
+        return { units: 12, currency: 'EUR' };
+      }
+    }
+    const body = canonicalBody({ data: { amount: new Money(), at: new Date('2026-03-01T10:00:00Z') }, metadata: {} });
+    expect(body.data).toBe('{"amount":{"currency":"EUR","units":12},"at":"2026-03-01T10:00:00.000Z"}');
   });
 
   it('breaks at the first link whose hash does not follow, and reports a head that the log does not reach', () => {

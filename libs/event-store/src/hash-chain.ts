@@ -78,12 +78,59 @@ function flatten(text: string): void {
 }
 
 export function canonicalBody(event: { data: unknown; metadata: unknown }): CanonicalBody {
-  const data = sortedJson(event.data);
-  const metadata = sortedJson(event.metadata);
+  const data = canonicalJson(event.data);
+  const metadata = canonicalJson(event.metadata);
   if (data === undefined || metadata === undefined) throw new TypeError('event data and metadata must be JSON values');
-  flatten(data);
-  flatten(metadata);
   return { data, metadata };
+}
+
+/**
+ * The JCS form of a JSON value. A value whose keys are in JCS's order already, every object of it, is what native
+ * JSON.stringify writes, one flat string, at about half the cost of the sorting serialiser and a fifth of its garbage
+ * (measured on 200,000 events' metadata: 0.53–0.55 µs against 0.82–1.01): the metadata the codec builds is in that
+ * order, and so is the data of a source that writes canonical JSON.
+ */
+function canonicalJson(value: unknown): string | undefined {
+  if (inCanonicalOrder(value)) return JSON.stringify(value);
+  const text = sortedJson(value);
+  if (text !== undefined) flatten(text);
+  return text;
+}
+
+/**
+ * Whether JSON.stringify writes `value` as JCS does: plain objects and arrays only (no toJSON, no typed arrays),
+ * each object's keys in ascending UTF-16 order as JSON.stringify enumerates them (integer-like keys first, by value,
+ * which fails the test where their text would not sort first), scalars JSON has.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object':
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!inCanonicalOrder(item)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      return keysInCanonicalOrder(value as Record<string, unknown>);
+    default:
+      return false;
+  }
+}
+
+function keysInCanonicalOrder(object: Record<string, unknown>): boolean {
+  let previous: string | undefined;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) return false;
+    if (previous !== undefined && !(previous < key)) return false;
+    if (!inCanonicalOrder(object[key])) return false;
+    previous = key;
+  }
+  return true;
 }
 
 /**

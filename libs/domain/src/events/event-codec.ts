@@ -102,13 +102,13 @@ export function newAccountEvent(envelope: EventEnvelope): NewAccountEvent {
 
 /** The record to append. Only the catalog's fields are copied: nothing else reaches the store. */
 export function encodeEvent(event: NewAccountEvent, recordedBy?: string): EventRecord {
-  const metadata: Record<string, unknown> = {
-    accountId: event.accountId,
-    occurredAt: event.occurredAt,
-    source: { system: event.source.system, eventId: event.source.eventId },
-  };
+  // Keys in the order the hash chain's canonical form (RFC 8785) sorts them: the store then serialises the metadata
+  // natively, without sorting it.
+  const metadata: Record<string, unknown> = { accountId: event.accountId };
   if (event.actor !== undefined) metadata.actor = event.actor;
+  metadata.occurredAt = event.occurredAt;
   if (recordedBy !== undefined) metadata.recordedBy = recordedBy;
+  metadata.source = { eventId: event.source.eventId, system: event.source.system };
   return { eventId: event.eventId, type: event.type, data: event.data, metadata, schemaVersion: SCHEMA_VERSION };
 }
 
