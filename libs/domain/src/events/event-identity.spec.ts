@@ -28,9 +28,17 @@ describe('uuidV5', () => {
       '',
       'AccountHealthChanged|acme|7d4f3c2a|',
       'é東京🚀',
+      // Around the most a name can take in the buffer it is written to (256 code units of up to 3 bytes), and past it.
+      '東'.repeat(256),
+      '東'.repeat(257),
+      '🚀'.repeat(128),
+      'x'.repeat(800),
       ...Array.from({ length: 200 }, (_, i) => `name-${i}-${Math.random()}`),
     ];
     for (const namespace of namespaces) for (const name of names) expect(uuidV5(name, namespace)).toBe(uuidv5(name, namespace));
+    // Namespaces in turn, a long name between short ones: nothing of one id's bytes is left in the next.
+    for (const name of names)
+      for (const namespace of [...namespaces, namespaces[0]]) expect(uuidV5(name, namespace)).toBe(uuidv5(name, namespace));
   });
 
   it('refuses a namespace that is not a UUID', () => {
