@@ -3,7 +3,8 @@
  * ingest service (its own process, with validation, as deployed), timed end to end with the CLI's own batches, with the
  * CPU an event of the CLI, the ingest service and PostgreSQL, and the bound their sum sets on this machine; beside it,
  * before and after, raw PostgreSQL's COPY of the same file on the same server, the figure the import is a ratio to.
- * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N, --concurrency N (the CLI's lanes).
+ * Run on demand: `npm run bench:import`. Options: --events N, --accounts N, --batch-size N, --concurrency N (the CLI's
+ * lanes; its default unless given).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -15,7 +16,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { profileFlags, SERVICE_ADMIN_KEY, startService } from '../../test/support/service-process';
 import { Pool } from 'pg';
-import { linesOf } from '../../apps/cli/src/import.command';
+import { DEFAULT_IMPORT_LANES, linesOf } from '../../apps/cli/src/import.command';
 import { CopyTextBuffer } from '@rapport/postgres';
 import { copyRawText, RAW_LINE_BYTES, RAW_TABLE_SQL, rawCopyLine } from '../append/raw-postgres';
 import { CpuBudget, endedChildren, localPostgres, processTree, thisProcess } from '../support/process-cpu';
@@ -26,7 +27,8 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '1000000' },
     accounts: { type: 'string', default: '1000' },
     'batch-size': { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '8' },
+    // The CLI's own default, as a user runs it.
+    concurrency: { type: 'string', default: String(DEFAULT_IMPORT_LANES) },
   },
 });
 const EVENTS = Number(args.events);

@@ -31,6 +31,14 @@ export function envelopeOf(line: Record<string, unknown>): Record<string, unknow
   };
 }
 
+/**
+ * Batches in flight by default, one a lane. The ingest service's thread paces an import, and it waits whenever every
+ * batch in flight is at PostgreSQL (its COPY, then its commit in turn): with sixteen lanes it waits less. A million
+ * events on this machine: 16 lanes faster than 8 in five alternated pairs of five (by 4–17 %, at the same CPU an
+ * event); 32 no steadier (one pair faster, one a fifth slower, at more CPU an event).
+ */
+export const DEFAULT_IMPORT_LANES = 16;
+
 /** `rapport import <file|->`: envelopes or an export, streamed to POST /v1/events/batch in batches. */
 export function importCommand(client: () => ApiClient, output: () => Output): Command {
   return new Command('import')
@@ -41,7 +49,7 @@ export function importCommand(client: () => ApiClient, output: () => Output): Co
       '--concurrency <n>',
       "batches in flight at once (at most 16); an account's envelopes stay in one lane, in file order",
       (v) => parseLimited(v, 16, '--concurrency'),
-      8,
+      DEFAULT_IMPORT_LANES,
     )
     .option('--restart', 'ignore the progress kept from an interrupted run of this file', false)
     .action(async (file: string, options: { batchSize: number; concurrency: number; restart: boolean }) => {
