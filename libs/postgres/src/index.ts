@@ -4,3 +4,4 @@ export * from './migrator';
 export * from './embedded-server-file';
 export * from './transaction';
 export * from './copy-text-buffer';
+export * from './sql-literal';

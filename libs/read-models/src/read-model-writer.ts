@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ClientBase, escapeLiteral, PoolClient } from 'pg';
+import { ClientBase, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { sqlLiteral } from '@rapport/postgres';
 import { AccountProjection } from './account-projection';
 import { copyLines, copySQL } from './copy-text';
 import { schemaName } from './read-model.sql';
@@ -217,7 +218,7 @@ export async function writeCheckpoint(
 }
 
 /**
- * writeCheckpoint's statement, its values as literals (escaped by pg's `escapeLiteral`), so that it can share a
+ * writeCheckpoint's statement, its values as literals (escaped by `sqlLiteral`, as pg's `escapeLiteral` would), so that it can share a
  * round trip with the COMMIT after it: a simple query of several statements takes no parameters.
  */
 export function writeCheckpointSQL(schema: string, position: number, evaluationDay: string, accounts?: readonly string[]): string {
@@ -225,7 +226,7 @@ export function writeCheckpointSQL(schema: string, position: number, evaluationD
   const notice = readModelNoticePayload(schema, position, evaluationDay, accounts);
   return (
     `WITH moved AS (UPDATE ${schemaName(schema)}.rm_checkpoint ` +
-    `SET position = ${position}, evaluation_day = ${escapeLiteral(evaluationDay)}) ` +
-    `SELECT pg_notify(${escapeLiteral(READ_MODEL_CHANNEL)}, ${escapeLiteral(notice)})`
+    `SET position = ${position}, evaluation_day = ${sqlLiteral(evaluationDay)}) ` +
+    `SELECT pg_notify(${sqlLiteral(READ_MODEL_CHANNEL)}, ${sqlLiteral(notice)})`
   );
 }

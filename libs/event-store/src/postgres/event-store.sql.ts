@@ -1,4 +1,4 @@
-import { escapeLiteral } from 'pg';
+import { sqlLiteral } from '@rapport/postgres';
 import { StreamTail } from '../event-store.port';
 import { GENESIS_HASH } from '../hash-chain';
 import { CLOCK_TOLERANCE_MS, HeadRow } from './log-knowledge';
@@ -10,8 +10,8 @@ const SELECTED = 'global_position, event_id, stream_id, version, type, data, met
 /**
  * The append transaction is sent as two simple queries (several statements each, one round trip each) instead of
  * five parameterised ones: the write lock is held for fewer network waits. Simple queries take no parameters, so
- * values are literals: ids and numbers are checked before (`assertValidAppend`), text goes through pg's
- * `escapeLiteral`, the library's escaping for exactly this.
+ * values are literals: ids and numbers are checked before (`assertValidAppend`), text goes through `sqlLiteral`, which
+ * writes what pg's `escapeLiteral` writes, at a small part of its cost.
  */
 export function beginAppendSQL(eventIds: readonly string[], streamIds: readonly string[]): string {
   return `BEGIN;
@@ -76,12 +76,12 @@ export function storedAndVersionsSQL(eventIds: readonly string[], streamIds: rea
 
 /**
  * An array of texts as one string literal in PostgreSQL's array syntax, `'{"a","b"}'`, to cast to `text[]` or
- * `uuid[]`: each element double-quoted with its `"` and `\` escaped, the whole through `escapeLiteral`. `ARRAY['a',
+ * `uuid[]`: each element double-quoted with its `"` and `\` escaped, the whole through `sqlLiteral`. `ARRAY['a',
  * 'b']` is one constant an element for the server to parse and plan: a batch of 1,000 ids and streams took ~1.1 ms
  * to plan that way (`EXPLAIN ANALYZE`, warm), 0.2 ms this way, and ~0.5 ms less to execute.
  */
 export function arrayLiteral(values: readonly string[]): string {
-  return escapeLiteral(`{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  return sqlLiteral(`{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
 }
 
 /** The stored events among the ids of `ids` (an SQL expression of uuids), one index probe an id; `lead`: columns before. */
@@ -124,8 +124,8 @@ export function insertSQL(events: readonly EventRowValues[], recordedAt: Date): 
   const at = `'${recordedAt.toISOString()}'`;
   const rows = events.map(
     (e) =>
-      `(${e.globalPosition}, '${e.eventId}', ${escapeLiteral(e.streamId)}, ${e.version}, ${escapeLiteral(e.type)}, ` +
-      `${escapeLiteral(e.data)}::jsonb, ${escapeLiteral(e.metadata)}::jsonb, ` +
+      `(${e.globalPosition}, '${e.eventId}', ${sqlLiteral(e.streamId)}, ${e.version}, ${sqlLiteral(e.type)}, ` +
+      `${sqlLiteral(e.data)}::jsonb, ${sqlLiteral(e.metadata)}::jsonb, ` +
       `${e.schemaVersion}, ${at}, ${hashLiteral(e.hash)})`,
   );
   return `INSERT INTO rapport_events (${COLUMNS}) VALUES ${rows.join(',\n')}`;
