@@ -1,5 +1,5 @@
-import { copyJson, copyText } from '@rapport/postgres';
-import type { AnyTableDefinition } from './read-model-tables';
+import { copyJson, copyText, CopyTextBuffer, NEWLINE, TAB } from '@rapport/postgres';
+import type { AnyTableDefinition, Column } from './read-model-tables';
 
 /**
  * PostgreSQL's COPY text format for read-model rows: each value written as the text that `jsonb_to_recordset` hands
@@ -10,37 +10,60 @@ import type { AnyTableDefinition } from './read-model-tables';
 
 const NULL = '\\N';
 
-/** One line a row, its columns in the table's order. */
-export function copyLines(table: AnyTableDefinition, rows: readonly unknown[]): string {
-  const columns = Object.entries(table.columns);
-  let text = '';
+/** A table's columns in its order, listed once: `Object.entries` of the definition a row cost a list and a pair a column. */
+const columnsOf = new WeakMap<AnyTableDefinition, ReadonlyArray<readonly [string, Column<unknown, unknown>]>>();
+
+function columnList(table: AnyTableDefinition): ReadonlyArray<readonly [string, Column<unknown, unknown>]> {
+  let columns = columnsOf.get(table);
+  if (!columns) columnsOf.set(table, (columns = Object.entries(table.columns)));
+  return columns;
+}
+
+/**
+ * One line a row, its columns in the table's order, written into `copy`. Written in place rather than joined into a
+ * string: a slice's text as `+=` made a rope of a few pieces a column that `Buffer.from` flattened into one more copy
+ * (a fifth of what the projector allocated catching up new accounts; docs/benchmarks.md, "The read model's COPY
+ * text, written in place").
+ */
+export function copyRows(table: AnyTableDefinition, rows: readonly unknown[], copy: CopyTextBuffer): void {
+  const columns = columnList(table);
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const [name, column] = columns[i];
-      text += (i > 0 ? '\t' : '') + copyField(column.sqlType, column.value(row), name);
+      if (i > 0) copy.byte(TAB);
+      writeField(copy, column.sqlType, column.value(row), name);
     }
-    text += '\n';
+    copy.byte(NEWLINE);
   }
-  return text;
 }
 
-/** `COPY … FROM STDIN` into `table` of `schema` (already quoted), its columns in copyLines' order. */
+/** `COPY … FROM STDIN` into `table` of `schema` (already quoted), its columns in copyRows' order. */
 export function copySQL(schema: string, table: AnyTableDefinition): string {
   return `COPY ${schema}.${table.name} (${Object.keys(table.columns).join(', ')}) FROM STDIN`;
 }
 
-/**
- * A value of `column`, of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined).
- */
-export function copyField(sqlType: string, value: unknown, column: string): string {
+/** A value of `column`, of `sqlType`, escaped for COPY; `\N` where the JSON path gives SQL NULL (null, undefined). */
+function writeField(copy: CopyTextBuffer, sqlType: string, value: unknown, column: string): void {
   if (sqlType === 'json' || sqlType === 'jsonb') {
     const json = jsonText(value);
     // JSON.stringify escapes every control character: of COPY's escapes only the backslash can occur, found by a
     // plain search (an account's documents: 0.08–0.24 µs against 0.96–0.98 by copyText's regular expression).
-    return json === undefined ? NULL : copyJson(json);
+    if (json === undefined) copy.ascii(NULL);
+    else copy.text(copyJson(json));
+    return;
   }
-  const text = sqlType.endsWith('[]') ? arrayText(value, column) : scalarText(value, column);
-  return text === undefined ? NULL : copyText(text);
+  if (sqlType.endsWith('[]')) {
+    const text = arrayText(value, column);
+    copy.text(text === undefined ? NULL : copyText(text));
+  }
+  // Numbers, booleans and instants are ASCII with nothing to escape.
+  else if (typeof value === 'number') copy.ascii(Number.isFinite(value) ? String(value) : NULL);
+  else if (typeof value === 'boolean') copy.ascii(value ? 'true' : 'false');
+  else if (value instanceof Date) copy.ascii(instantText(value) ?? NULL);
+  else {
+    const text = scalarText(value, column);
+    copy.text(text === undefined ? NULL : copyText(text));
+  }
 }
 
 /** jsonb_to_recordset gives a JSON null as SQL NULL, not as the jsonb `null`. */
@@ -55,8 +78,25 @@ function scalarText(value: unknown, column: string): string | undefined {
   if (typeof value === 'string') return wellFormed(value, column);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return value.toJSON() ?? undefined;
+  if (value instanceof Date) return instantText(value);
   return jsonText(value);
+}
+
+let lastInstant = Number.NaN;
+let lastInstantText = '';
+
+/**
+ * A Date as its toJSON writes it (undefined for an invalid one), the last one's text kept: a batch's rows share one
+ * evaluation instant, and toJSON took 0.6 µs a row against a comparison of its time.
+ */
+function instantText(date: Date): string | undefined {
+  const time = date.getTime();
+  if (Number.isNaN(time)) return undefined;
+  if (time !== lastInstant) {
+    lastInstantText = date.toISOString();
+    lastInstant = time;
+  }
+  return lastInstantText;
 }
 
 /** An array literal: every element quoted (so that `NULL`, commas or braces stay text), `\` and `"` escaped. */
