@@ -10,7 +10,7 @@ import type { AnyTableDefinition, Column } from './read-model-tables';
 
 const NULL = '\\N';
 
-/** A table's columns in its order, listed once: `Object.entries` of the definition a row cost a list and a pair a column. */
+/** A table's columns in its order, listed once a table rather than by `Object.entries` at every call (a slice's rows). */
 const columnsOf = new WeakMap<AnyTableDefinition, ReadonlyArray<readonly [string, Column<unknown, unknown>]>>();
 
 function columnList(table: AnyTableDefinition): ReadonlyArray<readonly [string, Column<unknown, unknown>]> {
