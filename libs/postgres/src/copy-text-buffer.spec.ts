@@ -11,6 +11,27 @@ describe('CopyTextBuffer', () => {
     expect(writer.result().equals(Buffer.from(expected))).toBe(true);
   });
 
+  it('writes short and long text alike, ASCII or not, wherever a character past ASCII falls', () => {
+    const writer = new CopyTextBuffer(16);
+    const hex = 'c0ffee'.repeat(20);
+    const cases = [hex, hex.slice(0, 48), hex.slice(0, 49), 'a'.repeat(47) + 'é', 'é' + 'a'.repeat(60), 'ab😀', ''];
+    for (const text of cases) writer.text(text).byte(TAB);
+    writer.ascii(hex).byte(TAB).ascii(hex.slice(0, 48)).byte(NEWLINE);
+    const expected = `${cases.join('\t')}\t${hex}\t${hex.slice(0, 48)}\n`;
+    expect(writer.result().equals(Buffer.from(expected))).toBe(true);
+    expect(writer.written).toBe(Buffer.byteLength(expected));
+  });
+
+  it('keeps what was written when room is made ahead, and counts only what was written', () => {
+    const writer = new CopyTextBuffer(1);
+    writer.ascii('first').byte(TAB);
+    writer.expect(100_000);
+    expect(writer.written).toBe(6);
+    writer.text('zürich').byte(NEWLINE);
+    writer.expect(3);
+    expect(writer.result().toString('utf8')).toBe('first\tzürich\n');
+  });
+
   it('grows past the capacity it was given, keeping what was written before', () => {
     const writer = new CopyTextBuffer(1);
     const lines: string[] = [];

@@ -221,7 +221,7 @@ export class ReadModelProjector {
     const { streams, begun } = await this.streamsUpTo(batch, upTo);
     const accounts = [...lastEventOfEachAccount(batch)].map(([accountId, event]) => [accountId, causeOf(event)] as const);
     const touched: TouchedAccount[] = [];
-    const rows = new AccountRows(this.schema);
+    const rows = new AccountRows(this.schema, accounts.length);
     for (let i = 0; i < accounts.length; i += PROJECTION_SLICE) {
       if (i > 0) await yieldToIO();
       const slice = projectTouched(accounts.slice(i, i + PROJECTION_SLICE), streams, at, this.config);

@@ -24,6 +24,14 @@ describe('AccountRows', () => {
     expect(sliced.newAccountIds).toEqual(['acct-1', 'acct-2']);
   });
 
+  it('builds the same COPYs when told how many accounts are coming, whether the count is right or short', () => {
+    const whole = new AccountRows('s').add(projections).copies();
+    for (const told of [5, 2, 1_000]) {
+      const sliced = new AccountRows('s', told).add(projections.slice(0, 1), 'new').add(projections.slice(1, 3)).add(projections.slice(3));
+      expect(sliced.copies()).toEqual(whole);
+    }
+  });
+
   it("COPYs each table of accounts' rows, a line a row with every column, and adds only the shared products as JSON", () => {
     const rows = new AccountRows('s').add(projections);
     const copies = rows.copies();
