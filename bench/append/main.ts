@@ -17,6 +17,7 @@ import { encodeEvent, newAccountEvent } from '@rapport/domain';
 import { ChainScheme, NewEvent, PostgresEventStore, SHA256_JCS_CHAIN, UNCHAINED } from '@rapport/event-store';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
 import { BenchServer, benchServer } from '../support/bench-database';
+import { recordFigures } from '../support/bench-figures';
 import { measuringCpu } from '../support/process-cpu';
 import { RawWrite, rawWriter } from './raw-postgres';
 
@@ -356,6 +357,8 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(storeLine(row));
     console.log(`\n${CHAIN_HEADER}`);
     for (const row of rows) console.log(chainLine(row));
+    const largeBatches = rows.find((r) => r.scenario.concurrency === 4 && r.scenario.eventsPerAppend === 1000)!;
+    recordFigures('append', 'store', { largeBatches: largeBatches.rapport, largeBatchesRawCopy: largeBatches.rawCopy! });
 
     if (!args['skip-http']) {
       await printHttpRoutes(server, {
@@ -389,6 +392,13 @@ async function printHttpRoutes(server: BenchServer, earlier?: { singles: number;
         `${r.cpuPerEvent === undefined ? '' : r.cpuPerEvent.toFixed(r.cpuPerEvent < 100 ? 1 : 0)} |`,
     );
   }
+  const [singles, batches] = [http.find((r) => r.perRequest === 1)!, http.find((r) => r.perRequest > 1)!];
+  recordFigures('append', 'http', {
+    singleEvents: singles.eventsPerSecond,
+    singleEventsRaw: singles.raw,
+    batches: batches.eventsPerSecond,
+    batchesRaw: batches.raw,
+  });
   console.log(
     '\n(raw PostgreSQL beside them: single-row transactions at 16 clients, INSERTs of 1,000 rows at 4 clients' +
       (earlier ? `; in the store runs: ${fmt(earlier.singles)} and ${fmt(earlier.batches)} events/s)` : ')'),

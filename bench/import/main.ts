@@ -21,6 +21,7 @@ import { CopyTextBuffer } from '@rapport/postgres';
 import { copyRawText, RAW_LINE_BYTES, RAW_TABLE_SQL, rawCopyLine } from '../append/raw-postgres';
 import { CpuBudget, endedChildren, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 import { benchServer } from '../support/bench-database';
+import { recordFigures } from '../support/bench-figures';
 
 const { values: args } = parseArgs({
   options: {
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
         `${count(raw)} (${count(rate(rawBefore.seconds))} / ${count(rate(rawAfter.seconds))}) | ${(rate(imported.seconds) / raw).toFixed(2)}× | ` +
         `${ingestCpu === undefined ? '' : ingestCpu.toFixed(1)} |`,
     );
+    recordFigures('import', 'import', { events: EVENTS, eventsPerSecond: rate(imported.seconds), rawCopy: raw });
     console.log(`\nThe import: ${imported.cpu.report(EVENTS)}`);
     console.log(`Raw COPY, before: ${rawBefore.cpu.report(EVENTS)}`);
     console.log(`Raw COPY, after: ${rawAfter.cpu.report(EVENTS)}`);

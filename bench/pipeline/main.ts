@@ -16,6 +16,7 @@ import { KafkajsMessageBus, TOPICS } from '@rapport/messaging';
 import { startService } from '../../test/support/service-process';
 import { benchBroker } from '../support/bench-broker';
 import { benchServer } from '../support/bench-database';
+import { recordFigures } from '../support/bench-figures';
 import { deleteTopics } from '../support/kafka-topics';
 import { CpuBudget, localPostgres, processTree, thisProcess } from '../support/process-cpu';
 
@@ -211,6 +212,13 @@ async function main(): Promise<void> {
       `| burst | ${burst} | | ${delivered} | | | ${Number.isFinite(burstDone) ? Math.round(burst / ((burstDone - burstStart) / 1000)) : 'not all delivered'} |`,
     );
     console.log(`\nBurst, ${cpu.report(burst)}`);
+    recordFigures('pipeline', 'paced', { p99: percentile(latencies, 99), rate });
+    // Not all delivered, the burst has no throughput: recorded without it, it is not judged.
+    recordFigures('pipeline', 'burst', {
+      events: burst,
+      delivered,
+      ...(Number.isFinite(burstDone) ? { eventsPerSecond: burst / ((burstDone - burstStart) / 1000) } : {}),
+    });
   } finally {
     await bus.close();
     for (const service of services) await service.stop();

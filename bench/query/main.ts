@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { accountStreamId, encodeEvent, newAccountEvent } from '@rapport/domain';
 import { ensureActiveReadModel } from '@rapport/read-models';
 import { SERVICE_AUTH, startService } from '../../test/support/service-process';
+import { recordFigures } from '../support/bench-figures';
 import { measuringCpu } from '../support/process-cpu';
 import { withProjectedPortfolio } from '../support/projected-portfolio';
 
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     async ({ url, pool, store }) => {
       const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0', RAPPORT_QUERY_PROCESSES: args.processes });
       const rows: string[] = [];
+      const loads: Array<{ requestsPerSecond: number; p99: number }> = [];
       try {
         await answersLoadedAhead(query.base);
         for (const [name, path] of [
@@ -84,12 +86,13 @@ async function main(): Promise<void> {
             cpuSeconds === undefined
               ? '| |'
               : `| ${Math.round((cpuSeconds * 1e6) / result.requests.total)} | ${(cpuSeconds / SECONDS).toFixed(2)} |`;
+          loads.push({ requestsPerSecond: result.requests.average, p99: result.latency.p99 });
           rows.push(
             `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} ${cpu}`,
           );
         }
         /** Sequential requests to one route: median and slowest, in ms. */
-        const timed = async (path: string, runs: number) => {
+        const timed = async (path: string, runs: number): Promise<{ median: number; text: string }> => {
           const timings: number[] = [];
           for (let i = 0; i < runs; i++) {
             const started = performance.now();
@@ -99,7 +102,8 @@ async function main(): Promise<void> {
             timings.push(performance.now() - started);
           }
           timings.sort((a, b) => a - b);
-          return `median ${timings[Math.floor(runs / 2)].toFixed(0)} ms, slowest of ${runs} ${timings[runs - 1].toFixed(0)} ms`;
+          const median = timings[Math.floor(runs / 2)];
+          return { median, text: `median ${median.toFixed(0)} ms, slowest of ${runs} ${timings[runs - 1].toFixed(0)} ms` };
         };
         const head = await store.headPosition();
         const across = `over ${ACCOUNTS.toLocaleString('en-US')} accounts`;
@@ -110,9 +114,18 @@ async function main(): Promise<void> {
           '| route | connections | requests/s | p50 ms | p99 ms | non-2xx/errors | query service CPU, µs a request | query service CPU, cores |\n|---|---:|---:|---:|---:|---:|---:|---:|',
         );
         rows.forEach((row) => console.log(row));
-        console.log(`\n/v1/portfolio/metrics ${across}: ${metrics}`);
-        console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf}`);
-        console.log(`/v1/portfolio/health?asOf= ${across} (folds from the log): ${healthAsOf}`);
+        console.log(`\n/v1/portfolio/metrics ${across}: ${metrics.text}`);
+        console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf.text}`);
+        console.log(`/v1/portfolio/health?asOf= ${across} (folds from the log): ${healthAsOf.text}`);
+        const [health, portfolio] = loads;
+        recordFigures('query', 'reads', {
+          accounts: ACCOUNTS,
+          healthRequestsPerSecond: health.requestsPerSecond,
+          healthP99: health.p99,
+          portfolioRequestsPerSecond: portfolio.requestsPerSecond,
+          portfolioP99: portfolio.p99,
+          metricsMedianMs: metrics.median,
+        });
       } finally {
         await query.stop();
       }

@@ -1,0 +1,105 @@
+/**
+ * bench/goals: the whole suite as one run, in the order of every run since run 10 (`bench:query`, `bench:append`,
+ * `bench:pipeline`, `bench:import`, `bench:ingest-restart`, `bench:rebuild`, `bench:projector`, then `bench:pipeline`
+ * again), each benchmark printing as it does alone, then the performance goals judged on this run's figures alone:
+ * each benchmark records what it printed (RAPPORT_BENCH_FIGURES), and a goal that is a ratio is judged against raw
+ * PostgreSQL measured beside it in the same run. `npm run bench:goals`; `-- --benches query,append` runs some of them
+ * (in that order), `-- --figures FILE` keeps the recorded figures (JSON lines). ~17 minutes on the development VM.
+ * Exits 1 if a benchmark failed (its goals are then "not measured"); a run that misses goals is still a run.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FiguresRecord } from '../support/bench-figures';
+import { goalsReport, judgeGoals } from './goals';
+
+const SUITE = ['query', 'append', 'pipeline', 'import', 'ingest-restart', 'rebuild', 'projector', 'pipeline'];
+
+const { values: args } = parseArgs({
+  options: {
+    benches: { type: 'string', default: SUITE.join(',') },
+    figures: { type: 'string' },
+  },
+});
+
+const root = resolve(__dirname, '..', '..');
+
+function benchesToRun(): string[] {
+  const known = new Set(Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: object }).scripts));
+  const benches = args.benches
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const unknown = benches.filter((b) => !known.has(`bench:${b}`));
+  if (unknown.length > 0) throw new Error(`--benches: no npm script bench:${unknown.join(', bench:')}`);
+  return benches;
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'not a git checkout';
+  }
+}
+
+/** `npm run bench:<name>`, its output passed through; resolves with its exit code. */
+function runBench(name: string, figuresFile: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn('npm', ['run', '-s', `bench:${name}`], {
+      cwd: root,
+      env: { ...process.env, RAPPORT_BENCH_FIGURES: figuresFile },
+      stdio: 'inherit',
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done(code ?? 1));
+  });
+}
+
+function readFigures(file: string): FiguresRecord[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as FiguresRecord);
+}
+
+async function main(): Promise<void> {
+  const benches = benchesToRun();
+  const dir = args.figures ? undefined : mkdtempSync(join(tmpdir(), 'rapport-bench-goals-'));
+  const figuresFile = args.figures ? resolve(args.figures) : join(dir!, 'figures.jsonl');
+  rmSync(figuresFile, { force: true });
+  const failed: string[] = [];
+  const started = new Date();
+  console.log(`bench/goals at ${commit()}, from ${started.toISOString()}: ${benches.map((b) => `bench:${b}`).join(', ')}`);
+  try {
+    for (const bench of benches) {
+      console.log(`\n=== bench:${bench} ${new Date().toISOString()}`);
+      const code = await runBench(bench, figuresFile);
+      if (code !== 0) {
+        console.log(`bench:${bench} exited with ${code}: its goals are not measured in this run`);
+        failed.push(bench);
+      }
+    }
+    console.log(`\n## The goals, this run (${started.toISOString()} to ${new Date().toISOString()}, ${commit()})\n`);
+    console.log(goalsReport(judgeGoals(readFigures(figuresFile))));
+    if (args.figures) console.log(`\nfigures recorded in ${figuresFile}`);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+  if (failed.length > 0) {
+    console.error(`\nfailed: ${failed.map((b) => `bench:${b}`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
