@@ -69,7 +69,10 @@ export class CopyTextBuffer {
     return this.buffer.subarray(0, this.length);
   }
 
-  /** Short ASCII text a byte a character, as the loop's copy; false, with nothing written, at a character past ASCII. */
+  /**
+   * Short text copied a byte a character while it is ASCII; false at the first character past it, with `length` where
+   * it was, for the caller to write the text whole as UTF-8.
+   */
   private writtenIfAscii(text: string): boolean {
     const buffer = this.buffer;
     const at = this.length;

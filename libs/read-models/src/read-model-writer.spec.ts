@@ -24,7 +24,7 @@ describe('AccountRows', () => {
     expect(sliced.newAccountIds).toEqual(['acct-1', 'acct-2']);
   });
 
-  it('builds the same COPYs when told how many accounts are coming, whether the count is right or short', () => {
+  it('builds the same COPYs when told how many accounts are coming, whether the count is right, short or far too large', () => {
     const whole = new AccountRows('s').add(projections).copies();
     for (const told of [5, 2, 1_000]) {
       const sliced = new AccountRows('s', told).add(projections.slice(0, 1), 'new').add(projections.slice(1, 3)).add(projections.slice(3));
