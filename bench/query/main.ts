@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     async ({ url, pool, store }) => {
       const query = await startService('query', { DATABASE_URL: url, RAPPORT_RATE_LIMIT: '0', RAPPORT_QUERY_PROCESSES: args.processes });
       const rows: string[] = [];
-      const loads: Array<{ requestsPerSecond: number; p99: number }> = [];
+      const loads = new Map<string, { requestsPerSecond: number; p99: number }>();
       try {
         await answersLoadedAhead(query.base);
         for (const [name, path] of [
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
             cpuSeconds === undefined
               ? '| |'
               : `| ${Math.round((cpuSeconds * 1e6) / result.requests.total)} | ${(cpuSeconds / SECONDS).toFixed(2)} |`;
-          loads.push({ requestsPerSecond: result.requests.average, p99: result.latency.p99 });
+          loads.set(name, { requestsPerSecond: result.requests.average, p99: result.latency.p99 });
           rows.push(
             `| ${name} | 100 | ${Math.round(result.requests.average).toLocaleString('en-US')} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx + result.errors} ${cpu}`,
           );
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         console.log(`\n/v1/portfolio/metrics ${across}: ${metrics.text}`);
         console.log(`/v1/portfolio/metrics?asOf= ${across} (folds from the log): ${metricsAsOf.text}`);
         console.log(`/v1/portfolio/health?asOf= ${across} (folds from the log): ${healthAsOf.text}`);
-        const [health, portfolio] = loads;
+        const [health, portfolio] = [loads.get('GET /v1/accounts/{id}/health')!, loads.get('GET /v1/portfolio/health?limit=50')!];
         recordFigures('query', 'reads', {
           accounts: ACCOUNTS,
           healthRequestsPerSecond: health.requestsPerSecond,

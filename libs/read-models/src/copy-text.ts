@@ -10,10 +10,13 @@ import type { AnyTableDefinition, Column } from './read-model-tables';
 
 const NULL = '\\N';
 
-/** A table's columns in its order, listed once a table rather than by `Object.entries` at every call (a slice's rows). */
+/**
+ * A table's columns in its order, listed once a table rather than by `Object.entries` at every call (a slice's rows):
+ * the COPY text's and the shared tables' JSON records alike.
+ */
 const columnsOf = new WeakMap<AnyTableDefinition, ReadonlyArray<readonly [string, Column<unknown, unknown>]>>();
 
-function columnList(table: AnyTableDefinition): ReadonlyArray<readonly [string, Column<unknown, unknown>]> {
+export function columnList(table: AnyTableDefinition): ReadonlyArray<readonly [string, Column<unknown, unknown>]> {
   let columns = columnsOf.get(table);
   if (!columns) columnsOf.set(table, (columns = Object.entries(table.columns)));
   return columns;

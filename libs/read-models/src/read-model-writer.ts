@@ -4,7 +4,7 @@ import { ClientBase, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyTextBuffer, sqlLiteral } from '@rapport/postgres';
 import { AccountProjection } from './account-projection';
-import { copyRows, copySQL } from './copy-text';
+import { columnList, copyRows, copySQL } from './copy-text';
 import { schemaName } from './read-model.sql';
 import { ACCOUNT_TABLES, AnyTableDefinition } from './read-model-tables';
 
@@ -84,14 +84,14 @@ export class AccountRows {
   }
 
   private copy(t: number, table: AnyTableDefinition, rows: readonly unknown[], accounts: number): void {
-    let copied = this.copied[t];
-    const first = copied === undefined;
-    copied ??= this.copied[t] = new CopyTextBuffer(rows.length * ROW_BYTES);
-    copyRows(table, rows, copied);
+    const copied = this.copied[t];
+    if (copied) return copyRows(table, rows, copied);
+    const first = (this.copied[t] = new CopyTextBuffer(rows.length * ROW_BYTES));
+    copyRows(table, rows, first);
     // A quarter more than the first slice's bytes an account foretell (an account with more history writes more), up
     // to a bound: a first slice of long histories must not reserve their size for every account of the batch.
-    if (first && this.accounts !== undefined && this.accounts > accounts) {
-      copied.expect(Math.min(MAX_EXPECTED_BYTES, Math.ceil(1.25 * (copied.written / accounts) * this.accounts)));
+    if (this.accounts !== undefined && this.accounts > accounts) {
+      first.expect(Math.min(MAX_EXPECTED_BYTES, Math.ceil(1.25 * (first.written / accounts) * this.accounts)));
     }
   }
 
@@ -120,7 +120,7 @@ export class AccountRows {
 
 /** Built key by key in the same order, the records share one shape (Object.fromEntries took a quarter longer). */
 function recordsOf(table: AnyTableDefinition, rows: readonly unknown[]): Array<Record<string, unknown>> {
-  const columns = Object.entries(table.columns);
+  const columns = columnList(table);
   return rows.map((row) => {
     const record: Record<string, unknown> = {};
     for (const [name, c] of columns) record[name] = c.value(row);
