@@ -52,6 +52,21 @@ describe('LogKnowledge', () => {
     expect(knowledge.contextFor(['a'])).toBeUndefined();
   });
 
+  it('forgets the stream learned longest ago, however often it was planned on since', () => {
+    const abc = new Map([
+      ['a', 0],
+      ['b', 0],
+      ['c', 0],
+    ]);
+    knowledge.committed({ position: 3, hash: 'cc', recordedAt: AT }, abc);
+    // Planning on a stream, or asking its version, is not learning it again.
+    expect(knowledge.contextFor(['a'])).toBeDefined();
+    expect(knowledge.versionOf('a')).toBe(0);
+    knowledge.committed({ position: 4, hash: 'dd', recordedAt: AT }, new Map([['d', 0]]));
+    expect(knowledge.versionOf('a')).toBeUndefined();
+    expect(knowledge.contextFor(['b', 'c', 'd'])).toBeDefined();
+  });
+
   it('keeps the streams learned last, up to its bound, and nothing after a failure', () => {
     knowledge.committed(
       { position: 1, hash: 'aa', recordedAt: AT },

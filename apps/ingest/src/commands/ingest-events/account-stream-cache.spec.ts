@@ -42,6 +42,37 @@ describe('AccountStreamCache', () => {
     expect(cache.take('c')?.stream.size).toBe(4);
   });
 
+  it('drops the accounts kept longest ago first, over many takes and keeps in any order', () => {
+    const cache = new AccountStreamCache(60);
+    const streams = Array.from({ length: 50 }, (_, i) => streamOf(`a${i}`, 2));
+    const lastKept: string[] = [];
+    const keep = (stream: AccountStream) => {
+      cache.keep(stream);
+      const before = lastKept.indexOf(stream.accountId);
+      if (before !== -1) lastKept.splice(before, 1);
+      lastKept.push(stream.accountId);
+    };
+    // A fixed walk over the accounts, each taken (when held) and kept again: holds the last 30 kept (60 events).
+    for (let step = 0; step < 400; step++) {
+      const stream = streams[(step * 37 + (step >> 3)) % streams.length];
+      const held = cache.take(stream.accountId);
+      keep(held?.stream ?? stream);
+    }
+    const expected = lastKept.slice(-30).sort();
+    const heldNow = streams.map((s) => s.accountId).filter((id) => cache.take(id) !== undefined);
+    expect(heldNow.sort()).toEqual(expected);
+  });
+
+  it('holds a stream with no decision folded in, counting no events', () => {
+    const cache = new AccountStreamCache(10);
+    const interaction = { type: 'InteractionLogged', accountId: 'z', eventId: 'z-0', occurredAt: '2026-01-02T00:00:00Z', data: {} };
+    const z = new AccountStream('z', [interaction as never], 0);
+    cache.keep(z);
+    expect(z.size).toBe(0);
+    expect(cache.stats).toEqual({ accounts: 1, events: 0 });
+    expect(cache.take('z')?.stream).toBe(z);
+  });
+
   it('counts a stream kept again with more events at its new size, and never holds one larger than the bound', () => {
     const cache = new AccountStreamCache(10);
     const a = streamOf('a', 2);
