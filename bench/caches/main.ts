@@ -4,8 +4,8 @@
  * learning its streams' versions). Two shapes of load: single events (`POST /v1/events`, one
  * stream a command, one a commit) and batches of 1,000 events (an import's command and commit), on accounts at random or
  * in turn (every account in the same order each cycle, as a nightly feed sends them).
- * The cost of an operation should not grow with the streams held; with a Map kept in insertion order it did (see
- * docs/benchmarks.md, "The writer's known versions and ingest's streams on lru-cache"). No I/O: run on demand,
+ * The cost of an operation should not grow with the streams held; with a new iterator over a Map at each one it did
+ * (see docs/benchmarks.md, "A Map's oldest entry, looked for from where the last search left it"). No I/O: run on demand,
  * `npm run bench:caches` (`-- --held 1000,10000,40000,90000`).
  */
 import { parseArgs } from 'node:util';

@@ -67,6 +67,32 @@ describe('LogKnowledge', () => {
     expect(knowledge.contextFor(['b', 'c', 'd'])).toBeDefined();
   });
 
+  it('knows the streams learned last over many commits, before and after a read that forgot them all', () => {
+    const learned: string[] = [];
+    let position = 0;
+    const commitWalk = (steps: number) => {
+      for (let step = 0; step < steps; step++) {
+        const streams = [`s${(step * 7) % 11}`, `s${(step * 5 + 3) % 11}`];
+        knowledge.committed({ position: ++position, hash: null, recordedAt: AT }, new Map(streams.map((id) => [id, step])));
+        for (const id of streams) {
+          if (learned.includes(id)) learned.splice(learned.indexOf(id), 1);
+          learned.push(id);
+        }
+      }
+    };
+    const known = () =>
+      Array.from({ length: 11 }, (_, i) => `s${i}`)
+        .filter((id) => knowledge.versionOf(id) !== undefined)
+        .sort();
+    commitWalk(40);
+    expect(known()).toEqual(learned.slice(-3).sort());
+    knowledge.read({ position: -1, hash: 'another writer' }, AT);
+    expect(known()).toEqual([]);
+    learned.length = 0;
+    commitWalk(25);
+    expect(known()).toEqual(learned.slice(-3).sort());
+  });
+
   it('keeps the streams learned last, up to its bound, and nothing after a failure', () => {
     knowledge.committed(
       { position: 1, hash: 'aa', recordedAt: AT },

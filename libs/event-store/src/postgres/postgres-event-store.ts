@@ -48,7 +48,7 @@ export interface PostgresEventStoreOptions {
   typeFilterTarget?: number;
   /** How events are chained; only bench/append passes another scheme than the default, to measure what the chain costs. */
   chain?: ChainScheme;
-  /** Streams whose last version the writer keeps from its own work (see LogKnowledge), at least one; the oldest learned go first. */
+  /** Streams whose last version the writer keeps from its own work (see LogKnowledge); the oldest learned go first. */
   knownStreams?: number;
   /** This process's clock (ms since the epoch), for the transaction time of groups written on a known head. */
   clock?: () => number;

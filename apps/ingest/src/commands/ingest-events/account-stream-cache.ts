@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { AccountStream } from '@rapport/domain';
 
 /** A stream as the cache holds it. */
@@ -22,37 +21,30 @@ export interface HeldStream {
  * kept with an append still pending is dropped should that append fail. A held stream does not change while held (a
  * command takes it out first), so what it counted when kept is what it counts when it leaves.
  *
- * lru-cache rather than a Map kept in insertion order, as the projector's `AccountEventCache`: a stream taken out and
- * kept again leaves a deleted entry at its old place, and a Map's iteration from its oldest entry (to drop the least
- * recently used, or only to see that none need be) walks past every deleted entry before the first live one until V8
- * rehashes the table. With accounts written in turn (each in the same order every cycle, as a nightly feed sends
- * them), the oldest are the ones taken: a take and keep cost 5.9 µs with 10,000 accounts held and 32 µs with 90,000,
- * on lru-cache 0.3–0.8 (`npm run bench:caches`); an import over 40,000 accounts spent 37–44 µs of ingest's CPU an
- * event instead of 54–61.
+ * A Map in insertion order, whose oldest entry is the least recently kept. A stream taken out and kept again leaves a
+ * deleted entry at its old place, which V8 keeps until it rehashes the table; a new iterator over the Map walks past
+ * every such entry before its first live one. Looking for the oldest with a new iterator at each keep (even only to
+ * find that none need be dropped) cost, with accounts written in turn (each in the same order every cycle, as a
+ * nightly feed sends them), 5.9 µs a take and keep with 10,000 accounts held and 32 µs with 90,000: an import over
+ * 40,000 accounts spent 54–61 µs of ingest's CPU an event. Now the Map is looked at only past the bound, from where
+ * the last drop left it (`dropOldest`): 0.1–0.7 µs (`npm run bench:caches`), and that import 37–44 µs an event.
+ * lru-cache (as the projector's `AccountEventCache`) was as fast in turn but cost twice as much a new account, as in
+ * a burst of new accounts (docs/benchmarks.md, "A Map's oldest entry, looked for from where the last search left it").
  */
 export class AccountStreamCache {
-  /** Undefined with a bound of 0: nothing is kept. */
-  private readonly streams?: LRUCache<string, HeldStream>;
+  private readonly streams = new Map<string, HeldStream>();
   private held = 0;
+  /** The Map's keys from its oldest, where dropping the least recently kept resumes (see `dropOldest`). */
+  private oldest?: Iterator<string>;
 
-  constructor(private readonly maxEvents: number) {
-    if (maxEvents <= 0) return;
-    this.streams = new LRUCache<string, HeldStream>({
-      maxSize: maxEvents,
-      // lru-cache counts an entry as at least 1: a state folded from no decision event (held for its version alone)
-      // weighs one against the bound, and none in `stats`.
-      sizeCalculation: (entry) => Math.max(1, entry.stream.size),
-      // Either way out: taken, or dropped as the least recently used.
-      dispose: (entry) => {
-        this.held -= entry.stream.size;
-      },
-    });
-  }
+  constructor(private readonly maxEvents: number) {}
 
   /** The account's stream, now out of the cache (undefined when not held). */
   take(accountId: string): HeldStream | undefined {
-    const entry = this.streams?.peek(accountId);
-    if (entry) this.streams!.delete(accountId);
+    const entry = this.streams.get(accountId);
+    if (!entry) return undefined;
+    this.streams.delete(accountId);
+    this.held -= entry.stream.size;
     return entry;
   }
 
@@ -63,9 +55,24 @@ export class AccountStreamCache {
   keep(stream: AccountStream, writing?: Promise<unknown>): void {
     this.take(stream.accountId);
     stream.compact();
-    if (!this.streams || stream.size > this.maxEvents) return;
-    this.held += stream.size;
+    if (this.maxEvents === 0 || stream.size > this.maxEvents) return;
     this.streams.set(stream.accountId, { stream, writing });
+    this.held += stream.size;
+    while (this.held > this.maxEvents) this.dropOldest();
+  }
+
+  /**
+   * Drops the least recently kept account. A Map iterator stays live as the Map changes, and every entry set after it
+   * started comes after it: its next key is always the oldest held, and past keys are never walked again.
+   */
+  private dropOldest(): void {
+    for (;;) {
+      this.oldest ??= this.streams.keys();
+      const next = this.oldest.next();
+      // Once done, an iterator stays done, keys set since included.
+      if (next.done) this.oldest = undefined;
+      else return void this.take(next.value);
+    }
   }
 
   /**
@@ -73,7 +80,7 @@ export class AccountStreamCache {
    * stored once written, and is dropped if the append failed: its state counts events that are not stored.
    */
   settled(accountId: string, writing: Promise<unknown>, written: boolean): void {
-    const entry = this.streams?.peek(accountId);
+    const entry = this.streams.get(accountId);
     if (entry?.writing !== writing) return;
     if (written) entry.writing = undefined;
     else this.take(accountId);
@@ -81,6 +88,6 @@ export class AccountStreamCache {
 
   /** Accounts and events held. */
   get stats(): { accounts: number; events: number } {
-    return { accounts: this.streams?.size ?? 0, events: this.held };
+    return { accounts: this.streams.size, events: this.held };
   }
 }
