@@ -26,8 +26,8 @@ export interface HeldStream {
  * every such entry before its first live one. Looking for the oldest with a new iterator at each keep (even only to
  * find that none need be dropped) cost, with accounts written in turn (each in the same order every cycle, as a
  * nightly feed sends them), 5.9 µs a take and keep with 10,000 accounts held and 32 µs with 90,000: an import over
- * 40,000 accounts spent 54–61 µs of ingest's CPU an event. Now the Map is looked at only past the bound, from where
- * the last drop left it (`dropOldest`): 0.1–0.7 µs (`npm run bench:caches`), and that import 37–44 µs an event.
+ * 40,000 accounts spent 53–61 µs of ingest's CPU an event. Now the Map is looked at only past the bound, from where
+ * the last drop left it (`dropOldest`): 0.1–0.7 µs (`npm run bench:caches`), and that import 37–42 µs an event.
  * lru-cache (as the projector's `AccountEventCache`) was as fast in turn but cost twice as much a new account, as in
  * a burst of new accounts (docs/benchmarks.md, "A Map's oldest entry, looked for from where the last search left it").
  */
