@@ -24,12 +24,28 @@ export interface GoalRow {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const times = (ours: number, baseline: number) => `${(ours / baseline).toFixed(2)}×`;
 
-/** `ours` against `baseline` measured beside it, met at `at least` of it (compared as printed, to two decimals). */
+/*
+ * Goals are judged on the figures as measured, never as rounded for the tables: 0.797 of raw COPY misses "≥ 0.8"
+ * though the tables print 0.80×. Where the printed rounding would reach a bound the figure misses, the figure says so,
+ * with the exact value cut toward the bound's far side (0.799 for 0.7999, 250.1 ms for 250.04), never rounded onto it.
+ */
+
+/** `ours` against `baseline` measured beside it, met at `atLeast` of it. */
 function ratioGoal(ours: number, baseline: number, atLeast: number): { figure: string; met: boolean } {
+  const ratio = ours / baseline;
+  const met = ratio >= atLeast;
+  const hidden = !met && Number(ratio.toFixed(2)) >= atLeast;
   return {
-    figure: `${count(ours)} events/s against ${count(baseline)} beside it: ${times(ours, baseline)}`,
-    met: Number((ours / baseline).toFixed(2)) >= atLeast,
+    figure:
+      `${count(ours)} events/s against ${count(baseline)} beside it: ${times(ours, baseline)}` +
+      (hidden ? ` (${(Math.floor(ratio * 1000) / 1000).toFixed(3)}, under ${atLeast})` : ''),
+    met,
   };
+}
+
+/** Milliseconds as the tables print them (whole), or to a tenth, rounded up, where that would hide a miss of `atMost`. */
+function milliseconds(ms: number, atMost: number): string {
+  return ms > atMost && Math.round(ms) <= atMost ? (Math.ceil(ms * 10) / 10).toFixed(1) : ms.toFixed(0);
 }
 
 /** The goals of "Performance: the HTTP edge as fast as the store…" (README, "Benchmarks"), in the README's order. */
@@ -73,7 +89,7 @@ export const GOALS: readonly Goal[] = [
     part: 'reads',
     needs: ['healthRequestsPerSecond', 'healthP99'],
     judge: (f) => ({
-      figure: `${count(f.healthRequestsPerSecond)} requests/s, p99 ${f.healthP99} ms`,
+      figure: `${count(f.healthRequestsPerSecond)} requests/s, p99 ${milliseconds(f.healthP99, 25)} ms`,
       met: f.healthRequestsPerSecond >= 5_000 && f.healthP99 <= 25,
     }),
   },
@@ -83,7 +99,7 @@ export const GOALS: readonly Goal[] = [
     part: 'reads',
     needs: ['portfolioP99', 'portfolioRequestsPerSecond'],
     judge: (f) => ({
-      figure: `p99 ${f.portfolioP99} ms (${count(f.portfolioRequestsPerSecond)} requests/s)`,
+      figure: `p99 ${milliseconds(f.portfolioP99, 50)} ms (${count(f.portfolioRequestsPerSecond)} requests/s)`,
       met: f.portfolioP99 <= 50,
     }),
   },
@@ -93,8 +109,8 @@ export const GOALS: readonly Goal[] = [
     part: 'reads',
     needs: ['metricsMedianMs', 'accounts'],
     judge: (f) => ({
-      figure: `${f.metricsMedianMs.toFixed(0)} ms over ${count(f.accounts)} accounts`,
-      met: f.accounts >= 10_000 && Number(f.metricsMedianMs.toFixed(0)) <= 20,
+      figure: `${milliseconds(f.metricsMedianMs, 20)} ms over ${count(f.accounts)} accounts`,
+      met: f.accounts >= 10_000 && f.metricsMedianMs <= 20,
     }),
   },
   {
@@ -103,8 +119,8 @@ export const GOALS: readonly Goal[] = [
     part: 'paced',
     needs: ['p99', 'rate'],
     judge: (f) => ({
-      figure: `p99 ${f.p99.toFixed(0)} ms at ${count(f.rate)} events/s`,
-      met: f.rate >= 1_000 && Number(f.p99.toFixed(0)) <= 250,
+      figure: `p99 ${milliseconds(f.p99, 250)} ms at ${count(f.rate)} events/s`,
+      met: f.rate >= 1_000 && f.p99 <= 250,
     }),
   },
   {

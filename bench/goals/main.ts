@@ -5,6 +5,7 @@
  * each benchmark records what it printed (RAPPORT_BENCH_FIGURES), and a goal that is a ratio is judged against raw
  * PostgreSQL measured beside it in the same run. `npm run bench:goals`; `-- --benches query,append` runs some of them
  * (in that order), `-- --figures FILE` keeps the recorded figures (JSON lines). ~17 minutes on the development VM.
+ * `-- --judge FILE` runs nothing: it judges the figures a run recorded (docs/runs/), with the goals as they are now.
  * Exits 1 if a benchmark failed (its goals are then "not measured"); a run that misses goals is still a run.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
   options: {
     benches: { type: 'string', default: SUITE.join(',') },
     figures: { type: 'string' },
+    judge: { type: 'string' },
   },
 });
 
@@ -76,7 +78,39 @@ function readFigures(file: string): FiguresRecord[] {
     .map((line) => JSON.parse(line) as FiguresRecord);
 }
 
+/** The goals judged on the figures a run recorded, without running anything. */
+function judgeRecorded(file: string): void {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    console.error(`--judge: no file ${path}`);
+    process.exit(2);
+  }
+  let records: FiguresRecord[];
+  try {
+    records = readFigures(path);
+  } catch (error) {
+    console.error(`--judge: ${path} is not the JSON lines a run records (${(error as Error).message})`);
+    process.exit(2);
+  }
+  const odd = records.findIndex(
+    (r) => typeof r?.bench !== 'string' || typeof r.part !== 'string' || typeof r.figures !== 'object' || r.figures === null,
+  );
+  if (odd >= 0) {
+    console.error(`--judge: record ${odd + 1} of ${path} lacks a bench, a part or its figures`);
+    process.exit(2);
+  }
+  console.log(`## The goals, judged at ${commit()} on the figures recorded in ${path}\n`);
+  console.log(goalsReport(judgeGoals(records)));
+}
+
 async function main(): Promise<void> {
+  if (args.judge !== undefined) {
+    if (args.figures !== undefined || args.benches !== SUITE.join(',')) {
+      console.error('--judge runs no benchmark: it takes neither --benches nor --figures');
+      process.exit(2);
+    }
+    return judgeRecorded(args.judge);
+  }
   const benches = benchesToRun();
   const dir = args.figures ? undefined : mkdtempSync(join(tmpdir(), 'rapport-bench-goals-'));
   const figuresFile = args.figures ? resolve(args.figures) : join(dir!, 'figures.jsonl');
